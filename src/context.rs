@@ -1,0 +1,176 @@
+//! The Segment `context` object: where and on what the visitor is.
+//!
+//! The shell reads the raw facts (URL, title, referrer, user agent, screen, locale,
+//! timezone) into a [`PageInfo`]; this module shapes them the way Segment's spec names them,
+//! including `campaign` from UTM parameters.
+
+use crate::json::{Map, Value};
+
+/// Raw facts about the page and browser, as read by the shell.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PageInfo {
+    /// `location.href`.
+    pub url: String,
+    /// `location.pathname`.
+    pub path: String,
+    /// `location.search`, with its `?`.
+    pub search: String,
+    /// `document.title`.
+    pub title: String,
+    /// `document.referrer`.
+    pub referrer: String,
+    /// `navigator.userAgent`.
+    pub user_agent: String,
+    /// `navigator.language`.
+    pub locale: String,
+    /// IANA timezone from `Intl`.
+    pub timezone: String,
+    /// `screen.width`, `screen.height`, `devicePixelRatio`.
+    pub screen: (f64, f64, f64),
+}
+
+/// Builds `context` for an event in session `session_id`.
+pub fn context(p: &PageInfo, session_id: f64) -> Map {
+    let mut c = Map::new();
+    let mut page = Map::new();
+    page.insert("url".into(), p.url.as_str().into());
+    page.insert("path".into(), p.path.as_str().into());
+    page.insert("search".into(), p.search.as_str().into());
+    page.insert("title".into(), p.title.as_str().into());
+    page.insert("referrer".into(), p.referrer.as_str().into());
+    c.insert("page".into(), page.into());
+    c.insert("userAgent".into(), p.user_agent.as_str().into());
+    c.insert("locale".into(), p.locale.as_str().into());
+    c.insert("timezone".into(), p.timezone.as_str().into());
+    let mut screen = Map::new();
+    screen.insert("width".into(), p.screen.0.into());
+    screen.insert("height".into(), p.screen.1.into());
+    screen.insert("density".into(), p.screen.2.into());
+    c.insert("screen".into(), screen.into());
+    c.insert("sessionId".into(), session_id.into());
+    let campaign = campaign(&p.search);
+    if !campaign.is_empty() {
+        c.insert("campaign".into(), campaign.into());
+    }
+    c
+}
+
+/// Segment's `campaign` from `utm_*` parameters (`utm_campaign` becomes `name`).
+pub fn campaign(search: &str) -> Map {
+    let mut out = Map::new();
+    for (k, v) in query_pairs(search) {
+        let key = match k.as_str() {
+            "utm_source" => "source",
+            "utm_medium" => "medium",
+            "utm_campaign" => "name",
+            "utm_term" => "term",
+            "utm_content" => "content",
+            _ => continue,
+        };
+        out.entry(key.to_owned()).or_insert(Value::String(v));
+    }
+    out
+}
+
+/// Decoded `key=value` pairs of a query string (with or without its `?`).
+pub fn query_pairs(search: &str) -> Vec<(String, String)> {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode_component(k), decode_component(v))
+        })
+        .collect()
+}
+
+/// Percent-decoding as in `application/x-www-form-urlencoded` (`+` is a space); invalid
+/// escapes are kept as written and invalid UTF-8 becomes U+FFFD, as browsers do.
+pub fn decode_component(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_campaign_from_utm_parameters() {
+        let c = campaign("?utm_source=news&utm_medium=email&utm_campaign=spring%20sale&utm_term=a+b&utm_content=hero&x=1");
+        assert_eq!(c.get("source"), Some(&Value::from("news")));
+        assert_eq!(c.get("medium"), Some(&Value::from("email")));
+        assert_eq!(c.get("name"), Some(&Value::from("spring sale")));
+        assert_eq!(c.get("term"), Some(&Value::from("a b")));
+        assert_eq!(c.get("content"), Some(&Value::from("hero")));
+        assert_eq!(c.len(), 5);
+    }
+
+    #[test]
+    fn no_utm_no_campaign() {
+        assert!(campaign("?q=1").is_empty());
+        assert!(campaign("").is_empty());
+        let ctx = context(&PageInfo::default(), 1.0);
+        assert!(ctx.get("campaign").is_none());
+    }
+
+    #[test]
+    fn decodes_percent_escapes_and_keeps_bad_ones() {
+        assert_eq!(decode_component("caf%C3%A9"), "café");
+        assert_eq!(decode_component("100%"), "100%");
+        assert_eq!(decode_component("%zz"), "%zz");
+        assert_eq!(decode_component("%4"), "%4");
+        assert_eq!(decode_component("%ff"), "\u{fffd}");
+    }
+
+    #[test]
+    fn context_has_segment_names() {
+        let p = PageInfo {
+            url: "https://a.test/x?utm_source=s".into(),
+            path: "/x".into(),
+            search: "?utm_source=s".into(),
+            title: "X".into(),
+            locale: "en-GB".into(),
+            timezone: "Europe/London".into(),
+            screen: (1280.0, 800.0, 2.0),
+            ..PageInfo::default()
+        };
+        let c = Value::Object(context(&p, 42.0));
+        assert_eq!(
+            c.get("page").and_then(|p| p.get("path")),
+            Some(&Value::from("/x"))
+        );
+        assert_eq!(c.get("locale"), Some(&Value::from("en-GB")));
+        assert_eq!(c.get("timezone"), Some(&Value::from("Europe/London")));
+        assert_eq!(c.get("sessionId"), Some(&Value::Number(42.0)));
+        assert_eq!(
+            c.get("screen").and_then(|s| s.get("width")),
+            Some(&Value::Number(1280.0))
+        );
+        assert_eq!(
+            c.get("campaign").and_then(|s| s.get("source")),
+            Some(&Value::from("s"))
+        );
+    }
+}

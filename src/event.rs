@@ -1,0 +1,359 @@
+//! Events in the shape of Segment's tracking spec (`track`, `page`, `identify`).
+//!
+//! Turns a call from the page plus the visitor's identity and the page context into the JSON
+//! text that is queued and sent. Validates what the page passed (names, property objects,
+//! size) and refuses with a message naming the event. Never reads the clock or randomness:
+//! the time and the `messageId` come in from the shell.
+
+use crate::batch::MAX_EVENT_BYTES;
+use crate::json::{Map, Value};
+
+/// Library name and version reported in `context.library`.
+pub const LIBRARY: &str = "engagekit";
+/// This crate's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What the page asked to record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Call {
+    /// `track(event, properties)`.
+    Track { event: String, properties: Map },
+    /// `page(name, properties)`; properties are completed from the page context.
+    Page {
+        name: Option<String>,
+        properties: Map,
+    },
+    /// `identify(userId, traits)`.
+    Identify { user_id: String, traits: Map },
+}
+
+impl Call {
+    /// The Segment `type` of this call.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Call::Track { .. } => "track",
+            Call::Page { .. } => "page",
+            Call::Identify { .. } => "identify",
+        }
+    }
+
+    /// The name the engagement score and per-event counts know this call by.
+    pub fn score_name(&self) -> &str {
+        match self {
+            Call::Track { event, .. } => event,
+            Call::Page { .. } => "Page Viewed",
+            Call::Identify { .. } => "Identified",
+        }
+    }
+}
+
+/// Who the visitor is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Identity {
+    /// Random id of this browser, persisted.
+    pub anonymous_id: String,
+    /// Set by `identify`, cleared by `reset`.
+    pub user_id: Option<String>,
+    /// Traits from `identify`, merged over time.
+    pub traits: Map,
+}
+
+/// A refused call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventError {
+    /// The event name is empty or not a string.
+    BadName(&'static str),
+    /// The event's JSON is over the per-event limit.
+    TooLarge { name: String, bytes: usize },
+}
+
+impl std::fmt::Display for EventError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EventError::BadName(what) => write!(f, "{what}"),
+            EventError::TooLarge { name, bytes } => write!(
+                f,
+                "event \"{name}\" is {bytes} bytes, over the {MAX_EVENT_BYTES}-byte limit; it was not queued"
+            ),
+        }
+    }
+}
+
+/// An event ready to queue: its id and its JSON text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Built {
+    /// The `messageId`, unique per event.
+    pub id: String,
+    /// The event as compact JSON.
+    pub json: String,
+}
+
+/// Builds the event for `call`, checking names and size.
+pub fn build(
+    call: &Call,
+    identity: &Identity,
+    context: &Map,
+    message_id: &str,
+    now_ms: f64,
+) -> Result<Built, EventError> {
+    let mut e = Map::new();
+    e.insert("type".into(), call.kind().into());
+    e.insert("messageId".into(), message_id.into());
+    e.insert("timestamp".into(), iso8601(now_ms).into());
+    e.insert("anonymousId".into(), identity.anonymous_id.as_str().into());
+    if let Some(uid) = &identity.user_id {
+        e.insert("userId".into(), uid.as_str().into());
+    }
+    let mut context = context.clone();
+    let mut library = Map::new();
+    library.insert("name".into(), LIBRARY.into());
+    library.insert("version".into(), VERSION.into());
+    context.insert("library".into(), library.into());
+    let label = match call {
+        Call::Track { event, properties } => {
+            if event.trim().is_empty() {
+                return Err(EventError::BadName(
+                    "track: the event name must be a non-empty string",
+                ));
+            }
+            e.insert("event".into(), event.as_str().into());
+            e.insert("properties".into(), properties.clone().into());
+            event.clone()
+        }
+        Call::Page { name, properties } => {
+            let mut props = page_properties(&context);
+            props.extend(properties.clone());
+            if let Some(n) = name {
+                e.insert("name".into(), n.as_str().into());
+                props.insert("name".into(), n.as_str().into());
+            }
+            e.insert("properties".into(), props.into());
+            name.clone().unwrap_or_else(|| "page".into())
+        }
+        Call::Identify { user_id, traits } => {
+            if user_id.trim().is_empty() {
+                return Err(EventError::BadName(
+                    "identify: the userId must be a non-empty string",
+                ));
+            }
+            e.insert("userId".into(), user_id.as_str().into());
+            let mut all = identity.traits.clone();
+            all.extend(traits.clone());
+            e.insert("traits".into(), all.into());
+            "identify".into()
+        }
+    };
+    if !identity.traits.is_empty() && !matches!(call, Call::Identify { .. }) {
+        context.insert("traits".into(), identity.traits.clone().into());
+    }
+    e.insert("context".into(), context.into());
+    let json = Value::Object(e).to_json();
+    if json.len() > MAX_EVENT_BYTES {
+        return Err(EventError::TooLarge {
+            name: label,
+            bytes: json.len(),
+        });
+    }
+    Ok(Built {
+        id: message_id.to_owned(),
+        json,
+    })
+}
+
+/// Segment's page properties (`path`, `url`, `title`, `referrer`, `search`) from the context.
+fn page_properties(context: &Map) -> Map {
+    let mut props = Map::new();
+    if let Some(Value::Object(page)) = context.get("page") {
+        for key in ["path", "url", "title", "referrer", "search"] {
+            if let Some(v) = page.get(key) {
+                props.insert(key.into(), v.clone());
+            }
+        }
+    }
+    props
+}
+
+/// `2026-11-23T09:17:30.123Z` for a Unix time in milliseconds.
+pub fn iso8601(ms: f64) -> String {
+    let ms = if ms.is_finite() {
+        ms.max(0.0) as i64
+    } else {
+        0
+    };
+    let (secs, milli) = (ms.div_euclid(1000), ms.rem_euclid(1000));
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{milli:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Proleptic Gregorian date for days since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// A version-4 UUID from 16 random bytes (RFC 9562 layout).
+pub fn uuid_v4(mut b: [u8; 16]) -> String {
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let mut s = String::with_capacity(36);
+    for (i, byte) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            s.push('-');
+        }
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        s.push(HEX[usize::from(byte >> 4)] as char);
+        s.push(HEX[usize::from(byte & 0xf)] as char);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ident() -> Identity {
+        Identity {
+            anonymous_id: "anon-1".into(),
+            ..Identity::default()
+        }
+    }
+
+    fn parsed(b: &Built) -> serde_json::Value {
+        serde_json::from_str(&b.json).unwrap()
+    }
+
+    fn page_context() -> Map {
+        let mut page = Map::new();
+        page.insert("path".into(), "/pricing".into());
+        page.insert("url".into(), "https://acme.test/pricing?x=1".into());
+        page.insert("title".into(), "Pricing".into());
+        let mut c = Map::new();
+        c.insert("page".into(), page.into());
+        c
+    }
+
+    #[test]
+    fn formats_iso8601_in_utc_with_milliseconds() {
+        assert_eq!(iso8601(0.0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso8601(1_795_425_450_123.0), "2026-11-23T09:17:30.123Z");
+        assert_eq!(iso8601(951_782_400_000.0), "2000-02-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn uuid_has_version_and_variant_bits() {
+        let u = uuid_v4([0xff; 16]);
+        assert_eq!(u, "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        assert_eq!(uuid_v4([0; 16]), "00000000-0000-4000-8000-000000000000");
+    }
+
+    #[test]
+    fn track_event_has_the_segment_fields() {
+        let mut props = Map::new();
+        props.insert("plan".into(), "pro".into());
+        let call = Call::Track {
+            event: "Signed Up".into(),
+            properties: props,
+        };
+        let b = build(&call, &ident(), &page_context(), "m-1", 0.0).unwrap();
+        let v = parsed(&b);
+        assert_eq!(v["type"], "track");
+        assert_eq!(v["event"], "Signed Up");
+        assert_eq!(v["messageId"], "m-1");
+        assert_eq!(v["anonymousId"], "anon-1");
+        assert_eq!(v["properties"]["plan"], "pro");
+        assert_eq!(v["timestamp"], "1970-01-01T00:00:00.000Z");
+        assert_eq!(v["context"]["library"]["name"], "engagekit");
+        assert_eq!(v["context"]["page"]["path"], "/pricing");
+        assert!(v.get("userId").is_none());
+    }
+
+    #[test]
+    fn page_event_copies_page_fields_into_properties() {
+        let call = Call::Page {
+            name: Some("Pricing".into()),
+            properties: Map::new(),
+        };
+        let v = parsed(&build(&call, &ident(), &page_context(), "m", 0.0).unwrap());
+        assert_eq!(v["type"], "page");
+        assert_eq!(v["name"], "Pricing");
+        assert_eq!(v["properties"]["path"], "/pricing");
+        assert_eq!(v["properties"]["title"], "Pricing");
+    }
+
+    #[test]
+    fn identify_sets_user_id_and_merges_traits() {
+        let mut id = ident();
+        id.traits.insert("plan".into(), "free".into());
+        let mut traits = Map::new();
+        traits.insert("name".into(), "Ada".into());
+        let call = Call::Identify {
+            user_id: "u-7".into(),
+            traits,
+        };
+        let v = parsed(&build(&call, &id, &Map::new(), "m", 0.0).unwrap());
+        assert_eq!(v["userId"], "u-7");
+        assert_eq!(v["traits"]["plan"], "free");
+        assert_eq!(v["traits"]["name"], "Ada");
+    }
+
+    #[test]
+    fn known_user_is_on_every_later_event() {
+        let mut id = ident();
+        id.user_id = Some("u-7".into());
+        let call = Call::Track {
+            event: "x".into(),
+            properties: Map::new(),
+        };
+        let v = parsed(&build(&call, &id, &Map::new(), "m", 0.0).unwrap());
+        assert_eq!(v["userId"], "u-7");
+    }
+
+    #[test]
+    fn refuses_an_empty_event_name() {
+        let call = Call::Track {
+            event: "  ".into(),
+            properties: Map::new(),
+        };
+        assert!(matches!(
+            build(&call, &ident(), &Map::new(), "m", 0.0),
+            Err(EventError::BadName(_))
+        ));
+    }
+
+    #[test]
+    fn refuses_an_event_over_32_kb_naming_it() {
+        let mut props = Map::new();
+        props.insert("blob".into(), "x".repeat(40_000).into());
+        let call = Call::Track {
+            event: "Huge".into(),
+            properties: props,
+        };
+        let err = build(&call, &ident(), &Map::new(), "m", 0.0).unwrap_err();
+        assert!(err.to_string().contains("\"Huge\""), "{err}");
+        assert!(matches!(err, EventError::TooLarge { bytes, .. } if bytes > 40_000));
+    }
+
+    #[test]
+    fn hostile_strings_stay_valid_json() {
+        let call = Call::Track {
+            event: "</script><img src=x onerror=alert(1)>\"\\\n".into(),
+            properties: Map::new(),
+        };
+        let v = parsed(&build(&call, &ident(), &Map::new(), "m", 0.0).unwrap());
+        assert_eq!(v["event"], "</script><img src=x onerror=alert(1)>\"\\\n");
+    }
+}

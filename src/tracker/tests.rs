@@ -1,0 +1,369 @@
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use super::*;
+
+/// localStorage stand-in shared between "tabs"; can be made to refuse writes (quota).
+#[derive(Clone, Default)]
+struct MemStore {
+    map: Rc<RefCell<BTreeMap<String, String>>>,
+    full: Rc<RefCell<bool>>,
+}
+
+impl Store for MemStore {
+    fn get(&self, key: &str) -> Option<String> {
+        self.map.borrow().get(key).cloned()
+    }
+    fn set(&mut self, key: &str, value: &str) -> bool {
+        if *self.full.borrow() {
+            return false;
+        }
+        self.map.borrow_mut().insert(key.into(), value.into());
+        true
+    }
+    fn remove(&mut self, key: &str) {
+        self.map.borrow_mut().remove(key);
+    }
+    fn keys(&self) -> Vec<String> {
+        self.map.borrow().keys().cloned().collect()
+    }
+    fn parse_json(&self, text: &str) -> Option<Value> {
+        serde_json::from_str(text).ok()
+    }
+}
+
+fn config(json: &str) -> Config {
+    Config::from_deserializer(&mut serde_json::Deserializer::from_str(json)).unwrap()
+}
+
+fn tab(store: &MemStore, name: &str, cfg: &str) -> Tracker {
+    Tracker::new(
+        "key",
+        config(cfg),
+        name,
+        Box::new(store.clone()),
+        false,
+        format!("anon-{name}"),
+    )
+}
+
+fn track(t: &mut Tracker, name: &str, id: &str, now: f64) -> Recorded {
+    let call = Call::Track {
+        event: name.into(),
+        properties: Map::new(),
+    };
+    t.record(call, &PageInfo::default(), id, now).unwrap()
+}
+
+fn ids_in(body: &str) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(body).unwrap();
+    v["batch"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["messageId"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn events_are_persisted_before_they_are_sent() {
+    let store = MemStore::default();
+    let mut t = tab(&store, "a", "{}");
+    assert_eq!(track(&mut t, "x", "m1", 0.0), Recorded::Queued);
+    let q = store.get("engagekit:queue:a").unwrap();
+    assert!(q.contains("m1"));
+    assert_eq!(store.get(keys::ANON).as_deref(), Some("anon-a"));
+}
+
+#[test]
+fn a_reloaded_page_finds_its_visitor_and_queue() {
+    let store = MemStore::default();
+    let mut t = tab(&store, "a", "{}");
+    track(&mut t, "x", "m1", 0.0);
+    let t2 = tab(&store, "a", "{}");
+    assert_eq!(t2.identity().anonymous_id, "anon-a");
+    assert_eq!(t2.debug().get("queued"), Some(&Value::Number(1.0)));
+}
+
+#[test]
+fn batch_goes_out_when_due_and_leaves_once_delivered() {
+    let store = MemStore::default();
+    let mut t = tab(
+        &store,
+        "a",
+        r#"{"tracking":{"flushAt":2,"flushIntervalMs":1000}}"#,
+    );
+    track(&mut t, "x", "m1", 0.0);
+    assert!(t.next_request(10.0).is_none());
+    assert_eq!(t.next_wake(), Some(1000.0));
+    track(&mut t, "y", "m2", 20.0);
+    assert_eq!(t.next_wake(), Some(0.0));
+    let req = t.next_request(20.0).unwrap();
+    assert_eq!(ids_in(&req.body), ["m1", "m2"]);
+    assert!(t.settle(&req, Some(200), None, 0.5, 30.0).is_none());
+    assert!(store.get("engagekit:queue:a").is_none());
+    assert_eq!(t.next_wake(), None);
+}
+
+#[test]
+fn failures_back_off_then_retry_the_same_events() {
+    let store = MemStore::default();
+    let mut t = tab(&store, "a", r#"{"tracking":{"flushAt":1}}"#);
+    track(&mut t, "x", "m1", 0.0);
+    let req = t.next_request(0.0).unwrap();
+    t.settle(&req, None, None, 0.0, 0.0);
+    assert!(t.next_request(100.0).is_none(), "waits out the backoff");
+    assert_eq!(t.next_wake(), Some(500.0));
+    let again = t.next_request(500.0).unwrap();
+    assert_eq!(again.ids, ["m1"]);
+    t.settle(&again, Some(503), None, 0.0, 500.0);
+    assert_eq!(t.next_wake(), Some(1500.0), "second wait doubles");
+}
+
+#[test]
+fn retry_after_is_honoured() {
+    let store = MemStore::default();
+    let mut t = tab(&store, "a", r#"{"tracking":{"flushAt":1}}"#);
+    track(&mut t, "x", "m1", 0.0);
+    let req = t.next_request(0.0).unwrap();
+    t.settle(&req, Some(429), Some(60_000.0), 0.0, 0.0);
+    assert_eq!(t.next_wake(), Some(60_000.0));
+}
+
+#[test]
+fn coming_back_online_retries_at_once() {
+    let store = MemStore::default();
+    let mut t = tab(&store, "a", r#"{"tracking":{"flushAt":1}}"#);
+    track(&mut t, "x", "m1", 0.0);
+    let req = t.next_request(0.0).unwrap();
+    t.settle(&req, None, None, 0.0, 0.0);
+    t.network_back();
+    assert!(t.next_request(1.0).is_some());
+}
+
+#[test]
+fn a_refused_batch_is_dropped_with_a_warning() {
+    let store = MemStore::default();
+    let mut t = tab(&store, "a", r#"{"tracking":{"flushAt":1}}"#);
+    track(&mut t, "x", "m1", 0.0);
+    let req = t.next_request(0.0).unwrap();
+    let w = t.settle(&req, Some(401), None, 0.0, 0.0).unwrap();
+    assert!(w.contains("401"), "{w}");
+    assert_eq!(t.debug().get("queued"), Some(&Value::Number(0.0)));
+}
+
+#[test]
+fn storage_full_keeps_events_in_memory() {
+    let store = MemStore::default();
+    *store.full.borrow_mut() = true;
+    let mut t = tab(&store, "a", r#"{"tracking":{"flushAt":1}}"#);
+    assert_eq!(track(&mut t, "x", "m1", 0.0), Recorded::Queued);
+    let req = t.next_request(0.0).unwrap();
+    assert_eq!(req.ids, ["m1"]);
+}
+
+#[test]
+fn nothing_is_sent_or_persisted_before_consent_when_required() {
+    let store = MemStore::default();
+    let mut t = tab(
+        &store,
+        "a",
+        r#"{"privacy":{"requireConsent":true},"tracking":{"flushAt":1}}"#,
+    );
+    assert_eq!(track(&mut t, "x", "m1", 0.0), Recorded::Held);
+    assert!(t.next_request(0.0).is_none());
+    assert!(t.unload_requests(0.0).is_empty());
+    assert!(store.keys().is_empty(), "stored: {:?}", store.keys());
+    t.set_consent(Consent::Granted, 1.0);
+    let req = t.next_request(1.0).unwrap();
+    assert_eq!(req.ids, ["m1"]);
+    assert_eq!(store.get(keys::CONSENT).as_deref(), Some("granted"));
+}
+
+#[test]
+fn denial_discards_and_erases_but_remembers_the_choice() {
+    let store = MemStore::default();
+    let mut t = tab(&store, "a", "{}");
+    track(&mut t, "x", "m1", 0.0);
+    t.set_consent(Consent::Denied, 1.0);
+    assert_eq!(store.keys(), [keys::CONSENT]);
+    assert_eq!(track(&mut t, "x", "m2", 2.0), Recorded::Discarded);
+    assert!(t.flush_request(3.0).is_none());
+    let reloaded = tab(&store, "a", "{}");
+    assert_eq!(reloaded.consent(), Consent::Denied);
+}
+
+#[test]
+fn do_not_track_stops_tracking_by_default() {
+    let store = MemStore::default();
+    let mut t = Tracker::new(
+        "key",
+        config("{}"),
+        "a",
+        Box::new(store.clone()),
+        true,
+        "anon".into(),
+    );
+    assert_eq!(track(&mut t, "x", "m1", 0.0), Recorded::Discarded);
+    assert!(store.keys().is_empty());
+}
+
+#[test]
+fn forget_erases_everything_local_and_starts_a_new_visitor() {
+    let store = MemStore::default();
+    let mut t = tab(&store, "a", "{}");
+    store.clone().set("unrelated", "keep me");
+    track(&mut t, "x", "m1", 0.0);
+    t.set_consent(Consent::Granted, 0.0);
+    t.forget("anon-new".into());
+    assert_eq!(store.keys(), ["unrelated"]);
+    assert_eq!(t.identity().anonymous_id, "anon-new");
+    assert_eq!(t.consent(), Consent::Unknown);
+}
+
+#[test]
+fn identify_then_reset() {
+    let store = MemStore::default();
+    let mut t = tab(&store, "a", "{}");
+    let mut traits = Map::new();
+    traits.insert("plan".into(), "pro".into());
+    let call = Call::Identify {
+        user_id: "u1".into(),
+        traits,
+    };
+    t.record(call, &PageInfo::default(), "m1", 0.0).unwrap();
+    assert_eq!(store.get(keys::USER).as_deref(), Some("u1"));
+    assert_eq!(
+        store.get(keys::TRAITS).as_deref(),
+        Some(r#"{"plan":"pro"}"#)
+    );
+    let again = tab(&store, "a", "{}");
+    assert_eq!(
+        again.identity().traits.get("plan"),
+        Some(&Value::from("pro"))
+    );
+    t.reset("anon-2".into(), 1.0);
+    assert!(store.get(keys::USER).is_none());
+    assert_eq!(store.get(keys::ANON).as_deref(), Some("anon-2"));
+}
+
+#[test]
+fn score_accumulates_and_is_stored_with_the_visitor() {
+    let store = MemStore::default();
+    let cfg = r#"{"score":{"weights":{"Signed Up":50}}}"#;
+    let mut t = tab(&store, "a", cfg);
+    track(&mut t, "Signed Up", "m1", 0.0);
+    assert_eq!(t.score(0.0), 63.2);
+    let again = tab(&store, "a", cfg);
+    assert_eq!(again.score(0.0), 63.2);
+}
+
+#[test]
+fn a_new_session_starts_after_thirty_idle_minutes() {
+    let store = MemStore::default();
+    let mut t = tab(&store, "a", "{}");
+    track(&mut t, "x", "m1", 0.0);
+    track(&mut t, "x", "m2", 29.0 * 60_000.0);
+    assert_eq!(t.debug().get("sessionId"), Some(&Value::Number(0.0)));
+    track(&mut t, "x", "m3", 60.0 * 60_000.0);
+    assert_eq!(
+        t.debug().get("sessionId"),
+        Some(&Value::Number(3_600_000.0))
+    );
+}
+
+#[test]
+fn a_live_tabs_queue_is_left_alone() {
+    let store = MemStore::default();
+    let mut a = tab(&store, "a", "{}");
+    let mut b = tab(&store, "b", "{}");
+    track(&mut a, "x", "a1", 0.0);
+    track(&mut b, "x", "b1", 0.0);
+    assert_eq!(b.adopt_orphans(1_000.0), 0);
+    let req_a = a.flush_request(1_000.0).unwrap();
+    let req_b = b.flush_request(1_000.0).unwrap();
+    assert_eq!(req_a.ids, ["a1"]);
+    assert_eq!(req_b.ids, ["b1"], "two tabs never send each other's events");
+}
+
+#[test]
+fn a_closed_tabs_queue_is_adopted_once() {
+    let store = MemStore::default();
+    let mut a = tab(&store, "a", "{}");
+    track(&mut a, "x", "a1", 0.0);
+    a.release();
+    drop(a);
+    let mut b = tab(&store, "b", "{}");
+    let mut c = tab(&store, "c", "{}");
+    assert_eq!(b.adopt_orphans(10.0), 1);
+    assert_eq!(c.adopt_orphans(10.0), 0, "already taken");
+    assert!(store.get("engagekit:queue:a").is_none());
+    assert!(store.get("engagekit:alive:a").is_none());
+    assert_eq!(b.flush_request(10.0).unwrap().ids, ["a1"]);
+}
+
+#[test]
+fn a_crashed_tabs_queue_is_adopted_after_it_goes_stale() {
+    let store = MemStore::default();
+    let mut a = tab(&store, "a", "{}");
+    track(&mut a, "x", "a1", 0.0);
+    let mut b = tab(&store, "b", "{}");
+    assert_eq!(b.adopt_orphans(STALE_TAB_MS - 1.0), 0);
+    assert_eq!(b.adopt_orphans(STALE_TAB_MS), 1);
+}
+
+#[test]
+fn a_tab_back_from_the_bfcache_does_not_resend_what_another_tab_adopted() {
+    let store = MemStore::default();
+    let mut a = tab(&store, "a", "{}");
+    track(&mut a, "x", "a1", 0.0);
+    a.release();
+    let mut b = tab(&store, "b", "{}");
+    b.adopt_orphans(1.0);
+    a.resume(2.0);
+    assert!(a.flush_request(2.0).is_none());
+}
+
+#[test]
+fn unload_sends_everything_in_beacon_sized_pieces() {
+    let store = MemStore::default();
+    let mut t = tab(&store, "a", "{}");
+    let big = "y".repeat(20_000);
+    for i in 0..8 {
+        let mut props = Map::new();
+        props.insert("blob".into(), big.as_str().into());
+        let call = Call::Track {
+            event: "big".into(),
+            properties: props,
+        };
+        t.record(call, &PageInfo::default(), &format!("m{i}"), 0.0)
+            .unwrap();
+    }
+    let reqs = t.unload_requests(0.0);
+    assert!(reqs.len() >= 3);
+    let mut all = Vec::new();
+    for r in &reqs {
+        assert!(r.body.len() <= batch::MAX_UNLOAD_BYTES);
+        all.extend(ids_in(&r.body));
+    }
+    assert_eq!(all, (0..8).map(|i| format!("m{i}")).collect::<Vec<_>>());
+    // Still queued until acknowledged: a page that dies here loses nothing.
+    assert_eq!(
+        store.get("engagekit:queue:a").map(|q| q.lines().count()),
+        Some(9)
+    );
+}
+
+#[test]
+fn bad_event_is_refused_and_the_queue_is_untouched() {
+    let store = MemStore::default();
+    let mut t = tab(&store, "a", "{}");
+    track(&mut t, "ok", "m1", 0.0);
+    let call = Call::Track {
+        event: String::new(),
+        properties: Map::new(),
+    };
+    assert!(t.record(call, &PageInfo::default(), "m2", 0.0).is_err());
+    assert_eq!(t.debug().get("queued"), Some(&Value::Number(1.0)));
+}
