@@ -5,7 +5,10 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 #![deny(unsafe_code)]
 
+pub mod bucket;
+pub mod condition;
 pub mod json;
+pub mod regex;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -1,0 +1,354 @@
+//! Audience conditions: does this visitor match this rule?
+//!
+//! The language is GrowthBook's targeting conditions (MongoDB-style operators over a JSON
+//! object of attributes) as of SDK spec 0.12.0, with strict types: a string never equals a
+//! number, booleans are not ordered, and a missing attribute is compared as `null`. An
+//! operator this code cannot evaluate (unknown, or a regular expression that does not
+//! compile) makes its branch *undecidable*; negating an undecidable branch does not make it
+//! pass, so a rule the SDK does not understand never matches by accident. Evaluation never
+//! fails and never panics; [`validate_condition`] is the place that explains what is wrong.
+//! This module reads no clock, storage or page: attributes come in as a value.
+
+mod validate;
+mod version;
+
+use std::cmp::Ordering;
+
+use crate::json::{Map, Value};
+use crate::regex::RegexEngine;
+
+pub use validate::validate_condition;
+
+/// Whether `attributes` satisfy `condition`. `saved_groups` maps a group id to its array of
+/// members for `$inGroup` / `$notInGroup`. Anything malformed or unknown means `false`.
+pub fn eval_condition(
+    condition: &Value,
+    attributes: &Value,
+    saved_groups: &Map,
+    re: &dyn RegexEngine,
+) -> bool {
+    let eval = Eval { saved_groups, re };
+    eval.condition(condition, attributes) == Verdict::Pass
+}
+
+/// Three-valued logic (Kleene): `Undecided` absorbs everything except a decisive answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verdict {
+    Pass,
+    Fail,
+    Undecided,
+}
+
+impl Verdict {
+    fn from_bool(b: bool) -> Self {
+        if b {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        }
+    }
+
+    fn negate(self) -> Self {
+        match self {
+            Verdict::Pass => Verdict::Fail,
+            Verdict::Fail => Verdict::Pass,
+            Verdict::Undecided => Verdict::Undecided,
+        }
+    }
+}
+
+/// All must pass: the first `Fail` decides, otherwise any `Undecided` does.
+fn all_of<T>(items: impl IntoIterator<Item = T>, mut check: impl FnMut(T) -> Verdict) -> Verdict {
+    let mut result = Verdict::Pass;
+    for item in items {
+        match check(item) {
+            Verdict::Fail => return Verdict::Fail,
+            Verdict::Undecided => result = Verdict::Undecided,
+            Verdict::Pass => {}
+        }
+    }
+    result
+}
+
+/// One must pass: the first `Pass` decides, otherwise any `Undecided` does.
+fn any_of<T>(items: impl IntoIterator<Item = T>, mut check: impl FnMut(T) -> Verdict) -> Verdict {
+    let mut result = Verdict::Fail;
+    for item in items {
+        match check(item) {
+            Verdict::Pass => return Verdict::Pass,
+            Verdict::Undecided => result = Verdict::Undecided,
+            Verdict::Fail => {}
+        }
+    }
+    result
+}
+
+/// A missing attribute is compared as `null`.
+static NULL: Value = Value::Null;
+
+/// Logical keys that make an `$elemMatch` argument a condition on each element's fields.
+const LOGICAL: [&str; 3] = ["$and", "$or", "$nor"];
+
+struct Eval<'a> {
+    saved_groups: &'a Map,
+    re: &'a dyn RegexEngine,
+}
+
+impl Eval<'_> {
+    /// A condition object: logical keys, or attribute paths mapped to expected values.
+    fn condition(&self, condition: &Value, subject: &Value) -> Verdict {
+        let Value::Object(entries) = condition else {
+            return Verdict::Undecided;
+        };
+        all_of(entries, |(key, arg)| match key.as_str() {
+            "$or" => self.or(arg, subject),
+            "$nor" => self.or(arg, subject).negate(),
+            "$and" => match arg {
+                Value::Array(items) => all_of(items, |c| self.condition(c, subject)),
+                _ => Verdict::Undecided,
+            },
+            "$not" => self.condition(arg, subject).negate(),
+            path => self.value(arg, lookup(subject, path), false),
+        })
+    }
+
+    /// `$or`: an empty list passes, as in GrowthBook.
+    fn or(&self, arg: &Value, subject: &Value) -> Verdict {
+        match arg {
+            Value::Array(items) if items.is_empty() => Verdict::Pass,
+            Value::Array(items) => any_of(items, |c| self.condition(c, subject)),
+            _ => Verdict::Undecided,
+        }
+    }
+
+    /// An expected value: a literal to equal, or an object of operators.
+    fn value(&self, expected: &Value, actual: &Value, ignore_case: bool) -> Verdict {
+        let equal = match expected {
+            Value::String(s) if ignore_case => match actual {
+                Value::String(a) => a.to_lowercase() == s.to_lowercase(),
+                _ => false,
+            },
+            Value::Object(ops) if is_operator_object(ops) => {
+                return all_of(ops, |(op, arg)| self.operator(op, actual, arg));
+            }
+            _ => strict_eq(actual, expected),
+        };
+        Verdict::from_bool(equal)
+    }
+
+    fn operator(&self, op: &str, actual: &Value, arg: &Value) -> Verdict {
+        use Verdict::Fail;
+        let ordered =
+            |want: fn(Ordering) -> bool| Verdict::from_bool(compare(actual, arg).is_some_and(want));
+        match op {
+            "$eq" => Verdict::from_bool(strict_eq(actual, arg)),
+            "$ne" => Verdict::from_bool(!strict_eq(actual, arg)),
+            "$lt" => ordered(Ordering::is_lt),
+            "$lte" => ordered(Ordering::is_le),
+            "$gt" => ordered(Ordering::is_gt),
+            "$gte" => ordered(Ordering::is_ge),
+            "$exists" => Verdict::from_bool(truthy(arg) != matches!(actual, Value::Null)),
+            "$in" | "$ini" | "$nin" | "$nini" => {
+                let Value::Array(list) = arg else { return Fail };
+                let found = is_in(actual, list, op.ends_with('i'));
+                Verdict::from_bool(found != op.starts_with("$n"))
+            }
+            "$inGroup" | "$notInGroup" => {
+                let members = arg
+                    .as_str()
+                    .and_then(|id| self.saved_groups.get(id))
+                    .and_then(|g| match g {
+                        Value::Array(list) => Some(list.as_slice()),
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                Verdict::from_bool(is_in(actual, members, false) == (op == "$inGroup"))
+            }
+            "$not" => self.value(arg, actual, false).negate(),
+            "$size" => match actual {
+                Value::Array(items) => self.value(arg, &Value::Number(items.len() as f64), false),
+                _ => Fail,
+            },
+            "$elemMatch" => self.elem_match(actual, arg),
+            "$all" | "$alli" => match (actual, arg) {
+                (Value::Array(items), Value::Array(wanted)) => all_of(wanted, |w| {
+                    any_of(items, |item| self.value(w, item, op == "$alli"))
+                }),
+                _ => Fail,
+            },
+            "$regex" | "$regexi" => self.regex(actual, arg, op == "$regexi"),
+            "$type" => Verdict::from_bool(arg.as_str() == Some(type_name(actual))),
+            "$veq" | "$vne" | "$vgt" | "$vgte" | "$vlt" | "$vlte" => {
+                let (Value::String(a), Value::String(e)) = (actual, arg) else {
+                    return Fail;
+                };
+                let ord = version::compare(a, e);
+                Verdict::from_bool(match op {
+                    "$veq" => ord.is_eq(),
+                    "$vne" => ord.is_ne(),
+                    "$vgt" => ord.is_gt(),
+                    "$vgte" => ord.is_ge(),
+                    "$vlt" => ord.is_lt(),
+                    _ => ord.is_le(),
+                })
+            }
+            _ => Verdict::Undecided,
+        }
+    }
+
+    fn elem_match(&self, actual: &Value, arg: &Value) -> Verdict {
+        let Value::Array(items) = actual else {
+            return Verdict::Fail;
+        };
+        let per_element = matches!(arg, Value::Object(m) if applies_to_elements(m));
+        any_of(items, |item| {
+            if per_element {
+                self.value(arg, item, false)
+            } else {
+                self.condition(arg, item)
+            }
+        })
+    }
+
+    fn regex(&self, actual: &Value, pattern: &Value, ignore_case: bool) -> Verdict {
+        let Value::String(pattern) = pattern else {
+            return Verdict::Undecided;
+        };
+        let text = match actual {
+            Value::String(s) => s.as_str(),
+            // Still compile the pattern: a bad one is undecidable whatever the attribute.
+            _ => {
+                return if self.re.is_valid(pattern) {
+                    Verdict::Fail
+                } else {
+                    Verdict::Undecided
+                }
+            }
+        };
+        let found = if ignore_case {
+            self.re.is_match_ignore_case(pattern, text)
+        } else {
+            self.re.is_match(pattern, text)
+        };
+        found.map_or(Verdict::Undecided, Verdict::from_bool)
+    }
+}
+
+/// The value at a dot-separated path (`"father.age"`, `"items.0.id"`), or `null`.
+fn lookup<'v>(subject: &'v Value, path: &str) -> &'v Value {
+    let mut current = subject;
+    for part in path.split('.') {
+        let next = match current {
+            Value::Object(m) => m.get(part),
+            Value::Array(items) => array_index(part).and_then(|i| items.get(i)),
+            _ => None,
+        };
+        match next {
+            Some(v) => current = v,
+            None => return &NULL,
+        }
+    }
+    current
+}
+
+/// Only canonical indices (`"0"`, `"12"`, not `"01"` or `"+1"`) address array elements,
+/// as property names do in JavaScript.
+fn array_index(part: &str) -> Option<usize> {
+    let canonical =
+        part == "0" || (!part.starts_with('0') && part.bytes().all(|b| b.is_ascii_digit()));
+    if canonical {
+        part.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// An object whose keys all start with `$` holds operators. An empty object holds none,
+/// so it passes for any value.
+fn is_operator_object(m: &Map) -> bool {
+    m.keys().all(|k| k.starts_with('$'))
+}
+
+/// `$elemMatch` applies an object of plain operators (`{"$gt": 1}`, `{"$not": ...}`) to
+/// each element itself; anything else, including `{"$or": [...]}`, is a condition on each
+/// element's fields.
+fn applies_to_elements(m: &Map) -> bool {
+    is_operator_object(m) && !LOGICAL.iter().any(|k| m.contains_key(*k))
+}
+
+/// Same type and same value; arrays and objects compare element by element.
+fn strict_eq(a: &Value, b: &Value) -> bool {
+    a == b
+}
+
+/// JavaScript truthiness, for `$exists`' argument.
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => *n != 0.0 && !n.is_nan(),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(_) | Value::Object(_) => true,
+    }
+}
+
+/// Numbers order with numbers and strings with strings (by UTF-16 code units, as in JS);
+/// every other pairing is unordered.
+fn compare(a: &Value, b: &Value) -> Option<Ordering> {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.partial_cmp(y),
+        (Value::String(x), Value::String(y)) => Some(cmp_utf16(x, y)),
+        _ => None,
+    }
+}
+
+/// Orders strings as JavaScript does: by UTF-16 code units, which differs from Rust's
+/// code-point order only when a surrogate pair meets a character above U+DFFF.
+pub(crate) fn cmp_utf16(a: &str, b: &str) -> Ordering {
+    let (mut x, mut y) = (a.chars(), b.chars());
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(c), Some(d)) if c == d => {}
+            (Some(c), Some(d)) => {
+                let (mut u, mut v) = ([0u16; 2], [0u16; 2]);
+                return (*c.encode_utf16(&mut u)).cmp(d.encode_utf16(&mut v));
+            }
+        }
+    }
+}
+
+/// `$in`: an array attribute matches when any of its elements is in the list.
+fn is_in(actual: &Value, list: &[Value], ignore_case: bool) -> bool {
+    let contains = |v: &Value| {
+        list.iter().any(|item| match (v, item) {
+            (Value::String(a), Value::String(b)) if ignore_case => {
+                a.to_lowercase() == b.to_lowercase()
+            }
+            _ => strict_eq(v, item),
+        })
+    };
+    match actual {
+        Value::Array(items) => items.iter().any(contains),
+        _ => contains(actual),
+    }
+}
+
+/// The names `$type` knows.
+pub(crate) const TYPE_NAMES: [&str; 6] = ["null", "boolean", "number", "string", "array", "object"];
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests;

@@ -1,0 +1,214 @@
+use super::*;
+use crate::regex::RegressEngine;
+
+fn json(s: &str) -> Value {
+    serde_json::from_str(s).unwrap()
+}
+
+fn eval_with_groups(condition: &str, attributes: &str, groups: &str) -> bool {
+    let Value::Object(groups) = json(groups) else {
+        panic!("groups must be an object")
+    };
+    eval_condition(
+        &json(condition),
+        &json(attributes),
+        &groups,
+        &RegressEngine::new(),
+    )
+}
+
+fn eval(condition: &str, attributes: &str) -> bool {
+    eval_with_groups(condition, attributes, "{}")
+}
+
+fn validate(condition: &str) -> Result<(), String> {
+    validate_condition(&json(condition), &RegressEngine::new())
+}
+
+#[test]
+fn unknown_operator_never_passes_even_negated() {
+    assert!(!eval(r#"{"name": {"$regx": "x"}}"#, r#"{"name": "x"}"#));
+    assert!(!eval(
+        r#"{"$not": {"name": {"$regx": "x"}}}"#,
+        r#"{"name": "x"}"#
+    ));
+    assert!(!eval(
+        r#"{"name": {"$not": {"$regx": "x"}}}"#,
+        r#"{"name": "x"}"#
+    ));
+    assert!(!eval(
+        r#"{"$nor": [{"name": {"$regx": "x"}}]}"#,
+        r#"{"name": "x"}"#
+    ));
+}
+
+#[test]
+fn a_decided_branch_outweighs_an_unknown_one() {
+    // $or with a passing branch passes; $and with a failing branch fails, so $not passes.
+    assert!(eval(
+        r#"{"$or": [{"a": {"$bogus": 1}}, {"a": 1}]}"#,
+        r#"{"a": 1}"#
+    ));
+    assert!(eval(
+        r#"{"$not": {"$and": [{"a": {"$bogus": 1}}, {"a": 2}]}}"#,
+        r#"{"a": 1}"#
+    ));
+}
+
+#[test]
+fn bad_regex_is_no_match_whatever_the_attribute() {
+    assert!(!eval(r#"{"a": {"$regex": "("}}"#, r#"{"a": "("}"#));
+    assert!(!eval(
+        r#"{"a": {"$not": {"$regex": "("}}}"#,
+        r#"{"a": "x"}"#
+    ));
+    assert!(!eval(r#"{"a": {"$not": {"$regex": "("}}}"#, r#"{}"#));
+    assert!(!eval(r#"{"a": {"$regexi": 5}}"#, r#"{"a": "5"}"#));
+}
+
+#[test]
+fn malformed_logic_is_no_match() {
+    assert!(!eval(r#"{"$and": {"a": 1}}"#, r#"{"a": 1}"#));
+    assert!(!eval(r#"{"$not": {"$or": "a"}}"#, r#"{"a": 1}"#));
+    assert!(!eval(r#"[{"a": 1}]"#, r#"{"a": 1}"#));
+}
+
+#[test]
+fn dotted_paths_reach_into_objects_and_arrays() {
+    assert!(eval(
+        r#"{"user.plan.tier": "pro"}"#,
+        r#"{"user": {"plan": {"tier": "pro"}}}"#
+    ));
+    assert!(eval(
+        r#"{"items.1.id": 7}"#,
+        r#"{"items": [{"id": 3}, {"id": 7}]}"#
+    ));
+    assert!(!eval(
+        r#"{"items.01.id": 7}"#,
+        r#"{"items": [{"id": 3}, {"id": 7}]}"#
+    ));
+    assert!(eval(
+        r#"{"user.plan": {"$exists": false}}"#,
+        r#"{"user": "free"}"#
+    ));
+}
+
+#[test]
+fn whole_values_compare_strictly() {
+    assert!(eval(
+        r#"{"a": {"$eq": {"x": [1, "2"]}}}"#,
+        r#"{"a": {"x": [1, "2"]}}"#
+    ));
+    assert!(!eval(
+        r#"{"a": {"$eq": {"x": [1, 2]}}}"#,
+        r#"{"a": {"x": [1, "2"]}}"#
+    ));
+    assert!(eval(r#"{"a": {"$in": [[1], 2]}}"#, r#"{"a": 2}"#));
+}
+
+#[test]
+fn strings_order_by_utf16_units() {
+    // U+FF61 is one unit above the surrogates; U+1F600 starts with the surrogate 0xD83D.
+    assert_eq!(cmp_utf16("\u{1F600}", "\u{FF61}"), Ordering::Less);
+    assert_eq!("\u{1F600}".cmp("\u{FF61}"), Ordering::Greater);
+    assert!(eval(
+        r#"{"a": {"$lt": "\uff61"}}"#,
+        r#"{"a": "\ud83d\ude00"}"#
+    ));
+}
+
+#[test]
+fn case_insensitive_operators() {
+    assert!(eval(r#"{"c": {"$ini": ["US"]}}"#, r#"{"c": "us"}"#));
+    assert!(eval(r#"{"t": {"$alli": ["ONE"]}}"#, r#"{"t": ["one"]}"#));
+    assert!(!eval(
+        r#"{"t": {"$nini": ["us"]}}"#,
+        r#"{"t": ["x", "US"]}"#
+    ));
+}
+
+#[test]
+fn saved_groups_must_be_arrays() {
+    let groups = r#"{"g": [1, 2], "bad": "1"}"#;
+    assert!(eval_with_groups(
+        r#"{"id": {"$inGroup": "g"}}"#,
+        r#"{"id": 2}"#,
+        groups
+    ));
+    assert!(!eval_with_groups(
+        r#"{"id": {"$inGroup": "bad"}}"#,
+        r#"{"id": "1"}"#,
+        groups
+    ));
+    assert!(eval_with_groups(
+        r#"{"id": {"$notInGroup": "bad"}}"#,
+        r#"{"id": "1"}"#,
+        groups
+    ));
+}
+
+#[test]
+fn validate_accepts_a_realistic_rule() {
+    let rule = r#"{
+        "$and": [
+            {"score": {"$gte": 40}},
+            {"$or": [{"plan": {"$in": ["pro", "team"]}}, {"tags": {"$elemMatch": {"$eq": "beta"}}}]},
+            {"page.path": {"$regex": "^/pricing"}},
+            {"app.version": {"$vgte": "2.1.0"}},
+            {"items": {"$elemMatch": {"$or": [{"a": 1}]}}},
+            {"traits.email": {"$exists": true}, "country": "FR"}
+        ]
+    }"#;
+    assert_eq!(validate(rule), Ok(()));
+}
+
+#[test]
+fn validate_names_the_path_of_an_unknown_operator() {
+    let rule = r#"{"$and": [{"age": {"$gt": 1}}, {"age": {"$gtx": 5}}]}"#;
+    assert_eq!(
+        validate(rule),
+        Err("$and[1].age.$gtx: unknown operator".to_owned())
+    );
+    let nested = r#"{"$or": [{"$not": {"tags": {"$elemMatch": {"$size": {"$big": 1}}}}}]}"#;
+    assert_eq!(
+        validate(nested),
+        Err("$or[0].$not.tags.$elemMatch.$size.$big: unknown operator".to_owned())
+    );
+}
+
+#[test]
+fn validate_reports_shapes_and_bad_regex() {
+    assert_eq!(
+        validate(r#"{"$and": {"a": 1}}"#),
+        Err("$and: expected an array of conditions".to_owned())
+    );
+    assert_eq!(
+        validate(r#"{"$or": [5]}"#),
+        Err("$or[0]: expected an object".to_owned())
+    );
+    assert_eq!(
+        validate(r#""a""#),
+        Err("condition: expected an object".to_owned())
+    );
+    assert_eq!(
+        validate(r#"{"url": {"$regex": "[("}}"#),
+        Err("url.$regex: invalid regular expression".to_owned())
+    );
+    assert_eq!(
+        validate(r#"{"t": {"$in": "a"}}"#),
+        Err("t.$in: expected an array".to_owned())
+    );
+    assert_eq!(
+        validate(r#"{"t": {"$all": [{"$eqq": 1}]}}"#),
+        Err("t.$all[0].$eqq: unknown operator".to_owned())
+    );
+    assert!(validate(r#"{"t": {"$type": "undefined"}}"#).is_err());
+    assert!(validate(r#"{"v": {"$vgt": 2}}"#).is_err());
+}
+
+#[test]
+fn validate_treats_literal_objects_as_values() {
+    // Mixed keys make a literal object to compare, not operators.
+    assert_eq!(validate(r#"{"a": {"$gtx": 1, "b": 2}}"#), Ok(()));
+    assert_eq!(validate(r#"{}"#), Ok(()));
+}

@@ -1,0 +1,139 @@
+//! Explains what is wrong with a condition, so config loading can warn once with a path.
+//!
+//! Evaluation already treats anything malformed as "does not match"; this walk only finds
+//! the first structural problem and names where it is, like
+//! `$and[1].age.$gtx: unknown operator`.
+
+use crate::json::Value;
+use crate::regex::RegexEngine;
+
+use super::{applies_to_elements, is_operator_object, TYPE_NAMES};
+
+/// The first structural problem in `condition` (unknown operator, wrong argument shape,
+/// invalid regular expression), as `path: message`.
+pub fn validate_condition(condition: &Value, re: &dyn RegexEngine) -> Result<(), String> {
+    Walk { re }.condition(condition, &mut String::new())
+}
+
+struct Walk<'a> {
+    re: &'a dyn RegexEngine,
+}
+
+/// Appends `.key` (or `key` at the root) to `path` for the duration of `f`.
+fn nested<T>(path: &mut String, key: &str, f: impl FnOnce(&mut String) -> T) -> T {
+    let len = path.len();
+    if len > 0 {
+        path.push('.');
+    }
+    path.push_str(key);
+    let out = f(path);
+    path.truncate(len);
+    out
+}
+
+/// Appends `[i]` to `path` for the duration of `f`.
+fn indexed<T>(path: &mut String, i: usize, f: impl FnOnce(&mut String) -> T) -> T {
+    let len = path.len();
+    path.push('[');
+    path.push_str(&i.to_string());
+    path.push(']');
+    let out = f(path);
+    path.truncate(len);
+    out
+}
+
+fn problem(path: &str, message: &str) -> Result<(), String> {
+    if path.is_empty() {
+        Err(format!("condition: {message}"))
+    } else {
+        Err(format!("{path}: {message}"))
+    }
+}
+
+impl Walk<'_> {
+    fn condition(&self, condition: &Value, path: &mut String) -> Result<(), String> {
+        let Value::Object(entries) = condition else {
+            return problem(path, "expected an object");
+        };
+        for (key, arg) in entries {
+            nested(path, key, |path| match key.as_str() {
+                "$and" | "$or" | "$nor" => self.conditions(arg, path),
+                "$not" => self.condition(arg, path),
+                _ => self.value(arg, path),
+            })?;
+        }
+        Ok(())
+    }
+
+    fn conditions(&self, arg: &Value, path: &mut String) -> Result<(), String> {
+        let Value::Array(items) = arg else {
+            return problem(path, "expected an array of conditions");
+        };
+        for (i, item) in items.iter().enumerate() {
+            indexed(path, i, |path| self.condition(item, path))?;
+        }
+        Ok(())
+    }
+
+    fn value(&self, expected: &Value, path: &mut String) -> Result<(), String> {
+        match expected {
+            Value::Object(ops) if is_operator_object(ops) => {
+                for (op, arg) in ops {
+                    nested(path, op, |path| self.operator(op, arg, path))?;
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn operator(&self, op: &str, arg: &Value, path: &mut String) -> Result<(), String> {
+        match op {
+            "$eq" | "$ne" | "$exists" => Ok(()),
+            "$lt" | "$lte" | "$gt" | "$gte" => match arg {
+                Value::Number(_) | Value::String(_) => Ok(()),
+                _ => problem(path, "expected a number or a string"),
+            },
+            "$in" | "$nin" | "$ini" | "$nini" => match arg {
+                Value::Array(_) => Ok(()),
+                _ => problem(path, "expected an array"),
+            },
+            "$all" | "$alli" => {
+                let Value::Array(items) = arg else {
+                    return problem(path, "expected an array");
+                };
+                for (i, item) in items.iter().enumerate() {
+                    indexed(path, i, |path| self.value(item, path))?;
+                }
+                Ok(())
+            }
+            "$inGroup" | "$notInGroup" => match arg {
+                Value::String(_) => Ok(()),
+                _ => problem(path, "expected a saved group id (a string)"),
+            },
+            "$not" | "$size" => self.value(arg, path),
+            "$elemMatch" => match arg {
+                Value::Object(m) if applies_to_elements(m) => self.value(arg, path),
+                Value::Object(_) => self.condition(arg, path),
+                _ => problem(path, "expected an object"),
+            },
+            "$regex" | "$regexi" => match arg {
+                Value::String(p) if self.re.is_valid(p) => Ok(()),
+                Value::String(_) => problem(path, "invalid regular expression"),
+                _ => problem(path, "expected a regular expression (a string)"),
+            },
+            "$type" => match arg.as_str() {
+                Some(t) if TYPE_NAMES.contains(&t) => Ok(()),
+                _ => problem(
+                    path,
+                    "expected one of null, boolean, number, string, array, object",
+                ),
+            },
+            "$veq" | "$vne" | "$vgt" | "$vgte" | "$vlt" | "$vlte" => match arg {
+                Value::String(_) => Ok(()),
+                _ => problem(path, "expected a version string"),
+            },
+            _ => problem(path, "unknown operator"),
+        }
+    }
+}

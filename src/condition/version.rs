@@ -1,0 +1,107 @@
+//! Version ordering for `$veq` … `$vlte`, exactly as GrowthBook's `paddedVersionString`.
+//!
+//! GrowthBook drops a leading `v` and any `+build` suffix, splits on `-` and `.`, appends
+//! `~` to a plain `x.y.z` (so a release sorts after its pre-releases), left-pads numeric
+//! parts with spaces to five characters, joins with `-` and compares the strings by UTF-16
+//! code units. We compare the same sequence lazily, without building the strings. Numbers
+//! of six digits or more are not padded, so `100000` sorts before `99999`, as in every
+//! GrowthBook SDK; we keep that, because the same rule must give the same audience in every
+//! SDK.
+
+use std::cmp::Ordering;
+
+const WIDTH: usize = 5;
+
+/// Orders two version strings.
+pub(crate) fn compare(a: &str, b: &str) -> Ordering {
+    padded(core(a)).cmp(padded(core(b)))
+}
+
+/// The version without a leading `v` and without build metadata; an empty one is `"0"`.
+fn core(s: &str) -> &str {
+    if s.is_empty() {
+        return "0";
+    }
+    let s = s.strip_prefix('v').unwrap_or(s);
+    // GrowthBook strips with /\+.*$/, whose `.` stops at line terminators, so only a `+`
+    // on the last line starts the build suffix.
+    let last_line = s
+        .rfind(['\n', '\r', '\u{2028}', '\u{2029}'])
+        .map_or(0, |i| i + s[i..].chars().next().map_or(1, char::len_utf8));
+    match s[last_line..].find('+') {
+        Some(i) => &s[..last_line + i],
+        None => s,
+    }
+}
+
+fn parts(s: &str) -> impl Iterator<Item = &str> {
+    s.split(['-', '.'])
+}
+
+fn is_number(part: &str) -> bool {
+    !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The UTF-16 code units of GrowthBook's padded string, produced on the fly.
+fn padded(s: &str) -> impl Iterator<Item = u16> + '_ {
+    let release = (parts(s).count() == 3).then_some("~");
+    parts(s).chain(release).enumerate().flat_map(|(i, part)| {
+        let separator = (i > 0).then_some(u16::from(b'-'));
+        let pad = if is_number(part) {
+            WIDTH.saturating_sub(part.len())
+        } else {
+            0
+        };
+        separator
+            .into_iter()
+            .chain(std::iter::repeat(u16::from(b' ')).take(pad))
+            .chain(part.encode_utf16())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn growthbook_padded(s: &str) -> String {
+        let units: Vec<u16> = padded(core(s)).collect();
+        String::from_utf16_lossy(&units)
+    }
+
+    #[test]
+    fn pads_like_growthbook() {
+        assert_eq!(
+            growthbook_padded("v1.2.3-rc.1+build123"),
+            "    1-    2-    3-rc-    1"
+        );
+        assert_eq!(growthbook_padded("1.0.0"), "    1-    0-    0-~");
+        assert_eq!(growthbook_padded(""), "    0");
+        assert_eq!(growthbook_padded("123456"), "123456");
+    }
+
+    #[test]
+    fn long_numbers_order_as_growthbook_orders_them() {
+        assert_eq!(
+            compare("1.2.3-rc.123456", "1.2.3-rc.123455"),
+            Ordering::Greater
+        );
+        assert_eq!(compare("1.0.0", "123456789"), Ordering::Less);
+        // The known quirk, kept for cross-SDK agreement: six digits are not padded.
+        assert_eq!(compare("100000.0.0", "99999.0.0"), Ordering::Less);
+    }
+
+    #[test]
+    fn release_sorts_after_its_prereleases() {
+        assert_eq!(compare("1.0.0", "1.0.0-rc.1"), Ordering::Greater);
+        assert_eq!(compare("1.0.0-alpha", "1.0.0-alpha.1"), Ordering::Less);
+        assert_eq!(compare("1.2.3+a", "v1.2.3+b"), Ordering::Equal);
+    }
+
+    #[test]
+    fn build_suffix_only_on_the_last_line() {
+        assert_eq!(core("1+x\n2"), "1+x\n2");
+        assert_eq!(core("1\n2+x"), "1\n2");
+        assert_eq!(core("+x"), "");
+        assert_eq!(core(""), "0");
+    }
+}
