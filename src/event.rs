@@ -23,8 +23,11 @@ pub enum Call {
         name: Option<String>,
         properties: Map,
     },
-    /// `identify(userId, traits)`.
-    Identify { user_id: String, traits: Map },
+    /// `identify(userId, traits)`; without a user id it adds traits to the current visitor.
+    Identify {
+        user_id: Option<String>,
+        traits: Map,
+    },
 }
 
 impl Call {
@@ -131,12 +134,14 @@ pub fn build(
             name.clone().unwrap_or_else(|| "page".into())
         }
         Call::Identify { user_id, traits } => {
-            if user_id.trim().is_empty() {
-                return Err(EventError::BadName(
-                    "identify: the userId must be a non-empty string",
-                ));
+            if let Some(user_id) = user_id {
+                if user_id.trim().is_empty() {
+                    return Err(EventError::BadName(
+                        "identify: the userId must be a non-empty string",
+                    ));
+                }
+                e.insert("userId".into(), user_id.as_str().into());
             }
-            e.insert("userId".into(), user_id.as_str().into());
             let mut all = identity.traits.clone();
             all.extend(traits.clone());
             e.insert("traits".into(), all.into());
@@ -171,6 +176,25 @@ fn page_properties(context: &Map) -> Map {
         }
     }
     props
+}
+
+/// Properties of an autocaptured `Element Clicked`: what was clicked, never what was typed.
+/// Text is whitespace-collapsed and cut to 100 characters; links keep only http(s) URLs.
+pub fn click_properties(tag: &str, id: &str, text: &str, href: Option<&str>) -> Map {
+    let mut p = Map::new();
+    p.insert("tag".into(), tag.to_ascii_lowercase().into());
+    if !id.is_empty() {
+        p.insert("id".into(), id.into());
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let text: String = words.join(" ").chars().take(100).collect();
+    if !text.is_empty() {
+        p.insert("text".into(), text.into());
+    }
+    if let Some(h) = href.filter(|h| h.starts_with("https://") || h.starts_with("http://")) {
+        p.insert("href".into(), h.into());
+    }
+    p
 }
 
 /// `2026-11-23T09:17:30.123Z` for a Unix time in milliseconds.
@@ -301,7 +325,7 @@ mod tests {
         let mut traits = Map::new();
         traits.insert("name".into(), "Ada".into());
         let call = Call::Identify {
-            user_id: "u-7".into(),
+            user_id: Some("u-7".into()),
             traits,
         };
         let v = parsed(&build(&call, &id, &Map::new(), "m", 0.0).unwrap());
@@ -345,6 +369,34 @@ mod tests {
         let err = build(&call, &ident(), &Map::new(), "m", 0.0).unwrap_err();
         assert!(err.to_string().contains("\"Huge\""), "{err}");
         assert!(matches!(err, EventError::TooLarge { bytes, .. } if bytes > 40_000));
+    }
+
+    #[test]
+    fn identify_without_a_user_id_keeps_the_known_one() {
+        let mut id = ident();
+        id.user_id = Some("u-1".into());
+        let call = Call::Identify {
+            user_id: None,
+            traits: Map::new(),
+        };
+        let v = parsed(&build(&call, &id, &Map::new(), "m", 0.0).unwrap());
+        assert_eq!(v["userId"], "u-1");
+    }
+
+    #[test]
+    fn click_properties_keep_what_was_clicked_only() {
+        let p = click_properties("BUTTON", "cta", "  Start \n  free\ttrial ", None);
+        assert_eq!(p.get("tag"), Some(&Value::from("button")));
+        assert_eq!(p.get("text"), Some(&Value::from("Start free trial")));
+        assert_eq!(p.get("id"), Some(&Value::from("cta")));
+        let long = click_properties("a", "", &"x".repeat(500), Some("javascript:alert(1)"));
+        assert_eq!(
+            long.get("text").and_then(Value::as_str).map(str::len),
+            Some(100)
+        );
+        assert!(long.get("href").is_none());
+        let link = click_properties("a", "", "Docs", Some("https://a.test/docs"));
+        assert_eq!(link.get("href"), Some(&Value::from("https://a.test/docs")));
     }
 
     #[test]

@@ -5,10 +5,18 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 #![deny(unsafe_code)]
 
+pub mod batch;
 pub mod bucket;
 pub mod condition;
+pub mod config;
+pub mod consent;
+pub mod context;
+pub mod event;
 pub mod json;
 pub mod regex;
+pub mod score;
+pub mod session;
+pub mod tracker;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -84,6 +84,7 @@ pub struct Tracker {
     held: Queue,
     attempt: u32,
     retry_at_ms: f64,
+    last_page_url: Option<String>,
 }
 
 impl Tracker {
@@ -115,6 +116,7 @@ impl Tracker {
             held: Queue::default(),
             attempt: 0,
             retry_at_ms: 0.0,
+            last_page_url: None,
         };
         t.load(fresh_id);
         t
@@ -179,14 +181,14 @@ impl Tracker {
         }
         let timeout = f64::from(self.config.tracking.session_timeout_minutes) * 60_000.0;
         let session = session::touch(self.session, now_ms, timeout);
-        if let Call::Identify { user_id, traits } = &call {
-            if !user_id.trim().is_empty() {
-                self.identity.user_id = Some(user_id.clone());
-                self.identity.traits.extend(traits.clone());
-            }
-        }
         let ctx = context::context(page, session.id);
         let built = event::build(&call, &self.identity, &ctx, message_id, now_ms)?;
+        if let Call::Identify { user_id, traits } = &call {
+            if user_id.is_some() {
+                self.identity.user_id.clone_from(user_id);
+            }
+            self.identity.traits.extend(traits.clone());
+        }
         self.session = Some(session);
         self.points = self
             .points
@@ -203,6 +205,16 @@ impl Tracker {
         self.queue.push(item, &self.limits);
         self.persist_all(now_ms);
         Ok(Recorded::Queued)
+    }
+
+    /// Whether a navigation to `url` deserves an automatic page view: SPA routers call
+    /// `replaceState` for the same URL often, and that is not a new page.
+    pub fn is_new_page(&mut self, url: &str) -> bool {
+        if self.last_page_url.as_deref() == Some(url) {
+            return false;
+        }
+        self.last_page_url = Some(url.to_owned());
+        true
     }
 
     /// Records the visitor's choice. A grant releases held events; a denial discards

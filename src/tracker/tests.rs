@@ -229,7 +229,7 @@ fn identify_then_reset() {
     let mut traits = Map::new();
     traits.insert("plan".into(), "pro".into());
     let call = Call::Identify {
-        user_id: "u1".into(),
+        user_id: Some("u1".into()),
         traits,
     };
     t.record(call, &PageInfo::default(), "m1", 0.0).unwrap();
@@ -366,4 +366,14 @@ fn bad_event_is_refused_and_the_queue_is_untouched() {
     };
     assert!(t.record(call, &PageInfo::default(), "m2", 0.0).is_err());
     assert_eq!(t.debug().get("queued"), Some(&Value::Number(1.0)));
+}
+
+#[test]
+fn the_same_url_twice_is_one_page_view() {
+    let store = MemStore::default();
+    let mut t = tab(&store, "a", "{}");
+    assert!(t.is_new_page("https://a.test/"));
+    assert!(!t.is_new_page("https://a.test/"));
+    assert!(t.is_new_page("https://a.test/app#boards"));
+    assert!(t.is_new_page("https://a.test/"));
 }

@@ -1,0 +1,53 @@
+//! localStorage as the tracker's [`Store`].
+//!
+//! localStorage may be missing (sandboxed iframes, some privacy modes), throw on access, or
+//! be full. Every call here swallows those failures: the tracker then simply works in memory.
+
+use wasm_bindgen::JsValue;
+
+use crate::json::Value;
+use crate::tracker::Store;
+
+/// The page's localStorage, if it can be had.
+pub struct LocalStore {
+    storage: Option<web_sys::Storage>,
+}
+
+impl LocalStore {
+    /// Opens localStorage; works without it when it is unavailable.
+    pub fn open() -> LocalStore {
+        let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+        LocalStore { storage }
+    }
+}
+
+impl Store for LocalStore {
+    fn get(&self, key: &str) -> Option<String> {
+        self.storage.as_ref()?.get_item(key).ok().flatten()
+    }
+
+    fn set(&mut self, key: &str, value: &str) -> bool {
+        self.storage
+            .as_ref()
+            .is_some_and(|s| s.set_item(key, value).is_ok())
+    }
+
+    fn remove(&mut self, key: &str) {
+        if let Some(s) = &self.storage {
+            let _ = s.remove_item(key);
+        }
+    }
+
+    fn keys(&self) -> Vec<String> {
+        let Some(s) = &self.storage else {
+            return Vec::new();
+        };
+        let n = s.length().unwrap_or(0);
+        (0..n).filter_map(|i| s.key(i).ok().flatten()).collect()
+    }
+
+    fn parse_json(&self, text: &str) -> Option<Value> {
+        let v: JsValue = js_sys::JSON::parse(text).ok()?;
+        serde_wasm_bindgen::from_value(v).ok()
+    }
+}
