@@ -1,1 +1,102 @@
-fn main() {}
+//! The `engagekit-collector` binary: flags, startup and clean shutdown. Tests learn the
+//! port from the single line printed to stdout, so nothing else is printed there; logs
+//! go to stderr.
+
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use engagekit_collector::{router, AppState};
+
+/// engagekit's reference collector: event ingest, site config, loader and wasm.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Flags {
+    /// Port to listen on; 0 picks a free one (printed on start).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: IpAddr,
+    /// SQLite database file, created if missing.
+    #[arg(long, default_value = "engagekit.db")]
+    db: PathBuf,
+    /// Site config file: a JSON object mapping writeKey to site config.
+    #[arg(long, default_value = "www/demo/engagekit.config.json")]
+    config: PathBuf,
+    /// Root of the demo site served at /.
+    #[arg(long, default_value = "www/demo")]
+    www: PathBuf,
+    /// Directory holding the built engagekit.js, engagekit_core.js and engagekit_core_bg.wasm.
+    #[arg(long, default_value = "dist")]
+    dist: PathBuf,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let flags = Flags::parse();
+    match run(flags).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("engagekit collector: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(flags: Flags) -> Result<(), String> {
+    let state = AppState::open(&flags.db, flags.config, flags.www, flags.dist)
+        .map_err(|e| format!("cannot open database {}: {e}", flags.db.display()))?;
+    let addr = SocketAddr::new(flags.bind, flags.port);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the bound address: {e}"))?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "engagekit collector listening on http://{local}")
+            .and_then(|()| out.flush())
+            .map_err(|e| format!("cannot write to stdout: {e}"))?;
+    }
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server error: {e}"))?;
+    eprintln!("engagekit collector: stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM, so `npm start`'s Ctrl-C and a test's kill both let
+/// in-flight batches finish and SQLite checkpoint cleanly.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            eprintln!("engagekit collector: cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                eprintln!("engagekit collector: cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,66 @@
+//! The router and the state every handler shares. Routing is kept in one place so the
+//! whole HTTP surface of the collector reads at a glance.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{delete, get, post};
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+
+use crate::config::ConfigStore;
+use crate::store::Store;
+use crate::{api, cors, ingest, static_files};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<ConfigStore>,
+    pub store: Store,
+    pub www: Arc<Path>,
+    pub dist: Arc<Path>,
+}
+
+impl AppState {
+    /// Opens the database (creating it if needed) and loads the config file.
+    pub fn open(
+        db: &Path,
+        config: impl Into<PathBuf>,
+        www: impl Into<PathBuf>,
+        dist: impl Into<PathBuf>,
+    ) -> rusqlite::Result<Self> {
+        Ok(AppState {
+            config: Arc::new(ConfigStore::open(config)),
+            store: Store::open(db)?,
+            www: Arc::from(www.into()),
+            dist: Arc::from(dist.into()),
+        })
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let v1 = Router::new()
+        .route(
+            "/batch",
+            post(ingest::post_batch).layer(DefaultBodyLimit::max(ingest::MAX_BODY_BYTES)),
+        )
+        .route("/config/{write_key}", get(api::get_config))
+        .route("/health", get(api::health))
+        .route("/visitors/{anonymous_id}", delete(api::delete_visitor))
+        .fallback(api::no_endpoint)
+        .layer(from_fn_with_state(state.clone(), cors::cors));
+
+    let mut app = Router::new()
+        .nest("/v1", v1)
+        .route("/api/events", get(api::events))
+        .route("/api/stats", get(api::stats));
+    for name in static_files::DIST_FILES {
+        app = app.route(&format!("/{name}"), get(static_files::dist_file));
+    }
+    // The default predicate compresses application/wasm too: it skips only tiny bodies,
+    // images, gRPC and event streams.
+    app.fallback(static_files::www)
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}

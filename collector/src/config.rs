@@ -1,0 +1,217 @@
+//! Site configuration: one JSON file mapping each writeKey to that site's config object.
+//! The collector serves each object as-is and reads only `allowedOrigins` (for CORS).
+//! Product teams edit the file while the collector runs, so every lookup first compares
+//! the file's mtime and length with the loaded copy and re-reads it when they changed;
+//! a stat per request is far cheaper than the requests it serves. A file that fails to
+//! parse after an edit keeps the last good copy live, so a half-saved file never takes
+//! every site down.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
+
+use serde_json::Value;
+
+use crate::http_util::strong_etag;
+
+/// One site's config, pre-serialized so each request serves bytes with a stable ETag.
+#[derive(Debug)]
+pub struct Site {
+    pub json: Vec<u8>,
+    pub etag: String,
+    /// `None` means the config has no `allowedOrigins`: any origin may call.
+    pub allowed_origins: Option<Vec<String>>,
+}
+
+impl Site {
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        match &self.allowed_origins {
+            None => true,
+            Some(list) => list.iter().any(|o| o == "*" || o == origin),
+        }
+    }
+}
+
+pub type Sites = HashMap<String, Arc<Site>>;
+
+/// File identity used to notice edits without reading the file.
+type Stamp = Option<(SystemTime, u64)>;
+
+struct Loaded {
+    stamp: Stamp,
+    sites: Arc<Sites>,
+}
+
+pub struct ConfigStore {
+    path: PathBuf,
+    loaded: RwLock<Loaded>,
+}
+
+impl ConfigStore {
+    /// Loads the file now. A missing or broken file starts the collector with no sites and
+    /// one warning, so a fresh checkout still comes up and explains itself.
+    pub fn open(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        let stamp = stamp_of(&path);
+        let sites = if stamp.is_none() {
+            warn(&format!(
+                "config file {} not found; starting with no sites",
+                path.display()
+            ));
+            Sites::new()
+        } else {
+            read_sites(&path).unwrap_or_else(|e| {
+                warn(&format!("{e}; starting with no sites"));
+                Sites::new()
+            })
+        };
+        ConfigStore {
+            path,
+            loaded: RwLock::new(Loaded {
+                stamp,
+                sites: Arc::new(sites),
+            }),
+        }
+    }
+
+    /// The current sites, re-reading the file first if it changed on disk.
+    pub fn sites(&self) -> Arc<Sites> {
+        let stamp = stamp_of(&self.path);
+        {
+            let loaded = self.loaded.read().unwrap_or_else(|p| p.into_inner());
+            if loaded.stamp == stamp || stamp.is_none() {
+                // Unchanged, or briefly missing while an editor swaps files: keep serving.
+                return loaded.sites.clone();
+            }
+        }
+        let mut loaded = self.loaded.write().unwrap_or_else(|p| p.into_inner());
+        if loaded.stamp != stamp {
+            loaded.stamp = stamp;
+            match read_sites(&self.path) {
+                Ok(sites) => {
+                    eprintln!(
+                        "engagekit collector: reloaded {} ({} sites)",
+                        self.path.display(),
+                        sites.len()
+                    );
+                    loaded.sites = Arc::new(sites);
+                }
+                Err(e) => warn(&format!("{e}; keeping the previous config")),
+            }
+        }
+        loaded.sites.clone()
+    }
+
+    pub fn site(&self, write_key: &str) -> Option<Arc<Site>> {
+        self.sites().get(write_key).cloned()
+    }
+}
+
+fn warn(msg: &str) {
+    eprintln!("engagekit collector: warning: {msg}");
+}
+
+fn stamp_of(path: &Path) -> Stamp {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.modified().ok()?, meta.len()))
+}
+
+fn read_sites(path: &Path) -> Result<Sites, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+    parse_sites(&text).map_err(|e| format!("config file {}: {e}", path.display()))
+}
+
+/// Parses the whole file. A single bad site is skipped with a warning rather than
+/// failing the file, so one team's typo does not take the other sites down.
+pub fn parse_sites(text: &str) -> Result<Sites, String> {
+    let root: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+    let Value::Object(map) = root else {
+        return Err("expected an object mapping writeKey to site config".into());
+    };
+    let mut sites = Sites::new();
+    for (key, cfg) in map {
+        if !cfg.is_object() {
+            warn(&format!("{key}: expected an object; site skipped"));
+            continue;
+        }
+        let allowed_origins = match cfg.get("allowedOrigins") {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(items)) => Some(origins_of(&key, items)),
+            Some(_) => {
+                // Fail closed: a mistyped allow-list must not silently allow everyone.
+                warn(&format!(
+                    "{key}.allowedOrigins: expected an array of strings; no origin allowed"
+                ));
+                Some(Vec::new())
+            }
+        };
+        let json = serde_json::to_vec(&cfg).map_err(|e| format!("{key}: {e}"))?;
+        let etag = strong_etag(&json);
+        sites.insert(
+            key,
+            Arc::new(Site {
+                json,
+                etag,
+                allowed_origins,
+            }),
+        );
+    }
+    Ok(sites)
+}
+
+fn origins_of(key: &str, items: &[Value]) -> Vec<String> {
+    items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| match v.as_str() {
+            Some(s) => Some(s.trim_end_matches('/').to_owned()),
+            None => {
+                warn(&format!(
+                    "{key}.allowedOrigins[{i}]: expected a string; ignored"
+                ));
+                None
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absent_allowed_origins_allows_any_origin() {
+        let sites = parse_sites(r#"{"k": {"tracking": {}}}"#).unwrap();
+        assert!(sites["k"].allows_origin("https://anywhere.example"));
+    }
+
+    #[test]
+    fn allowed_origins_ignores_a_trailing_slash_in_the_config() {
+        let sites = parse_sites(r#"{"k": {"allowedOrigins": ["https://a.example/"]}}"#).unwrap();
+        assert!(sites["k"].allows_origin("https://a.example"));
+        assert!(!sites["k"].allows_origin("https://b.example"));
+    }
+
+    #[test]
+    fn mistyped_allowed_origins_allows_no_origin() {
+        let sites = parse_sites(r#"{"k": {"allowedOrigins": "https://a.example"}}"#).unwrap();
+        assert!(!sites["k"].allows_origin("https://a.example"));
+    }
+
+    #[test]
+    fn a_site_that_is_not_an_object_is_skipped_not_fatal() {
+        let sites = parse_sites(r#"{"bad": 3, "good": {}}"#).unwrap();
+        assert!(sites.contains_key("good"));
+        assert!(!sites.contains_key("bad"));
+    }
+
+    #[test]
+    fn etag_changes_when_the_site_config_changes() {
+        let a = parse_sites(r#"{"k": {"x": 1}}"#).unwrap();
+        let b = parse_sites(r#"{"k": {"x": 2}}"#).unwrap();
+        assert_ne!(a["k"].etag, b["k"].etag);
+        assert!(a["k"].etag.starts_with('"') && a["k"].etag.ends_with('"'));
+    }
+}

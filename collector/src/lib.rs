@@ -1,0 +1,18 @@
+//! engagekit's reference collector: receives Segment-compatible event batches into
+//! SQLite, serves each site's widget config, and serves the loader and wasm module.
+//! The binary (`main.rs`) only parses flags and starts [`app::router`]; everything else
+//! lives here so the tests can drive the real router.
+
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod api;
+pub mod app;
+pub mod config;
+pub mod cors;
+pub mod error;
+pub mod http_util;
+pub mod ingest;
+pub mod static_files;
+pub mod store;
+
+pub use app::{router, AppState};

@@ -1,0 +1,250 @@
+//! Event storage in one SQLite file (WAL mode, `synchronous=NORMAL`).
+//!
+//! One connection behind a `Mutex`, used from `spawn_blocking`, rather than a pool: SQLite
+//! admits one writer at a time anyway, and ingest is almost all writes, so a pool would
+//! only add `SQLITE_BUSY` retries between its own connections. The reads here (debug
+//! listing, stats, health) are rare and short. Each batch is one transaction, so a batch
+//! is stored whole or not at all, and idempotency comes from the
+//! `UNIQUE(write_key, message_id)` constraint with `INSERT OR IGNORE`.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rusqlite::{params, Connection};
+use serde_json::{json, Map, Value};
+
+use crate::error::ApiError;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS events (
+  id           INTEGER PRIMARY KEY,
+  write_key    TEXT NOT NULL,
+  message_id   TEXT NOT NULL,
+  type         TEXT NOT NULL,
+  event        TEXT,
+  anonymous_id TEXT,
+  user_id      TEXT,
+  timestamp    TEXT,
+  received_at  INTEGER NOT NULL,
+  json         TEXT NOT NULL,
+  UNIQUE (write_key, message_id)
+);
+CREATE INDEX IF NOT EXISTS events_by_anonymous_id ON events (write_key, anonymous_id);
+CREATE INDEX IF NOT EXISTS events_by_user_id ON events (write_key, user_id);
+CREATE INDEX IF NOT EXISTS events_by_received_at ON events (write_key, received_at);
+CREATE TABLE IF NOT EXISTS drops (
+  id          INTEGER PRIMARY KEY,
+  write_key   TEXT NOT NULL,
+  count       INTEGER NOT NULL,
+  received_at INTEGER NOT NULL
+);
+";
+
+/// One validated event, ready to insert.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub message_id: String,
+    pub kind: String,
+    pub event: Option<String>,
+    pub anonymous_id: Option<String>,
+    pub user_id: Option<String>,
+    pub timestamp: Option<String>,
+    pub json: String,
+}
+
+/// What happened to a batch: how many events were new and how many were already stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Inserted {
+    pub accepted: usize,
+    pub duplicates: usize,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> rusqlite::Result<Self> {
+        let conn = Connection::open(path)?;
+        // WAL lets a reader (e.g. `sqlite3` during a demo) look while we write;
+        // NORMAL is durable across process crashes in WAL mode, which is what matters here.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Runs `f` with the connection on the blocking pool, so SQLite never stalls the
+    /// async workers that serve other requests.
+    async fn with_conn<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            let mut guard = lock(&conn);
+            f(&mut guard)
+        })
+        .await??;
+        Ok(out)
+    }
+
+    pub async fn insert_batch(
+        &self,
+        write_key: String,
+        events: Vec<NewEvent>,
+        dropped: u64,
+    ) -> Result<Inserted, ApiError> {
+        self.with_conn(move |conn| {
+            let now = now_ms();
+            let tx = conn.transaction()?;
+            let mut inserted = Inserted {
+                accepted: 0,
+                duplicates: 0,
+            };
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO events (write_key, message_id, type, event,
+                       anonymous_id, user_id, timestamp, received_at, json)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )?;
+                for e in &events {
+                    let changed = stmt.execute(params![
+                        write_key,
+                        e.message_id,
+                        e.kind,
+                        e.event,
+                        e.anonymous_id,
+                        e.user_id,
+                        e.timestamp,
+                        now,
+                        e.json
+                    ])?;
+                    if changed == 0 {
+                        inserted.duplicates += 1;
+                    } else {
+                        inserted.accepted += 1;
+                    }
+                }
+            }
+            if dropped > 0 {
+                tx.execute(
+                    "INSERT INTO drops (write_key, count, received_at) VALUES (?1, ?2, ?3)",
+                    params![write_key, i64::try_from(dropped).unwrap_or(i64::MAX), now],
+                )?;
+            }
+            tx.commit()?;
+            Ok(inserted)
+        })
+        .await
+    }
+
+    /// Deletes a visitor's events for one site; returns how many rows went.
+    pub async fn delete_visitor(
+        &self,
+        write_key: String,
+        anonymous_id: String,
+        user_id: Option<String>,
+    ) -> Result<usize, ApiError> {
+        self.with_conn(move |conn| {
+            conn.execute(
+                "DELETE FROM events WHERE write_key = ?1
+                   AND (anonymous_id = ?2 OR (?3 IS NOT NULL AND user_id = ?3))",
+                params![write_key, anonymous_id, user_id],
+            )
+        })
+        .await
+    }
+
+    /// The newest events first, each as the JSON the client sent plus server fields.
+    pub async fn recent_events(&self, write_key: String, limit: u32) -> Result<Value, ApiError> {
+        self.with_conn(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT json, received_at FROM events WHERE write_key = ?1
+                 ORDER BY received_at DESC, id DESC LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![write_key, limit], |row| {
+                let text: String = row.get(0)?;
+                let received_at: i64 = row.get(1)?;
+                let mut event = serde_json::from_str::<Value>(&text).unwrap_or(Value::Null);
+                if let Value::Object(map) = &mut event {
+                    map.insert("receivedAt".into(), json!(received_at));
+                }
+                Ok(event)
+            })?;
+            Ok(Value::Array(rows.collect::<rusqlite::Result<Vec<_>>>()?))
+        })
+        .await
+    }
+
+    pub async fn stats(&self, write_key: String) -> Result<Value, ApiError> {
+        self.with_conn(move |conn| {
+            let events: i64 = conn.query_row(
+                "SELECT COUNT(*) FROM events WHERE write_key = ?1",
+                [&write_key],
+                |r| r.get(0),
+            )?;
+            let by_type = count_by(
+                conn,
+                "SELECT type, COUNT(*) FROM events WHERE write_key = ?1 GROUP BY type",
+                &write_key,
+            )?;
+            let by_event = count_by(
+                conn,
+                "SELECT event, COUNT(*) FROM events WHERE write_key = ?1 AND event IS NOT NULL
+                 GROUP BY event",
+                &write_key,
+            )?;
+            let dropped: i64 = conn.query_row(
+                "SELECT COALESCE(SUM(count), 0) FROM drops WHERE write_key = ?1",
+                [&write_key],
+                |r| r.get(0),
+            )?;
+            Ok(json!({
+                "events": events,
+                "byType": by_type,
+                "byEvent": by_event,
+                "dropped": dropped,
+            }))
+        })
+        .await
+    }
+
+    /// A trivial query, so health reports a database that cannot answer.
+    pub async fn ping(&self) -> Result<(), ApiError> {
+        self.with_conn(|conn| conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)))
+            .await
+            .map(|_| ())
+    }
+}
+
+fn count_by(conn: &Connection, sql: &str, write_key: &str) -> rusqlite::Result<Map<String, Value>> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map([write_key], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    let mut map = Map::new();
+    for row in rows {
+        let (key, n) = row?;
+        map.insert(key, json!(n));
+    }
+    Ok(map)
+}
+
+/// A panic while holding the lock cannot leave SQLite half-written (the transaction rolls
+/// back on drop), so a poisoned lock is safe to keep using.
+fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    conn.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,140 @@
+//! Shared fixture for the collector's integration tests: a temp dir holding a real SQLite
+//! file, a config file, a tiny demo site and fake dist files, and helpers that drive the
+//! real router with `oneshot`.
+
+#![allow(dead_code)]
+
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::Router;
+use engagekit_collector::{router, AppState};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+pub const ALLOWED: &str = "https://allowed.example";
+
+pub struct TestApp {
+    pub dir: TempDir,
+    pub app: Router,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn header(&self, name: impl header::AsHeaderName) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().unwrap())
+    }
+}
+
+pub fn config_json() -> Value {
+    json!({
+        "demo": {"tracking": {"flushIntervalMs": 5000}},
+        "strict": {"allowedOrigins": [ALLOWED]},
+    })
+}
+
+impl TestApp {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("config.json"), config_json().to_string()).unwrap();
+        std::fs::create_dir_all(root.join("www/docs")).unwrap();
+        std::fs::write(root.join("www/index.html"), "<h1>demo home</h1>").unwrap();
+        std::fs::write(root.join("www/about.html"), "<h1>about</h1>").unwrap();
+        std::fs::write(root.join("www/docs/index.html"), "<h1>docs</h1>").unwrap();
+        std::fs::create_dir_all(root.join("dist")).unwrap();
+        std::fs::write(root.join("dist/engagekit.js"), "/* loader */ ".repeat(100)).unwrap();
+        std::fs::write(root.join("dist/engagekit_core.js"), "export{} ".repeat(100)).unwrap();
+        let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+        wasm.extend(std::iter::repeat_n(0u8, 4096));
+        std::fs::write(root.join("dist/engagekit_core_bg.wasm"), wasm).unwrap();
+        let app = Self::router_for(&dir);
+        TestApp { dir, app }
+    }
+
+    /// A fresh router over the same files, as after a restart.
+    pub fn router_for(dir: &TempDir) -> Router {
+        let root = dir.path();
+        let state = AppState::open(
+            &root.join("events.db"),
+            root.join("config.json"),
+            root.join("www"),
+            root.join("dist"),
+        )
+        .unwrap();
+        router(state)
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Reply {
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, uri: &str) -> Reply {
+        self.send(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+    }
+
+    /// Posts a body the way browsers do: CORS-simple, `text/plain`.
+    pub async fn post_text(&self, body: impl Into<String>) -> Reply {
+        let req = Request::post("/v1/batch")
+            .header(header::CONTENT_TYPE, "text/plain;charset=UTF-8")
+            .body(Body::from(body.into()))
+            .unwrap();
+        self.send(req).await
+    }
+
+    pub async fn post_json(&self, body: &Value) -> Reply {
+        let req = Request::post("/v1/batch")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.send(req).await
+    }
+
+    pub async fn stats(&self, write_key: &str) -> Value {
+        let r = self.get(&format!("/api/stats?writeKey={write_key}")).await;
+        assert_eq!(r.status, StatusCode::OK);
+        r.json()
+    }
+
+    pub async fn events(&self, write_key: &str) -> Vec<Value> {
+        let r = self.get(&format!("/api/events?writeKey={write_key}")).await;
+        assert_eq!(r.status, StatusCode::OK);
+        r.json().as_array().unwrap().clone()
+    }
+}
+
+pub fn track(message_id: &str, event: &str, anonymous_id: &str) -> Value {
+    json!({
+        "type": "track",
+        "event": event,
+        "messageId": message_id,
+        "anonymousId": anonymous_id,
+        "properties": {"plan": "pro"},
+        "timestamp": "2025-01-01T00:00:00.000Z",
+        "context": {"library": {"name": "engagekit"}},
+    })
+}
+
+pub fn batch(write_key: &str, events: Vec<Value>) -> Value {
+    json!({"batch": events, "sentAt": "2025-01-01T00:00:01.000Z", "writeKey": write_key})
+}

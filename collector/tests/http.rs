@@ -1,0 +1,373 @@
+//! The rest of the HTTP surface: config with ETag, CORS, health, visitor deletion,
+//! static files and live config reload.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use common::{batch, track, TestApp, ALLOWED};
+use serde_json::json;
+
+fn with_origin(method: Method, uri: &str, origin: &str, body: String) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::ORIGIN, origin)
+        .header(header::CONTENT_TYPE, "text/plain")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn serves_the_site_config_with_a_strong_etag_and_no_cache() {
+    let t = TestApp::new();
+    let r = t.get("/v1/config/demo").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json(), json!({"tracking": {"flushIntervalMs": 5000}}));
+    assert_eq!(r.header(header::CONTENT_TYPE), Some("application/json"));
+    assert_eq!(r.header(header::CACHE_CONTROL), Some("no-cache"));
+    let etag = r.header(header::ETAG).unwrap();
+    assert!(etag.starts_with('"') && !etag.starts_with("W/"), "{etag}");
+}
+
+#[tokio::test]
+async fn answers_304_when_the_config_etag_matches() {
+    let t = TestApp::new();
+    let etag = t
+        .get("/v1/config/demo")
+        .await
+        .header(header::ETAG)
+        .unwrap()
+        .to_owned();
+    let req = Request::get("/v1/config/demo")
+        .header(header::IF_NONE_MATCH, &etag)
+        .body(Body::empty())
+        .unwrap();
+    let r = t.send(req).await;
+    assert_eq!(r.status, StatusCode::NOT_MODIFIED);
+    assert!(r.body.is_empty());
+    assert_eq!(r.header(header::ETAG), Some(etag.as_str()));
+    let stale = Request::get("/v1/config/demo")
+        .header(header::IF_NONE_MATCH, "\"stale\"")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(t.send(stale).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn answers_404_json_for_an_unknown_config_key() {
+    let t = TestApp::new();
+    let r = t.get("/v1/config/nope").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.json()["error"].as_str().unwrap().contains("nope"));
+}
+
+#[tokio::test]
+async fn reloads_the_config_file_after_it_is_edited() {
+    let t = TestApp::new();
+    assert_eq!(
+        t.get("/v1/config/later").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let before = t
+        .get("/v1/config/demo")
+        .await
+        .header(header::ETAG)
+        .unwrap()
+        .to_owned();
+    let path = t.dir.path().join("config.json");
+    let edited = json!({"demo": {"tracking": {"flushIntervalMs": 100}}, "later": {"x": 1}});
+    std::fs::write(&path, edited.to_string()).unwrap();
+    // Make the edit visible even on a filesystem with coarse timestamps.
+    let file = std::fs::File::options().write(true).open(&path).unwrap();
+    file.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5))
+        .unwrap();
+    assert_eq!(t.get("/v1/config/later").await.json(), json!({"x": 1}));
+    let after = t.get("/v1/config/demo").await;
+    assert_ne!(after.header(header::ETAG).unwrap(), before);
+    let r = t
+        .post_json(&batch("later", vec![track("m1", "A", "a1")]))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn keeps_the_last_good_config_when_an_edit_is_not_valid_json() {
+    let t = TestApp::new();
+    let path = t.dir.path().join("config.json");
+    std::fs::write(&path, "{\"demo\": {").unwrap();
+    let file = std::fs::File::options().write(true).open(&path).unwrap();
+    file.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5))
+        .unwrap();
+    assert_eq!(t.get("/v1/config/demo").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn starts_with_no_sites_when_the_config_file_is_missing() {
+    let t = TestApp::new();
+    std::fs::remove_file(t.dir.path().join("config.json")).unwrap();
+    let fresh = TestApp::router_for(&t.dir);
+    let t = TestApp {
+        app: fresh,
+        dir: t.dir,
+    };
+    assert_eq!(t.get("/v1/config/demo").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.get("/v1/health").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn reflects_the_origin_and_exposes_retry_after_on_a_batch() {
+    let t = TestApp::new();
+    let body = batch("demo", vec![track("m1", "A", "a1")]).to_string();
+    let r = t
+        .send(with_origin(
+            Method::POST,
+            "/v1/batch",
+            "https://shop.example",
+            body,
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.header(header::ACCESS_CONTROL_ALLOW_ORIGIN),
+        Some("https://shop.example")
+    );
+    let exposed = r.header(header::ACCESS_CONTROL_EXPOSE_HEADERS).unwrap();
+    assert!(exposed.contains("Retry-After"), "{exposed}");
+    assert!(r
+        .headers
+        .get_all(header::VARY)
+        .iter()
+        .any(|v| v == "Origin"));
+}
+
+#[tokio::test]
+async fn gives_no_allow_origin_to_an_origin_the_site_does_not_allow() {
+    let t = TestApp::new();
+    let body = batch("strict", vec![track("m1", "A", "a1")]).to_string();
+    let denied = t
+        .send(with_origin(
+            Method::POST,
+            "/v1/batch",
+            "https://evil.example",
+            body.clone(),
+        ))
+        .await;
+    assert_eq!(denied.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), None);
+    let allowed = t
+        .send(with_origin(Method::POST, "/v1/batch", ALLOWED, body))
+        .await;
+    assert_eq!(
+        allowed.header(header::ACCESS_CONTROL_ALLOW_ORIGIN),
+        Some(ALLOWED)
+    );
+    let config = t
+        .send(with_origin(
+            Method::GET,
+            "/v1/config/strict",
+            "https://evil.example",
+            String::new(),
+        ))
+        .await;
+    assert_eq!(config.status, StatusCode::OK);
+    assert_eq!(config.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), None);
+}
+
+#[tokio::test]
+async fn gives_cors_headers_to_errors_so_the_page_can_read_the_status() {
+    let t = TestApp::new();
+    let r = t
+        .send(with_origin(
+            Method::POST,
+            "/v1/batch",
+            "https://shop.example",
+            "{".into(),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        r.header(header::ACCESS_CONTROL_ALLOW_ORIGIN),
+        Some("https://shop.example")
+    );
+}
+
+#[tokio::test]
+async fn answers_a_preflight_for_json_senders() {
+    let t = TestApp::new();
+    let req = Request::builder()
+        .method(Method::OPTIONS)
+        .uri("/v1/batch")
+        .header(header::ORIGIN, "https://shop.example")
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+        .header(header::ACCESS_CONTROL_REQUEST_HEADERS, "content-type")
+        .body(Body::empty())
+        .unwrap();
+    let r = t.send(req).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        r.header(header::ACCESS_CONTROL_ALLOW_ORIGIN),
+        Some("https://shop.example")
+    );
+    assert!(r
+        .header(header::ACCESS_CONTROL_ALLOW_METHODS)
+        .unwrap()
+        .contains("POST"));
+    assert_eq!(
+        r.header(header::ACCESS_CONTROL_ALLOW_HEADERS),
+        Some("content-type")
+    );
+}
+
+#[tokio::test]
+async fn refuses_a_preflight_from_an_origin_the_named_site_does_not_allow() {
+    let t = TestApp::new();
+    let req = Request::builder()
+        .method(Method::OPTIONS)
+        .uri("/v1/config/strict")
+        .header(header::ORIGIN, "https://evil.example")
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "GET")
+        .body(Body::empty())
+        .unwrap();
+    let r = t.send(req).await;
+    assert_eq!(r.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), None);
+}
+
+#[tokio::test]
+async fn reports_health_after_checking_the_database() {
+    let t = TestApp::new();
+    let r = t.get("/v1/health").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json(), json!({"ok": true}));
+}
+
+#[tokio::test]
+async fn deletes_a_visitors_events_by_anonymous_id_and_user_id() {
+    let t = TestApp::new();
+    let mut by_user = track("m3", "C", "other-device");
+    by_user["userId"] = json!("u1");
+    let events = vec![track("m1", "A", "a1"), track("m2", "B", "a2"), by_user];
+    t.post_json(&batch("demo", events)).await;
+    let req = Request::delete("/v1/visitors/a1?writeKey=demo&userId=u1")
+        .body(Body::empty())
+        .unwrap();
+    let r = t.send(req).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json(), json!({"deleted": 2}));
+    let left = t.events("demo").await;
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0]["anonymousId"], "a2");
+}
+
+#[tokio::test]
+async fn deletes_a_visitor_with_basic_auth_and_refuses_unknown_keys() {
+    let t = TestApp::new();
+    t.post_json(&batch("demo", vec![track("m1", "A", "a1")]))
+        .await;
+    let unknown = Request::delete("/v1/visitors/a1?writeKey=nope")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(t.send(unknown).await.status, StatusCode::UNAUTHORIZED);
+    let req = Request::delete("/v1/visitors/a1")
+        .header(header::AUTHORIZATION, "Basic ZGVtbzo=")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(t.send(req).await.json(), json!({"deleted": 1}));
+}
+
+#[tokio::test]
+async fn serves_the_wasm_module_as_application_wasm_to_any_origin() {
+    let t = TestApp::new();
+    let r = t.get("/engagekit_core_bg.wasm").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header(header::CONTENT_TYPE), Some("application/wasm"));
+    assert_eq!(r.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("*"));
+    assert_eq!(r.header(header::CACHE_CONTROL), Some("public, max-age=300"));
+    assert!(r.header(header::ETAG).is_some());
+    assert!(r.header(header::LAST_MODIFIED).is_some());
+    assert!(r.body.starts_with(b"\0asm"));
+}
+
+#[tokio::test]
+async fn serves_the_loader_and_glue_as_javascript() {
+    let t = TestApp::new();
+    for path in ["/engagekit.js", "/engagekit_core.js"] {
+        let r = t.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert_eq!(
+            r.header(header::CONTENT_TYPE),
+            Some("text/javascript; charset=utf-8")
+        );
+    }
+}
+
+#[tokio::test]
+async fn compresses_the_wasm_module_when_the_browser_accepts_it() {
+    let t = TestApp::new();
+    for encoding in ["br", "gzip"] {
+        let req = Request::get("/engagekit_core_bg.wasm")
+            .header(header::ACCEPT_ENCODING, encoding)
+            .body(Body::empty())
+            .unwrap();
+        let r = t.send(req).await;
+        assert_eq!(r.header(header::CONTENT_ENCODING), Some(encoding));
+        assert_eq!(r.header(header::CONTENT_TYPE), Some("application/wasm"));
+        assert!(r.body.len() < 4096);
+    }
+}
+
+#[tokio::test]
+async fn revalidates_static_files_with_their_etag() {
+    let t = TestApp::new();
+    let etag = t
+        .get("/engagekit.js")
+        .await
+        .header(header::ETAG)
+        .unwrap()
+        .to_owned();
+    let req = Request::get("/engagekit.js")
+        .header(header::IF_NONE_MATCH, etag)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(t.send(req).await.status, StatusCode::NOT_MODIFIED);
+}
+
+#[tokio::test]
+async fn hints_at_the_build_when_dist_files_are_missing() {
+    let t = TestApp::new();
+    std::fs::remove_file(t.dir.path().join("dist/engagekit.js")).unwrap();
+    let r = t.get("/engagekit.js").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(String::from_utf8_lossy(&r.body).contains("npm run build"));
+}
+
+#[tokio::test]
+async fn serves_the_demo_site_with_pretty_urls() {
+    let t = TestApp::new();
+    let home = t.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert_eq!(
+        home.header(header::CONTENT_TYPE),
+        Some("text/html; charset=utf-8")
+    );
+    assert_eq!(home.body, "<h1>demo home</h1>");
+    assert_eq!(t.get("/about").await.body, "<h1>about</h1>");
+    assert_eq!(t.get("/about.html").await.body, "<h1>about</h1>");
+    assert_eq!(t.get("/docs/").await.body, "<h1>docs</h1>");
+    let dir = t.get("/docs").await;
+    assert_eq!(dir.status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(dir.header(header::LOCATION), Some("/docs/"));
+}
+
+#[tokio::test]
+async fn answers_404_for_unknown_paths_and_never_leaves_the_site_root() {
+    let t = TestApp::new();
+    assert_eq!(t.get("/missing").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.get("/../events.db").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        t.get("/%2e%2e/config.json").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let api = t.get("/v1/nothing").await;
+    assert_eq!(api.status, StatusCode::NOT_FOUND);
+    assert!(api.json()["error"].is_string());
+}

@@ -1,0 +1,307 @@
+//! `POST /v1/batch`: storage, idempotency, auth, validation and limits.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use common::{batch, track, TestApp};
+use serde_json::json;
+
+#[tokio::test]
+async fn stores_each_event_of_a_batch_once() {
+    let t = TestApp::new();
+    let body = batch(
+        "demo",
+        vec![
+            track("m1", "Signed Up", "a1"),
+            json!({"type": "page", "name": "Home", "messageId": "m2", "anonymousId": "a1"}),
+            json!({"type": "identify", "messageId": "m3", "userId": "u1", "traits": {"x": 1}}),
+        ],
+    );
+    let r = t.post_json(&body).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.json(),
+        json!({"success": true, "accepted": 3, "duplicates": 0, "rejected": []})
+    );
+    let events = t.events("demo").await;
+    assert_eq!(events.len(), 3);
+    let signed_up = events.iter().find(|e| e["messageId"] == "m1").unwrap();
+    assert_eq!(signed_up["properties"]["plan"], "pro");
+    assert_eq!(signed_up["context"]["library"]["name"], "engagekit");
+    assert!(signed_up["receivedAt"].as_i64().unwrap() > 0);
+    let stats = t.stats("demo").await;
+    assert_eq!(stats["events"], 3);
+    assert_eq!(
+        stats["byType"],
+        json!({"track": 1, "page": 1, "identify": 1})
+    );
+    assert_eq!(stats["byEvent"], json!({"Signed Up": 1, "Home": 1}));
+}
+
+#[tokio::test]
+async fn stores_each_event_once_when_a_batch_is_resent() {
+    let t = TestApp::new();
+    let body = batch("demo", vec![track("m1", "A", "a1"), track("m2", "B", "a1")]);
+    assert_eq!(t.post_json(&body).await.json()["accepted"], 2);
+    let again = t.post_json(&body).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.json()["accepted"], 0);
+    assert_eq!(again.json()["duplicates"], 2);
+    assert_eq!(t.stats("demo").await["events"], 2);
+}
+
+#[tokio::test]
+async fn keeps_events_across_a_restart_on_the_same_database() {
+    let t = TestApp::new();
+    t.post_json(&batch("demo", vec![track("m1", "A", "a1")]))
+        .await;
+    let restarted = TestApp {
+        app: TestApp::router_for(&t.dir),
+        dir: t.dir,
+    };
+    let r = restarted
+        .post_json(&batch("demo", vec![track("m1", "A", "a1")]))
+        .await;
+    assert_eq!(r.json()["duplicates"], 1);
+    assert_eq!(restarted.stats("demo").await["events"], 1);
+}
+
+#[tokio::test]
+async fn accepts_a_text_plain_body_as_browsers_send_it() {
+    let t = TestApp::new();
+    let r = t
+        .post_text(batch("demo", vec![track("m1", "A", "a1")]).to_string())
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["accepted"], 1);
+}
+
+#[tokio::test]
+async fn takes_the_write_key_from_basic_auth() {
+    let t = TestApp::new();
+    let body = json!({"batch": [track("m1", "A", "a1")]});
+    let req = Request::post("/v1/batch")
+        .header(header::CONTENT_TYPE, "application/json")
+        // base64("demo:"), as Segment's server-side libraries send it.
+        .header(header::AUTHORIZATION, "Basic ZGVtbzo=")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let r = t.send(req).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(t.stats("demo").await["events"], 1);
+}
+
+#[tokio::test]
+async fn rejects_an_unknown_write_key_with_401() {
+    let t = TestApp::new();
+    let r = t
+        .post_json(&batch("nope", vec![track("m1", "A", "a1")]))
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.json()["error"].as_str().unwrap().contains("writeKey"));
+}
+
+#[tokio::test]
+async fn rejects_a_batch_without_any_write_key_with_401() {
+    let t = TestApp::new();
+    let r = t.post_json(&json!({"batch": []})).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.json()["error"].as_str().unwrap().contains("writeKey"));
+}
+
+#[tokio::test]
+async fn rejects_malformed_json_with_400_naming_the_problem() {
+    let t = TestApp::new();
+    let r = t.post_text("{\"batch\": [").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let error = r.json()["error"].as_str().unwrap().to_owned();
+    assert!(error.starts_with("body: invalid JSON"), "{error}");
+}
+
+#[tokio::test]
+async fn rejects_a_body_without_a_batch_array_with_400() {
+    let t = TestApp::new();
+    let missing = t.post_json(&json!({"writeKey": "demo"})).await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+    assert!(missing.json()["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("batch: "));
+    let wrong = t
+        .post_json(&json!({"writeKey": "demo", "batch": {"type": "track"}}))
+        .await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert_eq!(wrong.json()["error"], "batch: expected an array");
+}
+
+#[tokio::test]
+async fn stores_the_good_events_and_lists_the_bad_one_by_index() {
+    let t = TestApp::new();
+    let bad = json!({"type": "track", "messageId": "m2", "anonymousId": "a1"});
+    let body = batch(
+        "demo",
+        vec![track("m1", "A", "a1"), bad, track("m3", "C", "a1")],
+    );
+    let r = t.post_json(&body).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.json(),
+        json!({
+            "success": true, "accepted": 2, "duplicates": 0,
+            "rejected": [{"index": 1, "error": "batch[1].event: expected a string"}],
+        })
+    );
+    let ids: Vec<_> = t
+        .events("demo")
+        .await
+        .iter()
+        .map(|e| e["messageId"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert!(ids.contains(&"m1".into()) && ids.contains(&"m3".into()));
+}
+
+#[tokio::test]
+async fn rejects_events_with_a_bad_type_message_id_or_no_visitor_id() {
+    let t = TestApp::new();
+    let body = batch(
+        "demo",
+        vec![
+            json!({"type": "click", "messageId": "m1", "anonymousId": "a"}),
+            json!({"type": "page", "anonymousId": "a"}),
+            json!({"type": "page", "messageId": "x".repeat(101), "anonymousId": "a"}),
+            json!({"type": "page", "messageId": "m4"}),
+            json!("not an object"),
+        ],
+    );
+    let r = t.post_json(&body).await.json();
+    assert_eq!(r["accepted"], 0);
+    let fields: Vec<_> = r["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            x["error"]
+                .as_str()
+                .unwrap()
+                .split(':')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "batch[0].type",
+            "batch[1].messageId",
+            "batch[2].messageId",
+            "batch[3]",
+            "batch[4]"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn rejects_an_event_over_32_kb_but_keeps_the_rest() {
+    let t = TestApp::new();
+    let mut big = track("m1", "Big", "a1");
+    big["properties"]["blob"] = json!("x".repeat(33 * 1024));
+    let r = t
+        .post_json(&batch("demo", vec![big, track("m2", "Small", "a1")]))
+        .await
+        .json();
+    assert_eq!(r["accepted"], 1);
+    assert_eq!(r["rejected"][0]["index"], 0);
+}
+
+#[tokio::test]
+async fn rejects_a_body_over_500_kb_with_a_json_413() {
+    let t = TestApp::new();
+    let events: Vec<_> = (0..40)
+        .map(|i| {
+            let mut e = track(&format!("m{i}"), "E", "a1");
+            e["properties"]["pad"] = json!("x".repeat(15 * 1024));
+            e
+        })
+        .collect();
+    let body = batch("demo", events).to_string();
+    assert!(body.len() > 500 * 1024);
+    let r = t.post_text(body).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(r.json()["error"].as_str().unwrap().contains("limit"));
+    assert_eq!(t.stats("demo").await["events"], 0);
+}
+
+#[tokio::test]
+async fn records_the_clients_dropped_count_and_reports_it_in_stats() {
+    let t = TestApp::new();
+    let mut body = batch("demo", vec![track("m1", "A", "a1")]);
+    body["dropped"] = json!(7);
+    assert_eq!(t.post_text(body.to_string()).await.status, StatusCode::OK);
+    let mut only_drops = batch("demo", vec![]);
+    only_drops["dropped"] = json!(3);
+    assert_eq!(t.post_json(&only_drops).await.status, StatusCode::OK);
+    let stats = t.stats("demo").await;
+    assert_eq!(stats["dropped"], 10);
+    assert_eq!(stats["events"], 1);
+    assert_eq!(t.stats("strict").await["dropped"], 0);
+}
+
+#[tokio::test]
+async fn rejects_a_negative_dropped_count_with_400() {
+    let t = TestApp::new();
+    let mut body = batch("demo", vec![]);
+    body["dropped"] = json!(-1);
+    let r = t.post_json(&body).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.json()["error"].as_str().unwrap().starts_with("dropped: "));
+}
+
+#[tokio::test]
+async fn keeps_each_sites_events_apart() {
+    let t = TestApp::new();
+    t.post_json(&batch("demo", vec![track("m1", "A", "a1")]))
+        .await;
+    let r = t
+        .post_json(&batch("strict", vec![track("m1", "A", "a1")]))
+        .await;
+    assert_eq!(
+        r.json()["accepted"],
+        1,
+        "same messageId on another site is new"
+    );
+    assert_eq!(t.events("strict").await.len(), 1);
+    assert_eq!(t.events("demo").await.len(), 1);
+}
+
+#[tokio::test]
+async fn lists_events_newest_first_up_to_the_limit() {
+    let t = TestApp::new();
+    for i in 0..3 {
+        t.post_json(&batch("demo", vec![track(&format!("m{i}"), "E", "a1")]))
+            .await;
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+    }
+    let r = t.get("/api/events?writeKey=demo&limit=2").await.json();
+    let ids: Vec<_> = r
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["messageId"].clone())
+        .collect();
+    assert_eq!(ids, [json!("m2"), json!("m1")]);
+    assert_eq!(
+        t.get("/api/events?writeKey=nope").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn answers_a_bad_query_string_with_a_json_400() {
+    let t = TestApp::new();
+    let r = t.get("/api/events?writeKey=demo&limit=many").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.json()["error"].as_str().unwrap().contains("limit"));
+}
