@@ -1,0 +1,357 @@
+// Shared harness for the end-to-end tests: the real collector binary, Debian Chromium
+// driven by playwright-core, and row counts read straight from the collector's SQLite file.
+//
+// Run: node --test --test-concurrency=1 tests/e2e/
+import { spawn, execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile, access } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const COLLECTOR_BIN = process.env.ENGAGEKIT_COLLECTOR || path.join(ROOT, 'target', 'release', 'engagekit-collector');
+export const DIST = process.env.ENGAGEKIT_DIST || path.join(ROOT, 'dist');
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export const WRITE_KEY = 'demo'; // the demo pages call engagekit.init("demo")
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep };
+
+// ---- configuration ----------------------------------------------------------------
+
+/** A fast config document for tests: small batches, short interval, no click autocapture
+ *  (so every stored event is one the test caused on purpose and can name). */
+export function testConfig(overrides = {}) {
+  const base = {
+    tracking: {
+      flushAt: 5,
+      flushIntervalMs: 300,
+      autocapture: { pageviews: true, clicks: false },
+      maxQueueEvents: 1000,
+      maxQueueBytes: 500000,
+      sessionTimeoutMinutes: 30,
+    },
+    privacy: { requireConsent: false, honorDnt: true },
+    score: {
+      weights: { 'Trial Started': 20, 'Signed Up': 30, 'Plan Selected': 10, 'Page Viewed': 1 },
+      halfLifeDays: 7,
+    },
+  };
+  return deepMerge(base, overrides);
+}
+
+function deepMerge(a, b) {
+  if (!isPlainObject(a) || !isPlainObject(b)) return b === undefined ? a : b;
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = deepMerge(a[k], v);
+  return out;
+}
+function isPlainObject(v) { return v !== null && typeof v === 'object' && !Array.isArray(v); }
+
+// ---- temp workspace -----------------------------------------------------------------
+
+/** A temp dir with a DB path and a config file ({writeKey: document}). */
+export async function makeWorkspace(config = testConfig()) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'engagekit-e2e-'));
+  const db = path.join(dir, 'events.db');
+  const configPath = path.join(dir, 'config.json');
+  await writeFile(configPath, JSON.stringify({ [WRITE_KEY]: config }, null, 2));
+  return {
+    dir, db, configPath,
+    async cleanup() { await rm(dir, { recursive: true, force: true }); },
+  };
+}
+
+// ---- collector --------------------------------------------------------------------
+
+const LISTENING = /^engagekit collector listening on (http:\/\/127\.0\.0\.1:(\d+))\s*$/;
+
+/** Starts the real collector and resolves once it printed its listening line. */
+export async function startCollector({ db, configPath, port = 0, timeoutMs = 15000 }) {
+  try {
+    await access(COLLECTOR_BIN);
+  } catch {
+    throw new Error(`collector binary not found at ${COLLECTOR_BIN}: run \`npm run build\` ` +
+      '(or `cargo build --release -p engagekit-collector`) first');
+  }
+  for (const f of ['engagekit.js', 'engagekit_core.js', 'engagekit_core_bg.wasm']) {
+    try { await access(path.join(ROOT, 'dist', f)); } catch {
+      throw new Error(`dist/${f} is missing: run \`npm run build\` first`);
+    }
+  }
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--db', db, '--config', configPath,
+    '--www', path.join(ROOT, 'www', 'demo'), '--dist', DIST];
+  const child = spawn(COLLECTOR_BIN, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk) => { stderr += chunk; if (stderr.length > 200000) stderr = stderr.slice(-100000); });
+  child.stdout.setEncoding('utf8');
+
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const describe = () => `\n  command: ${COLLECTOR_BIN} ${args.join(' ')}\n  stdout: ${stdout.trim() || '(empty)'}` +
+    `\n  stderr: ${stderr.trim() || '(empty)'}`;
+
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`collector did not print its listening line within ${timeoutMs} ms${describe()}`));
+    }, timeoutMs);
+    let buffer = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      buffer += chunk;
+      let nl;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        const m = LISTENING.exec(line);
+        if (m) { clearTimeout(timer); resolve(m[1]); }
+      }
+    });
+    child.once('error', (err) => { clearTimeout(timer); reject(new Error(`could not start collector: ${err.message}${describe()}`)); });
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`collector exited (code ${code}, signal ${signal}) before it was ready${describe()}`));
+    });
+  });
+
+  let stopped = false;
+  return {
+    url,
+    port: Number(new URL(url).port),
+    child,
+    get stderr() { return stderr; },
+    get stdout() { return stdout; },
+    /** SIGTERM, wait for exit (SIGKILL after a grace period). */
+    async stop(graceMs = 5000) {
+      if (stopped) return;
+      stopped = true;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+// ---- browser ----------------------------------------------------------------------
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-dev-shm-usage',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+/** Collects console errors and page errors of a page, for assertions. */
+export function watchPage(page) {
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console.error on ${safeUrl(page)}: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error on ${safeUrl(page)}: ${err.message}`));
+  return problems;
+}
+function safeUrl(page) { try { return page.url(); } catch { return '?'; } }
+
+/** Waits until the engagekit module has loaded in the page (engagekit.ready). */
+export async function waitReady(page, timeoutMs = 10000) {
+  const ready = page.evaluate(() => new Promise((resolve) => window.engagekit.ready(() => resolve(true))));
+  const result = await Promise.race([ready, sleep(timeoutMs).then(() => false)]);
+  if (result !== true) throw new Error(`engagekit.ready() did not call back within ${timeoutMs} ms on ${page.url()}`);
+}
+
+export async function debugInfo(page) {
+  return page.evaluate(() => window.engagekit.debug());
+}
+
+/** Records every /v1/batch request the context sends: which page sent it, the messageIds
+ *  in its body, and how it ended (HTTP status or failure). */
+export function watchBatches(context) {
+  const sends = [];
+  const onPage = (page) => {
+    page.on('request', (request) => {
+      if (!request.url().includes('/v1/batch')) return;
+      const entry = { page, url: request.url(), ids: [], status: null, failed: null };
+      try {
+        const body = JSON.parse(request.postData() || '');
+        entry.ids = (body.batch || []).map((e) => e.messageId);
+      } catch {
+        entry.unparsed = true;
+      }
+      sends.push(entry);
+      request.response().then((res) => { entry.status = res ? res.status() : null; }, () => {});
+    });
+    page.on('requestfailed', (request) => {
+      const entry = sends.find((s) => s.url === request.url() && s.failed === null && s.status === null);
+      if (entry) entry.failed = request.failure()?.errorText || 'failed';
+    });
+  };
+  context.pages().forEach(onPage);
+  context.on('page', onPage);
+  return sends;
+}
+
+/** messageIds accepted (2xx) in requests sent by two different pages. */
+export function crossPageDuplicates(sends) {
+  const byId = new Map();
+  for (const s of sends) {
+    if (!(s.status >= 200 && s.status < 300)) continue;
+    for (const id of s.ids) {
+      if (!byId.has(id)) byId.set(id, new Set());
+      byId.get(id).add(s.page);
+    }
+  }
+  return [...byId].filter(([, pages]) => pages.size > 1).map(([id]) => id);
+}
+
+// ---- database -----------------------------------------------------------------------
+
+const PY_QUERY = `
+import json, sqlite3, sys
+con = sqlite3.connect(sys.argv[1], timeout=10)
+con.row_factory = sqlite3.Row
+rows = []
+for r in con.execute(sys.argv[2], json.loads(sys.argv[3])):
+    d = {}
+    for k in r.keys():
+        v = r[k]
+        d[k] = v.decode('utf-8', 'replace') if isinstance(v, (bytes, bytearray)) else v
+    rows.append(d)
+print(json.dumps(rows))
+`;
+
+/** Runs a read-only SQL query on the collector's database with python3's sqlite3. */
+export function query(db, sql, params = []) {
+  return new Promise((resolve, reject) => {
+    execFile('python3', ['-c', PY_QUERY, db, sql, JSON.stringify(params)], { timeout: 15000, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`sqlite query failed: ${sql}\n${stderr || err.message}`));
+        try { resolve(JSON.parse(stdout)); } catch (e) { reject(new Error(`bad output from python3: ${stdout}`)); }
+      });
+  });
+}
+
+/** All event rows of the demo writeKey, each with its `json` column parsed into `body`. */
+export async function eventRows(db, writeKey = WRITE_KEY) {
+  const rows = await query(db,
+    'SELECT write_key, message_id, type, event, anonymous_id, user_id, timestamp, received_at, json ' +
+    'FROM events WHERE write_key = ? ORDER BY timestamp, rowid', [writeKey]);
+  for (const row of rows) {
+    try { row.body = JSON.parse(row.json); } catch { row.body = null; }
+  }
+  return rows;
+}
+
+/** Path + query of a page row, from context.page (e.g. "/app.html?view=reports"). */
+export function pageKey(row) {
+  const page = row.body?.context?.page || {};
+  if (page.url) {
+    const u = new URL(page.url);
+    return u.pathname + u.search;
+  }
+  return (page.path || '?') + (page.search || '');
+}
+
+/** A readable key per row: "page /pricing.html", "track Plan Selected n=3", "identify a@b". */
+export function rowKey(row, propKeys = ['n']) {
+  if (row.type === 'page') return `page ${pageKey(row)}`;
+  if (row.type === 'identify') return `identify ${row.user_id}`;
+  const props = row.body?.properties || {};
+  const extra = propKeys.filter((k) => props[k] !== undefined).map((k) => `${k}=${props[k]}`).join(' ');
+  return `${row.type} ${row.event}${extra ? ' ' + extra : ''}`;
+}
+
+/** Multiset difference report between expected keys and actual keys. */
+export function diffKeys(expected, actual) {
+  const count = (list) => list.reduce((m, k) => m.set(k, (m.get(k) || 0) + 1), new Map());
+  const e = count(expected);
+  const a = count(actual);
+  const missing = [];
+  const extra = [];
+  for (const [k, n] of e) if ((a.get(k) || 0) < n) missing.push(`${k} (expected ${n}, stored ${a.get(k) || 0})`);
+  for (const [k, n] of a) if ((e.get(k) || 0) < n) extra.push(`${k} (expected ${e.get(k) || 0}, stored ${n})`);
+  return { missing, extra, ok: missing.length === 0 && extra.length === 0 };
+}
+
+/**
+ * Waits until the stored rows match `expected` (a list of row keys, duplicates meaning
+ * "this many times"), then waits `settleMs` more and checks again, so a late duplicate is
+ * caught too. Returns the rows. Throws with a precise diff on timeout.
+ */
+export async function expectStoredExactly(db, expected, { timeoutMs = 20000, settleMs = 1500, propKeys } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let rows = [];
+  let diff;
+  for (;;) {
+    rows = await eventRows(db);
+    diff = diffKeys(expected, rows.map((r) => rowKey(r, propKeys)));
+    if (diff.missing.length === 0) break;
+    if (diff.extra.length > 0 || Date.now() > deadline) break;
+    await sleep(200);
+  }
+  if (diff.missing.length === 0 && diff.extra.length === 0) {
+    await sleep(settleMs);
+    rows = await eventRows(db);
+    diff = diffKeys(expected, rows.map((r) => rowKey(r, propKeys)));
+  }
+  if (!diff.ok) {
+    throw new Error('stored events differ from the expected set' +
+      (diff.missing.length ? `\n  missing:\n    ${diff.missing.join('\n    ')}` : '') +
+      (diff.extra.length ? `\n  unexpected or duplicated:\n    ${diff.extra.join('\n    ')}` : '') +
+      `\n  stored (${rows.length}):\n    ${rows.map((r) => rowKey(r, propKeys)).join('\n    ') || '(none)'}`);
+  }
+  // The collector keys rows on messageId; also check each row's body carries the same id.
+  const ids = new Set();
+  for (const row of rows) {
+    if (!row.message_id) throw new Error(`row without messageId: ${rowKey(row)}`);
+    if (ids.has(row.message_id)) throw new Error(`messageId stored twice: ${row.message_id}`);
+    ids.add(row.message_id);
+    if (row.body && row.body.messageId !== undefined && row.body.messageId !== row.message_id) {
+      throw new Error(`row ${rowKey(row)}: message_id column ${row.message_id} != body.messageId ${row.body.messageId}`);
+    }
+  }
+  return rows;
+}
+
+/** Polls `fn` until it returns a truthy value; throws `message` (+ last value) on timeout. */
+export async function waitFor(fn, { timeoutMs = 10000, intervalMs = 100, message = 'condition' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    last = await fn();
+    if (last) return last;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${message}` +
+        (last !== undefined ? ` (last value: ${JSON.stringify(last)})` : ''));
+    }
+    await sleep(intervalMs);
+  }
+}
+
+// ---- one-call setup ---------------------------------------------------------------
+
+/**
+ * Starts a collector on a fresh DB plus a browser; registers cleanup with the test's
+ * `after`. Returns { ws, collector, browser, base }.
+ */
+export async function setup(t, { config } = {}) {
+  const ws = await makeWorkspace(config);
+  let collector;
+  let browser;
+  const env = { ws, get collector() { return collector; }, set collector(c) { collector = c; } };
+  t.after(async () => {
+    if (browser) await browser.close().catch(() => {});
+    if (collector) await collector.stop().catch(() => {});
+    if (process.env.E2E_KEEP) console.log(`kept ${ws.dir}`); else await ws.cleanup();
+  });
+  collector = await startCollector({ db: ws.db, configPath: ws.configPath });
+  browser = await launchBrowser();
+  env.browser = browser;
+  env.base = collector.url;
+  return env;
+}

@@ -1,0 +1,108 @@
+// (f) The demo pages load without console errors or page errors; engagekit calls with bad
+// arguments never throw into the page (neither into the pre-load stub nor after load).
+// Also static checks of the demo markup: the exact README snippet, one shared nav,
+// no inline event handlers, no innerHTML.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ROOT, setup, waitReady, watchPage, query, waitFor, sleep } from './harness.mjs';
+
+const DEMO = path.join(ROOT, 'www', 'demo');
+const PAGES = ['index.html', 'pricing.html', 'docs.html', 'app.html'];
+const SNIPPET = `<script>
+!function(w,k){var e=w[k]=w[k]||{q:[]};"init track page identify reset consent forget flush ready".split(" ").forEach(function(m){e[m]=e[m]||function(){e.q.push([m,[].slice.call(arguments)])}})}(window,"engagekit");
+engagekit.init("demo");
+</script>
+<script async src="/engagekit.js"></script>`;
+
+test('demo pages use the exact snippet, one shared nav, no inline handlers or innerHTML', async () => {
+  let nav = null;
+  for (const file of PAGES) {
+    const html = await readFile(path.join(DEMO, file), 'utf8');
+    const head = html.slice(0, html.indexOf('</head>'));
+    assert.ok(head.includes(SNIPPET), `${file}: the snippet appears verbatim in <head>`);
+    assert.doesNotMatch(html, /\son[a-z]+\s*=/i, `${file}: no inline event-handler attributes`);
+    const header = html.match(/<header class="site-header">[\s\S]*?<\/header>/);
+    assert.ok(header, `${file}: has the shared site header`);
+    if (nav === null) nav = header[0];
+    assert.equal(header[0], nav, `${file}: same nav markup as ${PAGES[0]}`);
+  }
+  const js = (await readFile(path.join(DEMO, 'demo.js'), 'utf8'))
+    .replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, ''); // code only, not comments
+  assert.doesNotMatch(js, /innerHTML|outerHTML|insertAdjacentHTML|document\.write/, 'demo.js builds DOM without HTML strings');
+  const config = JSON.parse(await readFile(path.join(DEMO, 'engagekit.config.json'), 'utf8'));
+  assert.ok(config.demo && config.demo.tracking, 'engagekit.config.json has the demo writeKey');
+});
+
+// Each entry is evaluated on its own in the page; a throw is a failure.
+const BAD_CALLS = [
+  'engagekit.track(42)',
+  "engagekit.track('x', 'notanobject')",
+  'engagekit.identify({})',
+  'engagekit.track()',
+  'engagekit.track(null, null)',
+  "engagekit.page(42, 'x')",
+  "engagekit.identify('', 7)",
+  "engagekit.consent('maybe')",
+  "engagekit.ready('notafunction')",
+  "(() => { const o = {}; o.self = o; engagekit.track('Circular', o); })()",
+  "engagekit.track('Too Big', { s: 'x'.repeat(40000) })",
+];
+
+async function callAll(page) {
+  return page.evaluate((calls) => calls.map((src) => {
+    try { (0, eval)(src); return null; } catch (e) { return `${src} threw ${e && e.message}`; }
+  }).filter((r) => r !== null), BAD_CALLS);
+}
+
+test('demo pages load cleanly and bad engagekit arguments never throw', { timeout: 60000 }, async (t) => {
+  const env = await setup(t);
+  const context = await env.browser.newContext({ baseURL: env.base });
+  const page = await context.newPage();
+  const problems = watchPage(page);
+  const warnings = [];
+  page.on('console', (msg) => { if (msg.type() === 'warning') warnings.push(msg.text()); });
+
+  for (const file of PAGES) {
+    await page.goto('/' + file);
+    await waitReady(page);
+  }
+  for (const view of ['reports', 'settings', 'boards']) {
+    await page.goto('/app.html?view=' + view);
+    await waitReady(page);
+    assert.equal(await page.locator(`#view-${view}`).isVisible(), true, `app view ${view} shows`);
+  }
+  await sleep(500);
+  assert.deepEqual(problems, [], 'no console errors or page errors while loading the demo pages');
+
+  // Before load: delay the loader so the calls go into the snippet's queue stub, and are
+  // replayed when the module arrives.
+  await context.route('**/engagekit.js', async (route) => { await sleep(700); await route.continue(); });
+  await page.goto('/docs.html', { waitUntil: 'domcontentloaded' });
+  const stubbed = await page.evaluate(() => typeof window.engagekit.score !== 'function');
+  assert.ok(stubbed, 'the module has not loaded yet, so the calls hit the stub');
+  assert.deepEqual(await callAll(page), [], 'no bad call throws into the stub');
+  await page.evaluate(() => window.engagekit.track('Still Works', { phase: 'stub' }));
+  await waitReady(page);
+  await context.unroute('**/engagekit.js');
+
+  // After load.
+  assert.deepEqual(await callAll(page), [], 'no bad call throws after load');
+  await page.evaluate(() => window.engagekit.track('Still Works', { phase: 'loaded' }));
+  await sleep(1000);
+  assert.deepEqual(problems, [], 'no console errors or page errors after bad calls');
+
+  // Good calls around the bad ones still get through, once each; the oversized event is
+  // refused with a warning naming it.
+  const stillWorks = async () => (await query(env.ws.db,
+    "SELECT json FROM events WHERE write_key = 'demo' AND type = 'track' AND event = 'Still Works'"))
+    .map((r) => JSON.parse(r.json).properties.phase).sort();
+  await waitFor(async () => (await stillWorks()).length >= 2, { timeoutMs: 10000, message: 'the two good events' });
+  await sleep(1000);
+  assert.deepEqual(await stillWorks(), ['loaded', 'stub'], 'both good calls stored exactly once');
+  const big = await query(env.ws.db, "SELECT count(*) AS n FROM events WHERE event = 'Too Big'");
+  assert.equal(big[0].n, 0, 'an event over 32 KB is not stored');
+  assert.ok(warnings.some((w) => w.includes('Too Big')), `a console warning names the oversized event; warnings: ${JSON.stringify(warnings)}`);
+  await context.close();
+});
