@@ -161,7 +161,9 @@ function safeUrl(page) { try { return page.url(); } catch { return '?'; } }
 /** Waits until the engagekit module has loaded in the page (engagekit.ready). */
 export async function waitReady(page, timeoutMs = 10000) {
   const ready = page.evaluate(() => new Promise((resolve) => window.engagekit.ready(() => resolve(true))));
-  const result = await Promise.race([ready, sleep(timeoutMs).then(() => false)]);
+  let timer;
+  const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs); });
+  const result = await Promise.race([ready, timeout]).finally(() => clearTimeout(timer));
   if (result !== true) throw new Error(`engagekit.ready() did not call back within ${timeoutMs} ms on ${page.url()}`);
 }
 

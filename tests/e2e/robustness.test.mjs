@@ -106,3 +106,46 @@ test('demo pages load cleanly and bad engagekit arguments never throw', { timeou
   assert.ok(warnings.some((w) => w.includes('Too Big')), `a console warning names the oversized event; warnings: ${JSON.stringify(warnings)}`);
   await context.close();
 });
+
+test('the consent banner is keyboard accessible and remembered', { timeout: 60000 }, async (t) => {
+  const env = await setup(t);
+  const context = await env.browser.newContext({ baseURL: env.base });
+  const page = await context.newPage();
+  const problems = watchPage(page);
+  await page.goto('/pricing.html');
+  await waitReady(page);
+  const banner = page.locator('#consent-banner');
+  assert.equal(await banner.isVisible(), true);
+
+  const focused = () => page.evaluate(() => {
+    const el = document.activeElement;
+    return el ? (el.id || el.textContent.trim()) : null;
+  });
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'Skip to content');
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'What we collect', 'the banner comes first in the tab order');
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'Decline');
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'Accept');
+  await page.keyboard.press('Enter');
+  assert.equal(await banner.isHidden(), true, 'Enter on Accept closes the banner');
+  assert.equal(await focused(), 'main', 'focus moves to the main content, not to <body>');
+  assert.equal((await page.evaluate(() => window.engagekit.debug())).consent, 'granted');
+
+  await page.reload();
+  await waitReady(page);
+  assert.equal(await banner.isHidden(), true, 'the choice is remembered');
+
+  // "Privacy settings" reopens it; Decline is then a keyboard press away.
+  await page.getByRole('button', { name: 'Privacy settings' }).click();
+  assert.equal(await banner.isVisible(), true);
+  assert.equal(await focused(), 'Accept', 'focus goes to the current choice');
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Enter');
+  assert.equal(await banner.isHidden(), true);
+  assert.equal((await page.evaluate(() => window.engagekit.debug())).consent, 'denied');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
