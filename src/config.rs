@@ -1,13 +1,12 @@
 //! The site configuration: one JSON document, deserialised once into typed structs.
 //!
-//! Parsing never panics and never half-succeeds: a bad document yields one error that names
-//! the JSON path of the first bad field (`tracking.flushAt: invalid type: string "x", expected
-//! u32`), and the shell falls back to the defaults. This module knows nothing of where the
-//! document came from (inline, fetched, a test file).
+//! Reading never panics and never half-succeeds: a bad document yields one error that names
+//! the JSON path of the first bad field (`tracking.flushAt: expected a whole number ≥ 1, got
+//! a string`), and the shell falls back to the defaults. Unknown keys are errors too, so a
+//! typo does not silently do nothing. The document arrives as a [`Value`] (the browser parsed
+//! it), so no serde code is compiled into the wasm for it.
 
-use serde::Deserialize;
-
-use crate::json::Map;
+use crate::json::{Map, Value};
 
 /// A configuration problem, with the JSON path of the field at fault.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,8 +24,7 @@ impl std::fmt::Display for ConfigError {
 }
 
 /// The whole site configuration.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Config {
     /// Batching, autocapture and queue bounds.
     pub tracking: Tracking,
@@ -39,8 +37,7 @@ pub struct Config {
 }
 
 /// How events are batched and what is captured automatically.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Tracking {
     /// Send as soon as this many events are queued.
     pub flush_at: u32,
@@ -70,8 +67,7 @@ impl Default for Tracking {
 }
 
 /// Automatic tracking switches.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Autocapture {
     /// A `page` event on load and on every SPA navigation.
     pub pageviews: bool,
@@ -89,8 +85,7 @@ impl Default for Autocapture {
 }
 
 /// Consent and browser privacy signals.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Privacy {
     /// Nothing is sent or persisted until `consent('granted')`.
     pub require_consent: bool,
@@ -108,8 +103,7 @@ impl Default for Privacy {
 }
 
 /// Engagement score: event weights decaying with a half-life.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ScoreConfig {
     /// Points per event name; `Page Viewed` weighs page views. Unlisted events weigh 0.
     pub weights: Map,
@@ -130,58 +124,206 @@ impl Default for ScoreConfig {
 }
 
 impl Config {
-    /// Reads a configuration from any serde deserializer, naming the path of a bad field.
-    pub fn from_deserializer<'de, D: serde::Deserializer<'de>>(
-        d: D,
-    ) -> Result<Config, ConfigError> {
-        let config: Config = serde_path_to_error::deserialize(d).map_err(|e| {
-            let path = e.path().to_string();
-            ConfigError {
-                path,
-                message: e.into_inner().to_string(),
-            }
-        })?;
-        config.validate()?;
-        Ok(config)
+    /// Reads a configuration document, naming the path of the first bad field.
+    pub fn from_value(v: &Value) -> Result<Config, ConfigError> {
+        let root = Obj::new(v, "")?;
+        let d = Config::default();
+        let c = Config {
+            tracking: match root.obj("tracking")? {
+                None => d.tracking,
+                Some(t) => {
+                    let dt = Tracking::default();
+                    let tracking = Tracking {
+                        flush_at: t.count("flushAt", dt.flush_at, 1)?,
+                        flush_interval_ms: t.count("flushIntervalMs", dt.flush_interval_ms, 0)?,
+                        autocapture: match t.obj("autocapture")? {
+                            None => dt.autocapture,
+                            Some(a) => {
+                                let da = Autocapture::default();
+                                let out = Autocapture {
+                                    pageviews: a.flag("pageviews", da.pageviews)?,
+                                    clicks: a.flag("clicks", da.clicks)?,
+                                };
+                                a.no_other_keys(&["pageviews", "clicks"])?;
+                                out
+                            }
+                        },
+                        max_queue_events: t.count("maxQueueEvents", dt.max_queue_events, 1)?,
+                        max_queue_bytes: t.count(
+                            "maxQueueBytes",
+                            dt.max_queue_bytes,
+                            crate::batch::MAX_EVENT_BYTES as u32,
+                        )?,
+                        session_timeout_minutes: t.count(
+                            "sessionTimeoutMinutes",
+                            dt.session_timeout_minutes,
+                            1,
+                        )?,
+                    };
+                    t.no_other_keys(&[
+                        "flushAt",
+                        "flushIntervalMs",
+                        "autocapture",
+                        "maxQueueEvents",
+                        "maxQueueBytes",
+                        "sessionTimeoutMinutes",
+                    ])?;
+                    tracking
+                }
+            },
+            privacy: match root.obj("privacy")? {
+                None => d.privacy,
+                Some(p) => {
+                    let dp = Privacy::default();
+                    let privacy = Privacy {
+                        require_consent: p.flag("requireConsent", dp.require_consent)?,
+                        honor_dnt: p.flag("honorDnt", dp.honor_dnt)?,
+                    };
+                    p.no_other_keys(&["requireConsent", "honorDnt"])?;
+                    privacy
+                }
+            },
+            score: match root.obj("score")? {
+                None => d.score,
+                Some(sc) => {
+                    let ds = ScoreConfig::default();
+                    let weights = match sc.obj("weights")? {
+                        None => Map::new(),
+                        Some(w) => {
+                            for (name, weight) in w.map {
+                                if !weight.as_f64().is_some_and(f64::is_finite) {
+                                    return Err(w.error(name, "expected a number"));
+                                }
+                            }
+                            w.map.clone()
+                        }
+                    };
+                    let score = ScoreConfig {
+                        weights,
+                        half_life_days: sc.positive("halfLifeDays", ds.half_life_days)?,
+                        scale: sc.positive("scale", ds.scale)?,
+                    };
+                    sc.no_other_keys(&["weights", "halfLifeDays", "scale"])?;
+                    score
+                }
+            },
+            allowed_origins: match root.map.get("allowedOrigins") {
+                None => None,
+                Some(Value::Array(a)) if a.iter().all(|o| o.as_str().is_some()) => Some(
+                    a.iter()
+                        .filter_map(|o| o.as_str().map(str::to_owned))
+                        .collect(),
+                ),
+                Some(_) => return Err(root.error("allowedOrigins", "expected an array of strings")),
+            },
+        };
+        root.no_other_keys(&["tracking", "privacy", "score", "allowedOrigins"])?;
+        Ok(c)
+    }
+}
+
+/// An object of the document being read, with its path for error messages.
+struct Obj<'a> {
+    map: &'a Map,
+    path: String,
+}
+
+/// What a JSON value is, for messages.
+pub fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+impl<'a> Obj<'a> {
+    fn new(v: &'a Value, path: &str) -> Result<Obj<'a>, ConfigError> {
+        match v {
+            Value::Object(map) => Ok(Obj {
+                map,
+                path: path.to_owned(),
+            }),
+            other => Err(ConfigError {
+                path: if path.is_empty() {
+                    ".".into()
+                } else {
+                    path.into()
+                },
+                message: format!("expected an object, got {}", kind(other)),
+            }),
+        }
     }
 
-    /// Checks ranges that types alone cannot express.
-    fn validate(&self) -> Result<(), ConfigError> {
-        let bad = |path: &str, message: &str| {
-            Err(ConfigError {
-                path: path.to_owned(),
-                message: message.to_owned(),
-            })
-        };
-        let t = &self.tracking;
-        if t.flush_at == 0 {
-            return bad("tracking.flushAt", "must be at least 1");
+    fn at(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.path)
         }
-        if t.max_queue_events == 0 {
-            return bad("tracking.maxQueueEvents", "must be at least 1");
+    }
+
+    fn error(&self, key: &str, message: &str) -> ConfigError {
+        ConfigError {
+            path: self.at(key),
+            message: message.to_owned(),
         }
-        if t.max_queue_bytes < crate::batch::MAX_EVENT_BYTES as u32 {
-            return bad("tracking.maxQueueBytes", "must be at least 32768");
-        }
-        if t.session_timeout_minutes == 0 {
-            return bad("tracking.sessionTimeoutMinutes", "must be at least 1");
-        }
-        let s = &self.score;
-        if !(s.half_life_days.is_finite() && s.half_life_days > 0.0) {
-            return bad("score.halfLifeDays", "must be a positive number");
-        }
-        if !(s.scale.is_finite() && s.scale > 0.0) {
-            return bad("score.scale", "must be a positive number");
-        }
-        for (name, w) in &s.weights {
-            if !w.as_f64().is_some_and(f64::is_finite) {
-                return Err(ConfigError {
-                    path: format!("score.weights.{name}"),
-                    message: "expected a number".to_owned(),
-                });
+    }
+
+    fn obj(&self, key: &str) -> Result<Option<Obj<'a>>, ConfigError> {
+        self.map
+            .get(key)
+            .map(|v| Obj::new(v, &self.at(key)))
+            .transpose()
+    }
+
+    fn flag(&self, key: &str, default: bool) -> Result<bool, ConfigError> {
+        match self.map.get(key) {
+            None => Ok(default),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(other) => {
+                Err(self.error(key, &format!("expected true or false, got {}", kind(other))))
             }
         }
-        Ok(())
+    }
+
+    fn count(&self, key: &str, default: u32, min: u32) -> Result<u32, ConfigError> {
+        match self.map.get(key) {
+            None => Ok(default),
+            Some(Value::Number(n))
+                if n.fract() == 0.0 && *n >= f64::from(min) && *n <= f64::from(u32::MAX) =>
+            {
+                Ok(*n as u32)
+            }
+            Some(other) => Err(self.error(
+                key,
+                &format!(
+                    "expected a whole number of at least {min}, got {}",
+                    kind(other)
+                ),
+            )),
+        }
+    }
+
+    fn positive(&self, key: &str, default: f64) -> Result<f64, ConfigError> {
+        match self.map.get(key) {
+            None => Ok(default),
+            Some(Value::Number(n)) if n.is_finite() && *n > 0.0 => Ok(*n),
+            Some(other) => Err(self.error(
+                key,
+                &format!("expected a positive number, got {}", kind(other)),
+            )),
+        }
+    }
+
+    fn no_other_keys(&self, known: &[&str]) -> Result<(), ConfigError> {
+        match self.map.keys().find(|k| !known.contains(&k.as_str())) {
+            None => Ok(()),
+            Some(k) => Err(self.error(k, &format!("unknown key (known: {})", known.join(", ")))),
+        }
     }
 }
 
@@ -190,8 +332,7 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
-        let mut de = serde_json::Deserializer::from_str(text);
-        Config::from_deserializer(&mut de)
+        Config::from_value(&serde_json::from_str(text).unwrap())
     }
 
     #[test]
@@ -210,14 +351,19 @@ mod tests {
     fn wrong_type_names_the_path() {
         let e = parse(r#"{"tracking":{"flushAt":"ten"}}"#).unwrap_err();
         assert_eq!(e.path, "tracking.flushAt");
-        assert!(e.message.contains("invalid type"), "{}", e.message);
+        assert!(e.message.contains("got a string"), "{}", e.message);
     }
 
     #[test]
     fn unknown_field_names_the_path_so_typos_are_caught() {
         let e = parse(r#"{"tracking":{"flushEvery":3}}"#).unwrap_err();
         assert_eq!(e.path, "tracking.flushEvery");
-        assert!(e.message.contains("unknown field"), "{}", e.message);
+        assert!(e.message.contains("unknown key"), "{}", e.message);
+        assert!(
+            e.message.contains("flushAt"),
+            "lists the known keys: {}",
+            e.message
+        );
     }
 
     #[test]
@@ -233,6 +379,59 @@ mod tests {
     }
 
     #[test]
+    fn fractional_counts_and_wrong_flags_are_refused() {
+        assert_eq!(
+            parse(r#"{"tracking":{"flushIntervalMs":1.5}}"#)
+                .unwrap_err()
+                .path,
+            "tracking.flushIntervalMs"
+        );
+        assert_eq!(
+            parse(r#"{"tracking":{"autocapture":{"clicks":"yes"}}}"#)
+                .unwrap_err()
+                .path,
+            "tracking.autocapture.clicks"
+        );
+        assert_eq!(
+            parse(r#"{"privacy":{"honorDnt":1}}"#).unwrap_err().path,
+            "privacy.honorDnt"
+        );
+        assert_eq!(
+            parse(r#"{"tracking":{"maxQueueBytes":100}}"#)
+                .unwrap_err()
+                .path,
+            "tracking.maxQueueBytes"
+        );
+        assert_eq!(
+            parse(r#"{"allowedOrigins":"*"}"#).unwrap_err().path,
+            "allowedOrigins"
+        );
+    }
+
+    #[test]
+    fn a_full_document_is_read() {
+        let c = parse(
+            r#"{"tracking":{"flushAt":5,"flushIntervalMs":300,"autocapture":{"pageviews":false,"clicks":true},
+                "maxQueueEvents":50,"maxQueueBytes":100000,"sessionTimeoutMinutes":10},
+                "privacy":{"requireConsent":true,"honorDnt":false},
+                "score":{"weights":{"Signed Up":10},"halfLifeDays":3,"scale":20},
+                "allowedOrigins":["https://a.test"]}"#,
+        )
+        .unwrap();
+        assert_eq!(c.tracking.flush_at, 5);
+        assert_eq!(c.tracking.flush_interval_ms, 300);
+        assert!(!c.tracking.autocapture.pageviews && c.tracking.autocapture.clicks);
+        assert_eq!(c.tracking.max_queue_events, 50);
+        assert_eq!(c.tracking.max_queue_bytes, 100_000);
+        assert_eq!(c.tracking.session_timeout_minutes, 10);
+        assert!(c.privacy.require_consent && !c.privacy.honor_dnt);
+        assert_eq!(c.score.half_life_days, 3.0);
+        assert_eq!(c.score.scale, 20.0);
+        assert_eq!(c.score.weights.get("Signed Up"), Some(&Value::Number(10.0)));
+        assert_eq!(c.allowed_origins, Some(vec!["https://a.test".to_string()]));
+    }
+
+    #[test]
     fn negative_half_life_is_refused() {
         let e = parse(r#"{"score":{"halfLifeDays":-1}}"#).unwrap_err();
         assert_eq!(e.path, "score.halfLifeDays");
@@ -241,6 +440,7 @@ mod tests {
     #[test]
     fn not_an_object_is_refused() {
         let e = parse("[1]").unwrap_err();
-        assert!(e.message.contains("invalid type"), "{}", e.message);
+        assert_eq!(e.path, ".");
+        assert!(e.message.contains("got an array"), "{}", e.message);
     }
 }

@@ -67,7 +67,9 @@ pub fn campaign(search: &str) -> Map {
             "utm_content" => "content",
             _ => continue,
         };
-        out.entry(key.to_owned()).or_insert(Value::String(v));
+        if !out.contains_key(key) {
+            out.insert(key.to_owned(), Value::String(v));
+        }
     }
     out
 }

@@ -91,13 +91,15 @@ pub struct Built {
     pub json: String,
 }
 
-/// Builds the event for `call`, checking names and size.
+/// Builds the event for `call`, checking names and size. `to_json` writes the JSON text (the
+/// browser's `JSON.stringify` in the wasm build, so no float formatter ships in it).
 pub fn build(
     call: &Call,
     identity: &Identity,
     context: &Map,
     message_id: &str,
     now_ms: f64,
+    to_json: &dyn Fn(&Value) -> String,
 ) -> Result<Built, EventError> {
     let mut e = Map::new();
     e.insert("type".into(), call.kind().into());
@@ -152,7 +154,7 @@ pub fn build(
         context.insert("traits".into(), identity.traits.clone().into());
     }
     e.insert("context".into(), context.into());
-    let json = Value::Object(e).to_json();
+    let json = to_json(&Value::Object(e));
     if json.len() > MAX_EVENT_BYTES {
         return Err(EventError::TooLarge {
             name: label,
@@ -292,7 +294,15 @@ mod tests {
             event: "Signed Up".into(),
             properties: props,
         };
-        let b = build(&call, &ident(), &page_context(), "m-1", 0.0).unwrap();
+        let b = build(
+            &call,
+            &ident(),
+            &page_context(),
+            "m-1",
+            0.0,
+            &Value::to_json,
+        )
+        .unwrap();
         let v = parsed(&b);
         assert_eq!(v["type"], "track");
         assert_eq!(v["event"], "Signed Up");
@@ -311,7 +321,8 @@ mod tests {
             name: Some("Pricing".into()),
             properties: Map::new(),
         };
-        let v = parsed(&build(&call, &ident(), &page_context(), "m", 0.0).unwrap());
+        let v =
+            parsed(&build(&call, &ident(), &page_context(), "m", 0.0, &Value::to_json).unwrap());
         assert_eq!(v["type"], "page");
         assert_eq!(v["name"], "Pricing");
         assert_eq!(v["properties"]["path"], "/pricing");
@@ -328,7 +339,7 @@ mod tests {
             user_id: Some("u-7".into()),
             traits,
         };
-        let v = parsed(&build(&call, &id, &Map::new(), "m", 0.0).unwrap());
+        let v = parsed(&build(&call, &id, &Map::new(), "m", 0.0, &Value::to_json).unwrap());
         assert_eq!(v["userId"], "u-7");
         assert_eq!(v["traits"]["plan"], "free");
         assert_eq!(v["traits"]["name"], "Ada");
@@ -342,7 +353,7 @@ mod tests {
             event: "x".into(),
             properties: Map::new(),
         };
-        let v = parsed(&build(&call, &id, &Map::new(), "m", 0.0).unwrap());
+        let v = parsed(&build(&call, &id, &Map::new(), "m", 0.0, &Value::to_json).unwrap());
         assert_eq!(v["userId"], "u-7");
     }
 
@@ -353,7 +364,7 @@ mod tests {
             properties: Map::new(),
         };
         assert!(matches!(
-            build(&call, &ident(), &Map::new(), "m", 0.0),
+            build(&call, &ident(), &Map::new(), "m", 0.0, &Value::to_json),
             Err(EventError::BadName(_))
         ));
     }
@@ -366,7 +377,7 @@ mod tests {
             event: "Huge".into(),
             properties: props,
         };
-        let err = build(&call, &ident(), &Map::new(), "m", 0.0).unwrap_err();
+        let err = build(&call, &ident(), &Map::new(), "m", 0.0, &Value::to_json).unwrap_err();
         assert!(err.to_string().contains("\"Huge\""), "{err}");
         assert!(matches!(err, EventError::TooLarge { bytes, .. } if bytes > 40_000));
     }
@@ -379,7 +390,7 @@ mod tests {
             user_id: None,
             traits: Map::new(),
         };
-        let v = parsed(&build(&call, &id, &Map::new(), "m", 0.0).unwrap());
+        let v = parsed(&build(&call, &id, &Map::new(), "m", 0.0, &Value::to_json).unwrap());
         assert_eq!(v["userId"], "u-1");
     }
 
@@ -405,7 +416,7 @@ mod tests {
             event: "</script><img src=x onerror=alert(1)>\"\\\n".into(),
             properties: Map::new(),
         };
-        let v = parsed(&build(&call, &ident(), &Map::new(), "m", 0.0).unwrap());
+        let v = parsed(&build(&call, &ident(), &Map::new(), "m", 0.0, &Value::to_json).unwrap());
         assert_eq!(v["event"], "</script><img src=x onerror=alert(1)>\"\\\n");
     }
 }

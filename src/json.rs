@@ -5,14 +5,117 @@
 //! (serde-wasm-bindgen in the browser, serde_json in native tests) and leave as text written
 //! here, which also gives the exact byte size that batching limits are measured in.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
-/// An object: keys in sorted order, so written JSON is stable.
-pub type Map = BTreeMap<String, Value>;
+/// A JSON object: keys in insertion order (so events read as they were written), unique.
+///
+/// A vector, not a `BTreeMap`: objects here hold a handful of keys, where a linear scan is as
+/// fast, and the wasm sheds the B-tree code (about 10 KB). Equality ignores key order.
+#[derive(Debug, Clone, Default)]
+pub struct Map(Vec<(String, Value)>);
+
+impl Map {
+    /// An empty object.
+    pub fn new() -> Map {
+        Map(Vec::new())
+    }
+
+    /// The value under `key`.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Whether `key` is present.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Sets `key`, replacing an earlier value in place; returns the earlier value.
+    pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => Some(std::mem::replace(v, value)),
+            None => {
+                self.0.push((key, value));
+                None
+            }
+        }
+    }
+
+    /// Removes `key`, returning its value.
+    pub fn remove(&mut self, key: &str) -> Option<Value> {
+        let i = self.0.iter().position(|(k, _)| k == key)?;
+        Some(self.0.remove(i).1)
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when there are no keys.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Entries in insertion order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    /// Keys in insertion order.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    /// Values in insertion order.
+    pub fn values(&self) -> impl Iterator<Item = &Value> {
+        self.0.iter().map(|(_, v)| v)
+    }
+}
+
+impl PartialEq for Map {
+    fn eq(&self, other: &Map) -> bool {
+        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
+
+impl Extend<(String, Value)> for Map {
+    fn extend<I: IntoIterator<Item = (String, Value)>>(&mut self, iter: I) {
+        for (k, v) in iter {
+            self.insert(k, v);
+        }
+    }
+}
+
+impl FromIterator<(String, Value)> for Map {
+    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Map {
+        let mut m = Map::new();
+        m.extend(iter);
+        m
+    }
+}
+
+impl IntoIterator for Map {
+    type Item = (String, Value);
+    type IntoIter = std::vec::IntoIter<(String, Value)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Map {
+    type Item = (&'a String, &'a Value);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, Value)>,
+        fn(&'a (String, Value)) -> (&'a String, &'a Value),
+    >;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
 
 /// Any JSON value. Numbers are `f64`, as in JavaScript.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -267,6 +370,21 @@ mod tests {
     fn escapes_control_characters_and_line_separators() {
         let v = Value::from("\u{1}\u{2028}<");
         assert_eq!(v.to_json(), "\"\\u0001\\u2028<\"");
+    }
+
+    #[test]
+    fn objects_keep_insertion_order_and_unique_keys() {
+        let mut m = Map::new();
+        m.insert("b".into(), 1.0.into());
+        m.insert("a".into(), 2.0.into());
+        assert_eq!(m.insert("b".into(), 3.0.into()), Some(Value::Number(1.0)));
+        assert_eq!(Value::Object(m.clone()).to_json(), r#"{"b":3,"a":2}"#);
+        let mut reordered = Map::new();
+        reordered.insert("a".into(), 2.0.into());
+        reordered.insert("b".into(), 3.0.into());
+        assert_eq!(m, reordered, "equality ignores key order");
+        assert_eq!(m.remove("b"), Some(Value::Number(3.0)));
+        assert_eq!(m.len(), 1);
     }
 
     #[test]

@@ -30,16 +30,16 @@ pub fn touch(prev: Option<Session>, now_ms: f64, timeout_ms: f64) -> Session {
     }
 }
 
-/// Session as text for storage: `id,last,count`.
+/// Session as text for storage: `id,last,count`, whole numbers (times are whole ms).
 pub fn encode(s: &Session) -> String {
-    format!("{},{},{}", s.id, s.last_ms, s.count)
+    format!("{},{},{}", s.id as u64, s.last_ms as u64, s.count)
 }
 
 /// Reads what [`encode`] wrote.
 pub fn decode(text: &str) -> Option<Session> {
     let mut parts = text.split(',');
-    let id = parts.next()?.parse().ok()?;
-    let last_ms = parts.next()?.parse().ok()?;
+    let id = parts.next()?.parse::<u64>().ok()? as f64;
+    let last_ms = parts.next()?.parse::<u64>().ok()? as f64;
     let count = parts.next().and_then(|c| c.parse().ok()).unwrap_or(1);
     Some(Session { id, last_ms, count })
 }

@@ -27,6 +27,10 @@ pub trait Store {
     fn keys(&self) -> Vec<String>;
     /// Parses JSON text (the browser's `JSON.parse`; the core ships no parser).
     fn parse_json(&self, text: &str) -> Option<Value>;
+    /// Writes JSON text (the browser's `JSON.stringify` in the wasm build).
+    fn to_json(&self, v: &Value) -> String {
+        v.to_json()
+    }
 }
 
 /// Storage keys. One prefix, so `forget()` can find everything.
@@ -56,6 +60,10 @@ pub mod keys {
 /// A tab whose heartbeat is older than this is taken as crashed and its queue adopted.
 /// Hidden tabs run timers about once a minute, so this leaves a wide margin.
 pub const STALE_TAB_MS: f64 = 5.0 * 60_000.0;
+
+/// Score points are stored as integers of this many units per point: parsing and printing
+/// integers keeps float formatting code out of the wasm.
+const SCORE_UNITS: f64 = 1_000.0;
 
 /// What happened to a call.
 #[derive(Debug, Clone, PartialEq)]
@@ -142,8 +150,8 @@ impl Tracker {
             .and_then(|v| {
                 let (a, b) = v.split_once(',')?;
                 Some(Points {
-                    value: a.parse().ok()?,
-                    as_of_ms: b.parse().ok()?,
+                    value: a.parse::<u64>().ok()? as f64 / SCORE_UNITS,
+                    as_of_ms: b.parse::<u64>().ok()? as f64,
                 })
             })
             .unwrap_or_default();
@@ -182,7 +190,8 @@ impl Tracker {
         let timeout = f64::from(self.config.tracking.session_timeout_minutes) * 60_000.0;
         let session = session::touch(self.session, now_ms, timeout);
         let ctx = context::context(page, session.id);
-        let built = event::build(&call, &self.identity, &ctx, message_id, now_ms)?;
+        let to_json = |v: &Value| self.store.to_json(v);
+        let built = event::build(&call, &self.identity, &ctx, message_id, now_ms, &to_json)?;
         if let Call::Identify { user_id, traits } = &call {
             if user_id.is_some() {
                 self.identity.user_id.clone_from(user_id);
@@ -295,10 +304,8 @@ impl Tracker {
         if self.identity.traits.is_empty() {
             s.remove(keys::TRAITS);
         } else {
-            s.set(
-                keys::TRAITS,
-                &Value::Object(self.identity.traits.clone()).to_json(),
-            );
+            let traits = s.to_json(&Value::Object(self.identity.traits.clone()));
+            s.set(keys::TRAITS, &traits);
         }
         match &self.session {
             Some(sess) => s.set(keys::SESSION, &session::encode(sess)),
@@ -307,10 +314,12 @@ impl Tracker {
                 true
             }
         };
-        s.set(
-            keys::SCORE,
-            &format!("{},{}", self.points.value, self.points.as_of_ms),
+        let points = format!(
+            "{},{}",
+            (self.points.value * SCORE_UNITS).round() as u64,
+            self.points.as_of_ms as u64
         );
+        s.set(keys::SCORE, &points);
         self.persist_queue(now_ms);
     }
 
@@ -330,7 +339,7 @@ impl Tracker {
     /// Marks this tab alive, so other tabs leave its queue alone.
     pub fn heartbeat(&mut self, now_ms: f64) {
         let key = format!("{}{}", keys::ALIVE, self.tab);
-        self.store.set(&key, &now_ms.to_string());
+        self.store.set(&key, &(now_ms as u64).to_string());
     }
 
     /// Marks this tab gone (on `pagehide`), so the next page may adopt what it leaves.
@@ -396,8 +405,8 @@ impl Tracker {
     fn is_alive(&self, alive_key: &str, now_ms: f64) -> bool {
         self.store
             .get(alive_key)
-            .and_then(|a| a.parse::<f64>().ok())
-            .is_some_and(|at| now_ms - at < STALE_TAB_MS)
+            .and_then(|a| a.parse::<u64>().ok())
+            .is_some_and(|at| now_ms - (at as f64) < STALE_TAB_MS)
     }
 
     /// The next request to send, if a batch is due and no retry wait is pending.

@@ -34,7 +34,7 @@ impl Store for MemStore {
 }
 
 fn config(json: &str) -> Config {
-    Config::from_deserializer(&mut serde_json::Deserializer::from_str(json)).unwrap()
+    Config::from_value(&serde_json::from_str(json).unwrap()).unwrap()
 }
 
 fn tab(store: &MemStore, name: &str, cfg: &str) -> Tracker {

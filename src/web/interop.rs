@@ -7,7 +7,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::json::{Map, Value};
 
@@ -41,7 +41,62 @@ pub fn to_value(v: &JsValue) -> Result<Value, String> {
     }
     let text = js_sys::JSON::stringify(v).map_err(|e| describe(&e))?;
     let plain = js_sys::JSON::parse(&String::from(text)).map_err(|e| describe(&e))?;
-    serde_wasm_bindgen::from_value(plain).map_err(|e| e.to_string())
+    Ok(from_js(&plain))
+}
+
+/// Plain JS data (as `JSON.parse` makes it) as a [`Value`]. Hand-written rather than
+/// serde-wasm-bindgen: it is all the wasm needs, at a fraction of the bytes.
+pub fn from_js(v: &JsValue) -> Value {
+    if let Some(b) = v.as_bool() {
+        Value::Bool(b)
+    } else if let Some(n) = v.as_f64() {
+        Value::Number(n)
+    } else if let Some(s) = v.as_string() {
+        Value::String(s)
+    } else if js_sys::Array::is_array(v) {
+        Value::Array(js_sys::Array::from(v).iter().map(|x| from_js(&x)).collect())
+    } else if v.is_object() {
+        let obj: &js_sys::Object = v.unchecked_ref();
+        let mut m = Map::new();
+        for key in js_sys::Object::keys(obj).iter() {
+            if let Some(k) = key.as_string() {
+                m.insert(k, from_js(&get(v, &key_str(&key))));
+            }
+        }
+        Value::Object(m)
+    } else {
+        Value::Null
+    }
+}
+
+fn key_str(k: &JsValue) -> String {
+    k.as_string().unwrap_or_default()
+}
+
+/// A [`Value`] as plain JS data.
+pub fn to_js(v: &Value) -> JsValue {
+    match v {
+        Value::Null => JsValue::NULL,
+        Value::Bool(b) => JsValue::from_bool(*b),
+        Value::Number(n) => JsValue::from_f64(*n),
+        Value::String(s) => JsValue::from_str(s),
+        Value::Array(a) => a.iter().map(to_js).collect::<js_sys::Array>().into(),
+        Value::Object(m) => {
+            let obj = js_sys::Object::new();
+            for (k, item) in m {
+                let _ = js_sys::Reflect::set(&obj, &JsValue::from_str(k), &to_js(item));
+            }
+            obj.into()
+        }
+    }
+}
+
+/// A [`Value`] as JSON text, by the browser's `JSON.stringify`.
+pub fn stringify(v: &Value) -> String {
+    js_sys::JSON::stringify(&to_js(v))
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| "null".to_owned())
 }
 
 /// An optional object argument (`properties`, `traits`): absent → empty; anything but an
@@ -50,19 +105,11 @@ pub fn object(v: &JsValue, what: &str) -> Result<Map, String> {
     match to_value(v) {
         Ok(Value::Null) => Ok(Map::new()),
         Ok(Value::Object(m)) => Ok(m),
-        Ok(other) => Err(format!("{what} must be an object, got {}", kind(&other))),
+        Ok(other) => Err(format!(
+            "{what} must be an object, got {}",
+            crate::config::kind(&other)
+        )),
         Err(e) => Err(format!("{what} could not be serialised: {e}")),
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -168,10 +168,17 @@ pub fn init(write_key: JsValue, options: JsValue) {
 }
 
 fn read_config(v: &JsValue) -> Config {
-    if v.is_undefined() || v.is_null() {
-        return Config::default();
-    }
-    match Config::from_deserializer(serde_wasm_bindgen::Deserializer::from(v.clone())) {
+    let value = match interop::to_value(v) {
+        Ok(Value::Null) => return Config::default(),
+        Ok(value) => value,
+        Err(e) => {
+            warn(&format!(
+                "config could not be read ({e}); using the default configuration"
+            ));
+            return Config::default();
+        }
+    };
+    match Config::from_value(&value) {
         Ok(c) => c,
         Err(e) => {
             warn(&format!("{e}; using the default configuration"));
@@ -220,8 +227,14 @@ pub fn page(name: JsValue, properties: JsValue) {
 pub fn identify(user_id: JsValue, traits: JsValue) {
     let (user_id, traits) = if let Some(id) = interop::string(&user_id) {
         (Some(id), traits)
-    } else if let Some(n) = user_id.as_f64() {
-        (Some(n.to_string()), traits)
+    } else if user_id.as_f64().is_some() {
+        // JS's own number printing, so no float formatter ships in the wasm.
+        (
+            js_sys::JSON::stringify(&user_id)
+                .ok()
+                .and_then(|s| s.as_string()),
+            traits,
+        )
     } else if user_id.is_object() && !js_sys::Array::is_array(&user_id) {
         (None, user_id)
     } else {
@@ -283,8 +296,7 @@ pub fn score() -> f64 {
 #[wasm_bindgen]
 pub fn debug() -> JsValue {
     let map = with("debug", |s| s.tracker.debug()).unwrap_or_default();
-    let ser = serde_wasm_bindgen::Serializer::json_compatible();
-    serde::Serialize::serialize(&Value::Object(map), &ser).unwrap_or(JsValue::NULL)
+    interop::to_js(&Value::Object(map))
 }
 
 /// The URL may have changed (SPA navigation): records a page view if it did.

@@ -3,8 +3,7 @@
 //! localStorage may be missing (sandboxed iframes, some privacy modes), throw on access, or
 //! be full. Every call here swallows those failures: the tracker then simply works in memory.
 
-use wasm_bindgen::JsValue;
-
+use super::interop::{from_js, stringify};
 use crate::json::Value;
 use crate::tracker::Store;
 
@@ -47,7 +46,10 @@ impl Store for LocalStore {
     }
 
     fn parse_json(&self, text: &str) -> Option<Value> {
-        let v: JsValue = js_sys::JSON::parse(text).ok()?;
-        serde_wasm_bindgen::from_value(v).ok()
+        js_sys::JSON::parse(text).ok().map(|v| from_js(&v))
+    }
+
+    fn to_json(&self, v: &Value) -> String {
+        stringify(v)
     }
 }
