@@ -11,6 +11,7 @@ wasm-bindgen --target web --no-typescript --out-dir dist --out-name engagekit_co
 # The npm binaryen, not Debian's 108 (its output crashes in Chromium with this wasm-bindgen).
 npx --no-install wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  --strip-debug --strip-producers \
   dist/engagekit_core_bg.wasm -o dist/engagekit_core_bg.wasm
 npx --no-install esbuild www/loader.js --minify --target=es2017 --log-level=warning \
   --outfile=dist/engagekit.js

@@ -322,7 +322,15 @@ impl<'a> Obj<'a> {
     fn no_other_keys(&self, known: &[&str]) -> Result<(), ConfigError> {
         match self.map.keys().find(|k| !known.contains(&k.as_str())) {
             None => Ok(()),
-            Some(k) => Err(self.error(k, &format!("unknown key (known: {})", known.join(", ")))),
+            Some(k) => {
+                let mut message = String::from("unknown key (known:");
+                for name in known {
+                    message.push(' ');
+                    message.push_str(name);
+                }
+                message.push(')');
+                Err(self.error(k, &message))
+            }
         }
     }
 }

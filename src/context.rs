@@ -88,7 +88,7 @@ pub fn query_pairs(search: &str) -> Vec<(String, String)> {
 }
 
 /// Percent-decoding as in `application/x-www-form-urlencoded` (`+` is a space); invalid
-/// escapes are kept as written and invalid UTF-8 becomes U+FFFD, as browsers do.
+/// escapes are kept as written, and so is a value that decodes to invalid UTF-8.
 pub fn decode_component(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -107,7 +107,8 @@ pub fn decode_component(s: &str) -> String {
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    // Invalid UTF-8 after decoding is rare enough to keep the text as written.
+    String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -143,7 +144,7 @@ mod tests {
         assert_eq!(decode_component("100%"), "100%");
         assert_eq!(decode_component("%zz"), "%zz");
         assert_eq!(decode_component("%4"), "%4");
-        assert_eq!(decode_component("%ff"), "\u{fffd}");
+        assert_eq!(decode_component("%ff"), "%ff");
     }
 
     #[test]

@@ -188,8 +188,17 @@ pub fn click_properties(tag: &str, id: &str, text: &str, href: Option<&str>) -> 
     if !id.is_empty() {
         p.insert("id".into(), id.into());
     }
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let text: String = words.join(" ").chars().take(100).collect();
+    let mut short = String::new();
+    for word in text.split_whitespace() {
+        if !short.is_empty() {
+            short.push(' ');
+        }
+        short.push_str(word);
+        if short.len() >= 400 {
+            break;
+        }
+    }
+    let text: String = short.chars().take(100).collect();
     if !text.is_empty() {
         p.insert("text".into(), text.into());
     }

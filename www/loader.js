@@ -1,10 +1,11 @@
-/*! engagekit loader: replays the snippet's queued calls into the wasm module. MIT. */
-// Reads like Plausible's tracker on purpose: every line earns its bytes. It starts the config
-// fetch, the glue import and the wasm download at once, and if any of it fails (CSP without
-// 'wasm-unsafe-eval', an old browser, a blocked network) it warns once and the page goes on,
-// with calls still queued by the snippet's stubs.
+/*! engagekit loader | MIT */
+// The host side of engagekit, read in five minutes. It starts the config fetch, the glue
+// import and the wasm download at once; then it replays the snippet's queued calls and does
+// the I/O the module asks for: each module call returns a list of actions, [0, id, body] send,
+// [1, id, body] send while the page unloads, [2, ms] set the timer (-1: cancel). If anything
+// fails (CSP without 'wasm-unsafe-eval', an old browser, a blocked network) it warns once and
+// the page goes on, its calls still queued by the snippet's stubs.
 (function (w, d) {
-  var NAMES = 'init track page identify reset consent forget flush ready score debug'.split(' ');
   var ek = (w.engagekit = w.engagekit || { q: [] });
   var q = ek.q || [];
   var warn = function (m) {
@@ -12,24 +13,24 @@
   };
   if (ek.loaded) return;
   ek.loaded = 1;
-  var script = d.currentScript;
-  var base = new URL(script && script.src ? script.src : 'engagekit.js', location.href);
+  var me = d.currentScript;
+  var base = new URL((me && me.src) || 'engagekit.js', location.href);
   var args;
   for (var i = 0; i < q.length; i++) if (q[i][0] == 'init') args = q[i][1];
-  var key = args ? args[0] : script && script.getAttribute('data-write-key');
+  var key = args ? args[0] : me && me.getAttribute('data-write-key');
   var opts = Object.assign({}, args && args[1]);
   if (!key) return warn('no writeKey: call engagekit.init("YOUR_WRITE_KEY") in the snippet');
-  var host = (opts.host = opts.host || base.origin);
-  var config = opts.config
-    ? Promise.resolve(opts.config)
-    : fetch(host + '/v1/config/' + encodeURIComponent(key))
-        .then(function (r) {
-          if (r.ok) return r.json();
-          warn('config answered ' + r.status + '; using defaults');
-        })
-        .catch(function () {
-          warn('config could not be fetched; using defaults');
-        });
+  var host = opts.host || base.origin;
+  var config =
+    opts.config ||
+    fetch(host + '/v1/config/' + encodeURIComponent(key))
+      .then(function (r) {
+        if (r.ok) return r.json();
+        warn('config answered ' + r.status + '; using defaults');
+      })
+      .catch(function () {
+        warn('config could not be fetched; using defaults');
+      });
   var wasm = fetch(new URL('engagekit_core_bg.wasm', base));
   Promise.all([
     import(new URL('engagekit_core.js', base)).then(function (m) {
@@ -41,17 +42,42 @@
   ])
     .then(function (r) {
       var m = r[0];
+      var url = host + '/v1/batch';
+      var timer;
       var call = function (name) {
         return function () {
           try {
-            return m[name].apply(null, arguments);
+            var out = m[name].apply(null, arguments);
+            if (Array.isArray(out)) out.forEach(act);
+            else return out;
           } catch (e) {
             warn(name + '() failed: ' + e);
           }
         };
       };
-      NAMES.forEach(function (n) {
-        if (m[n]) ek[n] = call(n);
+      var act = function (a) {
+        if (a[0] == 2) {
+          clearTimeout(timer);
+          if (a[1] >= 0) timer = setTimeout(call('wake'), a[1]);
+        } else if (!(a[0] == 1 && navigator.sendBeacon && navigator.sendBeacon(url, a[2]))) {
+          // A string body is text/plain: a CORS-simple request, no preflight to lose.
+          fetch(url, { method: 'POST', body: a[2], keepalive: a[0] == 1 || a[2].length < 6e4, credentials: 'omit' })
+            .then(
+              function (res) {
+                return [res.status, res.headers.get('Retry-After')];
+              },
+              function () {
+                return [];
+              }
+            )
+            .then(function (s) {
+              settle(a[1], s[0], s[1]);
+            });
+        }
+      };
+      var settle = call('settle');
+      'track page identify reset consent forget flush score debug'.split(' ').forEach(function (n) {
+        ek[n] = call(n);
       });
       ek.ready = function (f) {
         try {
@@ -60,9 +86,17 @@
           warn('a ready() callback threw: ' + e);
         }
       };
-      opts.config = r[1] || undefined;
-      ek.init(key, opts);
+      var on = function (t, name, f) {
+        t.addEventListener(name, f, true);
+      };
       var nav = call('navigated');
+      var adopt = call('adopt');
+      var lockedAdopt = function () {
+        navigator.locks ? navigator.locks.request('engagekit:adopt', adopt) : adopt();
+      };
+      call('init')(key, { config: r[1] });
+      lockedAdopt();
+      setInterval(lockedAdopt, 3e4);
       ['pushState', 'replaceState'].forEach(function (f) {
         var orig = history[f];
         history[f] = function () {
@@ -71,8 +105,24 @@
           return out;
         };
       });
-      w.addEventListener('popstate', nav);
-      w.addEventListener('hashchange', nav);
+      on(w, 'popstate', nav);
+      on(w, 'hashchange', nav);
+      on(w, 'pagehide', function () {
+        call('hide')(1);
+      });
+      on(w, 'pageshow', function (e) {
+        if (e.persisted) call('show')(1);
+      });
+      on(w, 'online', call('online'));
+      on(d, 'visibilitychange', function () {
+        call(d.visibilityState == 'hidden' ? 'hide' : 'show')(0);
+      });
+      if (m.wantsClicks()) {
+        on(d, 'click', function (e) {
+          var el = e.target.closest && e.target.closest('a,button,[role=button],input[type=submit],input[type=button]');
+          if (el) call('click')(el.tagName, el.id, el.innerText || el.value, el.href);
+        });
+      }
       q.forEach(function (c) {
         if (c[0] != 'init' && ek[c[0]]) ek[c[0]].apply(null, c[1]);
       });

@@ -5,22 +5,24 @@
 //! instead of throwing, and warnings go to the console once per distinct message.
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
 
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::json::{Map, Value};
 
 thread_local! {
-    static WARNED: RefCell<BTreeSet<String>> = const { RefCell::new(BTreeSet::new()) };
+    static WARNED: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
 /// `console.warn("engagekit: …")`, at most once per distinct message.
 pub fn warn(message: &str) {
     let first = WARNED.with(|w| {
-        w.try_borrow_mut()
-            .map(|mut w| w.insert(message.to_owned()))
-            .unwrap_or(true)
+        let Ok(mut w) = w.try_borrow_mut() else { return true };
+        let new = !w.iter().any(|m| m == message);
+        if new {
+            w.push(message.to_owned());
+        }
+        new
     });
     if first {
         web_sys::console::warn_1(&JsValue::from_str(&format!("engagekit: {message}")));

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Every test layer, fastest first: native Rust (core, conformance, collector), the wasm
+# module in headless Chromium, then loader + module + collector end to end. Ends with the
+# shipped sizes, which fail the run when over budget.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== native: cargo test --workspace"
+cargo test --workspace --quiet
+
+echo "== browser: wasm-bindgen-test in headless Chromium"
+CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} WASM_BINDGEN_TEST_TIMEOUT=60 \
+  cargo test --quiet --target wasm32-unknown-unknown --test browser
+
+echo "== end to end: loader + module + collector in headless Chromium"
+node --test --test-concurrency=1 tests/e2e/
+
+echo "== sizes"
+node scripts/sizes.mjs
