@@ -10,7 +10,7 @@ cargo test --workspace --quiet
 
 echo "== browser: wasm-bindgen-test in headless Chromium"
 CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} WASM_BINDGEN_TEST_TIMEOUT=60 \
-  cargo test --quiet --target wasm32-unknown-unknown --test browser
+  cargo test --target wasm32-unknown-unknown --test browser
 
 echo "== end to end: loader + module + collector in headless Chromium"
 node --test --test-concurrency=1 tests/e2e/

@@ -17,7 +17,9 @@ thread_local! {
 /// `console.warn("engagekit: …")`, at most once per distinct message.
 pub fn warn(message: &str) {
     let first = WARNED.with(|w| {
-        let Ok(mut w) = w.try_borrow_mut() else { return true };
+        let Ok(mut w) = w.try_borrow_mut() else {
+            return true;
+        };
         let new = !w.iter().any(|m| m == message);
         if new {
             w.push(message.to_owned());

@@ -66,7 +66,9 @@ fn with_dyn(what: &str, f: &mut dyn FnMut(&mut Shell)) -> JsValue {
                 std::mem::take(&mut shell.actions)
             }
             None => {
-                warn(&format!("{what}() was called before init(); it was ignored"));
+                warn(&format!(
+                    "{what}() was called before init(); it was ignored"
+                ));
                 Vec::new()
             }
         },
@@ -98,7 +100,10 @@ impl Shell {
         while let Some(req) = self.tracker.next_request(now) {
             self.hand_out(req, false);
         }
-        let at = self.tracker.next_wake().map_or(-1.0, |at| (at - now).max(0.0));
+        let at = self
+            .tracker
+            .next_wake()
+            .map_or(-1.0, |at| (at - now).max(0.0));
         self.actions.push(Action::Timer(at));
     }
 
@@ -107,8 +112,11 @@ impl Shell {
         let id = self.next_id;
         let body = req.body.clone();
         self.pending.push((id, req));
-        self.actions
-            .push(if leaving { Action::Leave(id, body) } else { Action::Send(id, body) });
+        self.actions.push(if leaving {
+            Action::Leave(id, body)
+        } else {
+            Action::Send(id, body)
+        });
     }
 
     fn record(&mut self, call: Call) {
@@ -163,7 +171,9 @@ fn read_config(v: &JsValue) -> Config {
         Ok(Value::Null) => return Config::default(),
         Ok(value) => value,
         Err(e) => {
-            warn(&format!("config could not be read ({e}); using the default configuration"));
+            warn(&format!(
+                "config could not be read ({e}); using the default configuration"
+            ));
             return Config::default();
         }
     };
@@ -189,7 +199,12 @@ pub fn track(event: JsValue, properties: JsValue) -> JsValue {
         return JsValue::UNDEFINED;
     };
     let properties = object_arg(&properties, &format!("track(\"{name}\"): properties"));
-    with("track", |s| s.record(Call::Track { event: name, properties }))
+    with("track", |s| {
+        s.record(Call::Track {
+            event: name,
+            properties,
+        })
+    })
 }
 
 /// Records a page view; automatic ones need no call. `page(name?, properties?)`.
@@ -211,7 +226,12 @@ pub fn identify(user_id: JsValue, traits: JsValue) -> JsValue {
         (Some(id), traits)
     } else if user_id.as_f64().is_some() {
         // Printed by JS, so no float formatter ships in the wasm.
-        (js_sys::JSON::stringify(&user_id).ok().and_then(|s| s.as_string()), traits)
+        (
+            js_sys::JSON::stringify(&user_id)
+                .ok()
+                .and_then(|s| s.as_string()),
+            traits,
+        )
     } else if user_id.is_object() && !js_sys::Array::is_array(&user_id) {
         (None, user_id)
     } else {
@@ -305,7 +325,10 @@ pub fn wake() -> JsValue {
 /// `Retry-After` header.
 #[wasm_bindgen]
 pub fn settle(id: u32, status: JsValue, retry_after: JsValue) -> JsValue {
-    let status = status.as_f64().filter(|s| (100.0..600.0).contains(s)).map(|s| s as u16);
+    let status = status
+        .as_f64()
+        .filter(|s| (100.0..600.0).contains(s))
+        .map(|s| s as u16);
     let now = page::now_ms();
     let retry_after = interop::string(&retry_after).and_then(|h| {
         crate::batch::retry_after_ms(&h, now, |d| {
@@ -314,9 +337,14 @@ pub fn settle(id: u32, status: JsValue, retry_after: JsValue) -> JsValue {
         })
     });
     with("settle", |s| {
-        let Some(i) = s.pending.iter().position(|(p, _)| *p == id) else { return };
+        let Some(i) = s.pending.iter().position(|(p, _)| *p == id) else {
+            return;
+        };
         let (_, req) = s.pending.swap_remove(i);
-        if let Some(w) = s.tracker.settle(&req, status, retry_after, page::jitter(), now) {
+        if let Some(w) = s
+            .tracker
+            .settle(&req, status, retry_after, page::jitter(), now)
+        {
             warn(&w);
         }
         s.pump();
@@ -377,7 +405,9 @@ pub fn adopt() -> JsValue {
 #[wasm_bindgen(js_name = wantsClicks)]
 pub fn wants_clicks() -> bool {
     let mut out = false;
-    with("wantsClicks", |s| out = s.tracker.config().tracking.autocapture.clicks);
+    with("wantsClicks", |s| {
+        out = s.tracker.config().tracking.autocapture.clicks
+    });
     out
 }
 
@@ -385,7 +415,12 @@ pub fn wants_clicks() -> bool {
 #[wasm_bindgen]
 pub fn click(tag: JsValue, id: JsValue, text: JsValue, href: JsValue) -> JsValue {
     let s = |v: &JsValue| interop::string(v).unwrap_or_default();
-    let properties = event::click_properties(&s(&tag), &s(&id), &s(&text), interop::string(&href).as_deref());
+    let properties = event::click_properties(
+        &s(&tag),
+        &s(&id),
+        &s(&text),
+        interop::string(&href).as_deref(),
+    );
     with("click", |sh| {
         sh.record(Call::Track {
             event: "Element Clicked".into(),

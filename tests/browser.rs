@@ -1,0 +1,248 @@
+//! Browser tests of the web shell (wasm-bindgen-test in headless Chromium): storage, the
+//! JS ↔ Rust conversions, and the exported API, including the action contract the loader
+//! relies on (what to send, when to wake) and calls with bad arguments never throwing.
+#![cfg(target_arch = "wasm32")]
+
+use engagekit::json::{Map, Value};
+use engagekit::tracker::Store;
+use engagekit::web::{self, interop, storage::LocalStore};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn local_storage() -> web_sys::Storage {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap()
+}
+
+fn js(text: &str) -> JsValue {
+    js_sys::JSON::parse(text).unwrap()
+}
+
+/// The actions an export returned, as `[code, ...]` arrays.
+fn actions(v: JsValue) -> Vec<js_sys::Array> {
+    if v.is_undefined() {
+        return Vec::new();
+    }
+    js_sys::Array::from(&v)
+        .iter()
+        .map(|a| a.dyn_into::<js_sys::Array>().unwrap())
+        .collect()
+}
+
+fn sends(acts: &[js_sys::Array]) -> Vec<(u32, String)> {
+    acts.iter()
+        .filter(|a| a.get(0).as_f64() == Some(0.0) || a.get(0).as_f64() == Some(1.0))
+        .map(|a| {
+            (
+                a.get(1).as_f64().unwrap() as u32,
+                a.get(2).as_string().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn timer(acts: &[js_sys::Array]) -> Option<f64> {
+    acts.iter()
+        .rev()
+        .find(|a| a.get(0).as_f64() == Some(2.0))
+        .and_then(|a| a.get(1).as_f64())
+}
+
+fn debug(key: &str) -> JsValue {
+    interop::get(&web::debug(), key)
+}
+
+#[wasm_bindgen_test]
+fn local_store_round_trips_and_lists_keys() {
+    local_storage().clear().unwrap();
+    let mut s = LocalStore::open();
+    assert!(s.set("engagekit:test", "héllo\n\t{}"));
+    assert_eq!(s.get("engagekit:test").as_deref(), Some("héllo\n\t{}"));
+    assert!(s.keys().contains(&"engagekit:test".to_string()));
+    s.remove("engagekit:test");
+    assert_eq!(s.get("engagekit:test"), None);
+}
+
+#[wasm_bindgen_test]
+fn browser_json_round_trips_values_with_floats_and_unicode() {
+    let s = LocalStore::open();
+    let mut m = Map::new();
+    m.insert("price".into(), Value::Number(9.99));
+    m.insert("name".into(), Value::from("Zoë </script>"));
+    m.insert(
+        "list".into(),
+        Value::Array(vec![Value::Bool(true), Value::Null]),
+    );
+    let v = Value::Object(m);
+    let text = s.to_json(&v);
+    assert_eq!(
+        text,
+        r#"{"price":9.99,"name":"Zoë </script>","list":[true,null]}"#
+    );
+    assert_eq!(s.parse_json(&text), Some(v));
+    assert_eq!(s.parse_json("{not json"), None);
+}
+
+#[wasm_bindgen_test]
+fn page_values_go_through_json_like_segment_does() {
+    let date = js_sys::Date::new(&JsValue::from_f64(0.0));
+    let obj = js_sys::Object::new();
+    js_sys::Reflect::set(&obj, &"when".into(), &date).unwrap();
+    js_sys::Reflect::set(
+        &obj,
+        &"fn".into(),
+        &js_sys::Function::new_no_args("return 1"),
+    )
+    .unwrap();
+    let v = interop::to_value(&obj).unwrap();
+    assert_eq!(
+        v.get("when"),
+        Some(&Value::from("1970-01-01T00:00:00.000Z"))
+    );
+    assert_eq!(v.get("fn"), None, "functions vanish as in JSON.stringify");
+
+    let cyclic = js_sys::Object::new();
+    js_sys::Reflect::set(&cyclic, &"me".into(), &cyclic).unwrap();
+    let err = interop::object(&cyclic, "track(\"x\"): properties").unwrap_err();
+    assert!(err.contains("properties could not be serialised"), "{err}");
+
+    let err = interop::object(&JsValue::from_f64(3.0), "identify: traits").unwrap_err();
+    assert_eq!(err, "identify: traits must be an object, got a number");
+}
+
+#[wasm_bindgen_test]
+fn page_info_reads_the_real_page() {
+    let info = web::page::page_info();
+    let loc = web_sys::window().unwrap().location();
+    assert_eq!(info.url, loc.href().unwrap());
+    assert_eq!(info.path, loc.pathname().unwrap());
+    assert!(!info.user_agent.is_empty());
+    assert!(!info.timezone.is_empty());
+    assert!(info.screen.0 > 0.0);
+    let a = web::page::uuid();
+    assert_eq!(a.len(), 36);
+    assert_ne!(a, web::page::uuid());
+}
+
+/// The exported API end to end, in order (the module has one global tracker).
+#[wasm_bindgen_test]
+fn exported_api_follows_the_action_contract_and_never_throws() {
+    local_storage().clear().unwrap();
+
+    // Before init: ignored with a warning, no throw, no actions.
+    assert!(web::track("early".into(), JsValue::UNDEFINED).is_undefined());
+    assert_eq!(web::score(), 0.0);
+
+    // Bad init arguments are refused without starting anything.
+    assert!(web::init(JsValue::from_f64(42.0), JsValue::UNDEFINED).is_undefined());
+    assert!(debug("anonymousId").is_undefined());
+
+    // A bad config falls back to defaults (one warning), so init still works. Here the
+    // good one: send at every event.
+    let options = js(
+        r#"{"config":{"tracking":{"flushAt":1,"flushIntervalMs":1000},"score":{"weights":{"Signed Up":50}}}}"#,
+    );
+    let first = actions(web::init("key".into(), options));
+    let sent = sends(&first);
+    assert_eq!(sent.len(), 1, "the automatic page view is sent at once");
+    let (page_id, body) = &sent[0];
+    let batch: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(batch["writeKey"], "key");
+    assert_eq!(batch["batch"][0]["type"], "page");
+    assert_eq!(batch["batch"][0]["context"]["library"]["name"], "engagekit");
+    assert_eq!(
+        timer(&first),
+        Some(-1.0),
+        "nothing else waits while a request is in flight"
+    );
+
+    // Persisted before it is sent.
+    let tab = debug("tab").as_string().unwrap();
+    let queued = local_storage()
+        .get_item(&format!("engagekit:queue:{tab}"))
+        .unwrap()
+        .unwrap();
+    assert!(queued.contains(&*batch["batch"][0]["messageId"].as_str().unwrap()));
+
+    // Delivered: the queue empties.
+    web::settle(*page_id, JsValue::from_f64(200.0), JsValue::NULL);
+    assert_eq!(debug("queued").as_f64(), Some(0.0));
+
+    // A network error keeps the event and backs off (≥ 500 ms), honouring Retry-After.
+    let acts = actions(web::track("Signed Up".into(), js(r#"{"plan":"pro"}"#)));
+    let (id, _) = sends(&acts)[0].clone();
+    let after = actions(web::settle(id, JsValue::UNDEFINED, JsValue::UNDEFINED));
+    assert!(sends(&after).is_empty());
+    assert!(timer(&after).unwrap() >= 499.0, "{:?}", timer(&after));
+    assert_eq!(debug("queued").as_f64(), Some(1.0));
+    let retry = actions(web::wake());
+    assert!(sends(&retry).is_empty(), "still inside the backoff");
+    let again = actions(web::online());
+    let (id2, _) = sends(&again)[0].clone();
+    let after = actions(web::settle(id2, JsValue::from_f64(503.0), "120".into()));
+    assert!(timer(&after).unwrap() >= 119_000.0, "Retry-After: 120 s");
+    assert!(
+        web::score() > 60.0,
+        "score counts the tracked event: {}",
+        web::score()
+    );
+
+    // The page goes away: everything goes out as beacon-sized unload sends.
+    let leave = actions(web::hide(JsValue::TRUE));
+    assert!(!leave.is_empty());
+    for a in &leave {
+        assert_eq!(a.get(0).as_f64(), Some(1.0));
+        assert!(a.get(2).as_string().unwrap().len() <= 64 * 1024);
+    }
+    assert_eq!(
+        local_storage()
+            .get_item(&format!("engagekit:alive:{tab}"))
+            .unwrap()
+            .as_deref(),
+        Some("gone")
+    );
+    web::show(JsValue::TRUE);
+
+    // Bad arguments from the page: warnings, never a throw or a panic.
+    let _ = web::track(JsValue::from_f64(42.0), JsValue::UNDEFINED);
+    let _ = web::track("x".into(), "notanobject".into());
+    let _ = web::track("".into(), JsValue::NULL);
+    let _ = web::page(JsValue::from_f64(1.0), JsValue::TRUE);
+    let _ = web::identify(js("{}"), JsValue::UNDEFINED);
+    let _ = web::identify(js("[1]"), JsValue::UNDEFINED);
+    let _ = web::identify(JsValue::from_f64(7.0), JsValue::UNDEFINED);
+    assert_eq!(debug("userId").as_string().as_deref(), Some("7"));
+    let _ = web::consent("maybe".into());
+    let _ = web::settle(999_999, "x".into(), JsValue::from_f64(1.0));
+    let _ = web::click(JsValue::NULL, JsValue::NULL, JsValue::NULL, JsValue::NULL);
+    let _ = web::hide(JsValue::UNDEFINED);
+    let huge = "x".repeat(40_000);
+    let props = js_sys::Object::new();
+    js_sys::Reflect::set(&props, &"blob".into(), &huge.into()).unwrap();
+    let before = debug("queued").as_f64();
+    let _ = web::track("Huge".into(), props.into());
+    assert_eq!(
+        debug("queued").as_f64(),
+        before,
+        "an oversized event is refused, nothing else lost"
+    );
+
+    // Second init is ignored.
+    assert!(web::init("other".into(), JsValue::UNDEFINED).is_undefined());
+
+    // Consent denied: local data erased, nothing further recorded.
+    web::consent("denied".into());
+    assert_eq!(debug("consent").as_string().as_deref(), Some("denied"));
+    let keys: Vec<String> = (0..local_storage().length().unwrap())
+        .filter_map(|i| local_storage().key(i).unwrap())
+        .collect();
+    assert_eq!(keys, ["engagekit:consent"]);
+    assert!(sends(&actions(web::track("after".into(), JsValue::UNDEFINED))).is_empty());
+
+    // forget() erases everything, the choice included.
+    let old = debug("anonymousId").as_string();
+    web::forget();
+    assert_eq!(local_storage().length().unwrap(), 0);
+    assert_ne!(debug("anonymousId").as_string(), old);
+}
