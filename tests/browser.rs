@@ -163,7 +163,7 @@ fn exported_api_follows_the_action_contract_and_never_throws() {
         .get_item(&format!("engagekit:queue:{tab}"))
         .unwrap()
         .unwrap();
-    assert!(queued.contains(&*batch["batch"][0]["messageId"].as_str().unwrap()));
+    assert!(queued.contains(batch["batch"][0]["messageId"].as_str().unwrap()));
 
     // Delivered: the queue empties.
     web::settle(*page_id, JsValue::from_f64(200.0), JsValue::NULL);

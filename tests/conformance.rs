@@ -5,6 +5,8 @@
 //! got Y`, then one closing line `conformance: N passed, M failed`; any failure fails the
 //! test. Floats are compared as GrowthBook's own test compares them: floored to 8 decimals.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

@@ -273,7 +273,7 @@ fn is_operator_object(m: &Map) -> bool {
 /// each element itself; anything else, including `{"$or": [...]}`, is a condition on each
 /// element's fields.
 fn applies_to_elements(m: &Map) -> bool {
-    is_operator_object(m) && !LOGICAL.iter().any(|k| m.contains_key(*k))
+    is_operator_object(m) && !LOGICAL.iter().any(|k| m.contains_key(k))
 }
 
 /// Same type and same value; arrays and objects compare element by element.
