@@ -147,6 +147,9 @@ pub fn parse_sites(text: &str) -> Result<Sites, String> {
                 Some(Vec::new())
             }
         };
+        if let Some(problem) = config_problem(&cfg) {
+            warn(&format!("{key}: {problem}; browsers will use the defaults"));
+        }
         let json = serde_json::to_vec(&cfg).map_err(|e| format!("{key}: {e}"))?;
         let etag = strong_etag(&json);
         sites.insert(
@@ -159,6 +162,17 @@ pub fn parse_sites(text: &str) -> Result<Sites, String> {
         );
     }
     Ok(sites)
+}
+
+/// What the browser module would say about this site config, if anything.
+pub fn config_problem(cfg: &Value) -> Option<String> {
+    let core: engagekit::json::Value = match serde_json::from_value(cfg.clone()) {
+        Ok(v) => v,
+        Err(e) => return Some(e.to_string()),
+    };
+    engagekit::config::Config::from_value(&core)
+        .err()
+        .map(|e| e.to_string())
 }
 
 fn origins_of(key: &str, items: &[Value]) -> Vec<String> {
@@ -180,6 +194,21 @@ fn origins_of(key: &str, items: &[Value]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn site_configs_are_checked_with_the_browser_modules_reader() {
+        let bad: Value = serde_json::from_str(r#"{"tracking":{"flushAt":"ten"}}"#).unwrap();
+        let problem = config_problem(&bad).unwrap();
+        assert!(problem.contains("tracking.flushAt"), "{problem}");
+        let good: Value =
+            serde_json::from_str(r#"{"tracking":{"flushAt":3},"allowedOrigins":[]}"#).unwrap();
+        assert_eq!(config_problem(&good), None);
+        let demo: Value =
+            serde_json::from_str(include_str!("../../www/demo/engagekit.config.json")).unwrap();
+        for (key, site) in demo.as_object().unwrap() {
+            assert_eq!(config_problem(site), None, "demo site {key}");
+        }
+    }
 
     #[test]
     fn absent_allowed_origins_allows_any_origin() {
