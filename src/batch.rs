@@ -12,8 +12,9 @@ use crate::json::write_str;
 pub const MAX_EVENT_BYTES: usize = 32 * 1024;
 /// A batch request body stays under this many bytes (Segment's limit).
 pub const MAX_BATCH_BYTES: usize = 500 * 1024;
-/// A request sent while the page unloads stays under this (the keepalive/beacon quota).
-pub const MAX_UNLOAD_BYTES: usize = 64 * 1024;
+/// A request sent while the page unloads stays under this: the keepalive and beacon quota
+/// is 64 KiB in flight per page, less room for headers.
+pub const MAX_UNLOAD_BYTES: usize = 60_000;
 
 /// One queued event.
 #[derive(Debug, Clone, PartialEq)]

@@ -411,22 +411,19 @@ impl Tracker {
 
     /// The next request to send, if a batch is due and no retry wait is pending.
     pub fn next_request(&mut self, now_ms: f64) -> Option<Request> {
-        if self.permission() != Permission::Track || now_ms < self.retry_at_ms {
-            return None;
-        }
-        if !self.queue.is_due(now_ms, &self.limits) {
-            return None;
-        }
-        self.queue.start_batch(
-            &self.write_key,
-            &event::iso8601(now_ms),
-            batch::MAX_BATCH_BYTES,
-        )
+        self.request(now_ms, false)
     }
 
     /// Sends everything now (`flush()`), ignoring the batching policy but not a retry wait.
     pub fn flush_request(&mut self, now_ms: f64) -> Option<Request> {
+        self.request(now_ms, true)
+    }
+
+    fn request(&mut self, now_ms: f64, forced: bool) -> Option<Request> {
         if self.permission() != Permission::Track || now_ms < self.retry_at_ms {
+            return None;
+        }
+        if !forced && !self.queue.is_due(now_ms, &self.limits) {
             return None;
         }
         self.queue.start_batch(

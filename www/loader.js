@@ -1,8 +1,9 @@
 /*! engagekit loader | MIT */
 // The host side of engagekit, read in five minutes. It starts the config fetch, the glue
 // import and the wasm download at once; then it replays the snippet's queued calls and does
-// the I/O the module asks for: each module call returns a list of actions, [0, id, body] send,
-// [1, id, body] send while the page unloads, [2, ms] set the timer (-1: cancel). If anything
+// the I/O the module asks for: each module call returns a list of actions, [0, id, body,
+// keepalive] send, [1, id, body] send while the page unloads, [2, ms] set the timer (-1:
+// cancel). If anything
 // fails (CSP without 'wasm-unsafe-eval', an old browser, a blocked network) it warns once and
 // the page goes on, its calls still queued by the snippet's stubs.
 (function (w, d) {
@@ -61,7 +62,7 @@
           if (a[1] >= 0) timer = setTimeout(call('wake'), a[1]);
         } else if (!(a[0] == 1 && navigator.sendBeacon && navigator.sendBeacon(url, a[2]))) {
           // A string body is text/plain: a CORS-simple request, no preflight to lose.
-          fetch(url, { method: 'POST', body: a[2], keepalive: a[0] == 1 || a[2].length < 6e4, credentials: 'omit' })
+          fetch(url, { method: 'POST', body: a[2], keepalive: a[0] == 1 || a[3], credentials: 'omit' })
             .then(
               function (res) {
                 return [res.status, res.headers.get('Retry-After')];

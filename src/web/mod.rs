@@ -26,12 +26,24 @@ use interop::warn;
 
 /// Something the loader must do, as `[code, ...args]` arrays.
 enum Action {
-    /// `[0, id, body]`: POST with fetch; report with `settle(id, status, retryAfter)`.
-    Send(u32, String),
+    /// `[0, id, body, keepalive]`: POST with fetch (with `keepalive` when the page is hidden
+    /// and may be killed); report with `settle(id, status, retryAfter)`.
+    Send(u32, String, bool),
     /// `[1, id, body]`: the page is going: `sendBeacon`, else fetch with keepalive.
     Leave(u32, String),
     /// `[2, ms]`: call `wake()` in `ms` (replacing the timer); `[2, -1]` cancels it.
     Timer(f64),
+}
+
+/// How likely the page is to be gone before a response arrives.
+#[derive(Clone, Copy)]
+enum Leaving {
+    /// Visible page: a plain fetch.
+    No,
+    /// Hidden page (may be frozen or killed): fetch with `keepalive`, whose answer still counts.
+    Maybe,
+    /// `pagehide`: a beacon, which outlives the page.
+    Yes,
 }
 
 struct Shell {
@@ -84,7 +96,9 @@ fn to_js(actions: Vec<Action>) -> JsValue {
     let list = js_sys::Array::new();
     for a in actions {
         let item = match a {
-            Action::Send(id, body) => js_sys::Array::of3(&0.into(), &id.into(), &body.into()),
+            Action::Send(id, body, keepalive) => {
+                js_sys::Array::of4(&0.into(), &id.into(), &body.into(), &keepalive.into())
+            }
             Action::Leave(id, body) => js_sys::Array::of3(&1.into(), &id.into(), &body.into()),
             Action::Timer(ms) => js_sys::Array::of2(&2.into(), &ms.into()),
         };
@@ -98,7 +112,7 @@ impl Shell {
     fn pump(&mut self) {
         let now = page::now_ms();
         while let Some(req) = self.tracker.next_request(now) {
-            self.hand_out(req, false);
+            self.hand_out(req, Leaving::No);
         }
         let at = self
             .tracker
@@ -107,15 +121,15 @@ impl Shell {
         self.actions.push(Action::Timer(at));
     }
 
-    fn hand_out(&mut self, req: Request, leaving: bool) {
+    fn hand_out(&mut self, req: Request, leaving: Leaving) {
         self.next_id = self.next_id.wrapping_add(1);
         let id = self.next_id;
         let body = req.body.clone();
         self.pending.push((id, req));
-        self.actions.push(if leaving {
-            Action::Leave(id, body)
-        } else {
-            Action::Send(id, body)
+        self.actions.push(match leaving {
+            Leaving::No => Action::Send(id, body, false),
+            Leaving::Maybe => Action::Send(id, body, true),
+            Leaving::Yes => Action::Leave(id, body),
         });
     }
 
@@ -276,7 +290,7 @@ pub fn forget() -> JsValue {
 pub fn flush() -> JsValue {
     with("flush", |s| {
         if let Some(req) = s.tracker.flush_request(page::now_ms()) {
-            s.hand_out(req, false);
+            s.hand_out(req, Leaving::No);
         }
     })
 }
@@ -358,7 +372,14 @@ pub fn hide(leaving: JsValue) -> JsValue {
     let leaving = leaving.is_truthy();
     with("hide", |s| {
         for req in s.tracker.unload_requests(page::now_ms()) {
-            s.hand_out(req, leaving);
+            s.hand_out(
+                req,
+                if leaving {
+                    Leaving::Yes
+                } else {
+                    Leaving::Maybe
+                },
+            );
         }
         if leaving {
             s.tracker.release();
