@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --release --lib --target wasm32-unknown-unknown -p engagekit
+# The tracking module every page loads: without the `content` feature (see Cargo.toml).
+cargo build --release --lib --target wasm32-unknown-unknown -p engagekit --no-default-features
 mkdir -p dist
 wasm-bindgen --target web --no-typescript --out-dir dist --out-name engagekit_core \
   target/wasm32-unknown-unknown/release/engagekit.wasm

@@ -247,7 +247,6 @@ pub fn write_number(out: &mut String, n: f64) {
 
 /// Appends `s` as a JSON string literal, escaping what JSON requires.
 pub fn write_str(out: &mut String, s: &str) {
-    use fmt::Write;
     out.push('"');
     for c in s.chars() {
         match c {
@@ -258,7 +257,12 @@ pub fn write_str(out: &mut String, s: &str) {
             '\t' => out.push_str("\\t"),
             // U+2028/2029 are valid JSON but break older JS parsers; escaping costs nothing.
             c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u");
+                let n = c as u32;
+                for shift in [12, 8, 4, 0] {
+                    out.push(HEX[((n >> shift) & 0xf) as usize] as char);
+                }
             }
             c => out.push(c),
         }

@@ -5,11 +5,13 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 #![deny(unsafe_code)]
 
+pub mod attributes;
 pub mod batch;
 pub mod bucket;
 pub mod condition;
 pub mod config;
 pub mod consent;
+pub mod content;
 pub mod context;
 pub mod event;
 pub mod json;

@@ -15,6 +15,12 @@ pub trait RegexEngine {
     /// As [`RegexEngine::is_match`], ignoring case (the `i` flag).
     fn is_match_ignore_case(&self, pattern: &str, text: &str) -> Option<bool>;
 
+    /// `s` lowercased as JavaScript's `toLowerCase` does (for `$ini`, `$alli`, ...). The
+    /// browser engine answers with the browser's own, so the wasm ships no Unicode tables.
+    fn lowercase(&self, s: &str) -> String {
+        s.to_lowercase()
+    }
+
     /// Whether `pattern` is a valid regular expression.
     fn is_valid(&self, pattern: &str) -> bool {
         self.is_match(pattern, "").is_some()

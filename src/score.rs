@@ -56,17 +56,6 @@ impl Points {
     }
 }
 
-/// A named band of the score (`low`, `mid`, `high`), for audiences.
-pub fn tier(score: f64) -> &'static str {
-    if score >= 60.0 {
-        "high"
-    } else if score >= 25.0 {
-        "mid"
-    } else {
-        "low"
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,12 +133,5 @@ mod tests {
         let back = p.decayed(0.0, &c);
         assert_eq!(back.value, 10.0);
         assert_eq!(back.as_of_ms, 1_000_000.0);
-    }
-
-    #[test]
-    fn tiers_split_the_range() {
-        assert_eq!(tier(0.0), "low");
-        assert_eq!(tier(30.0), "mid");
-        assert_eq!(tier(80.0), "high");
     }
 }

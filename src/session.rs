@@ -12,6 +12,8 @@ pub struct Session {
     pub last_ms: f64,
     /// How many sessions this visitor has had, this one included.
     pub count: u32,
+    /// How long the visitor had been away when this session began (0 for the first).
+    pub idle_before_ms: f64,
 }
 
 /// The session after activity at `now_ms`: the same one, or a new one when the last
@@ -26,13 +28,17 @@ pub fn touch(prev: Option<Session>, now_ms: f64, timeout_ms: f64) -> Session {
             id: now_ms,
             last_ms: now_ms,
             count: other.map_or(0, |s| s.count).saturating_add(1),
+            idle_before_ms: other.map_or(0.0, |s| (now_ms - s.last_ms).max(0.0)),
         },
     }
 }
 
-/// Session as text for storage: `id,last,count`, whole numbers (times are whole ms).
+/// Session as text for storage: `id,last,count,idle`, whole numbers (times are whole ms).
 pub fn encode(s: &Session) -> String {
-    format!("{},{},{}", s.id as u64, s.last_ms as u64, s.count)
+    format!(
+        "{},{},{},{}",
+        s.id as u64, s.last_ms as u64, s.count, s.idle_before_ms as u64
+    )
 }
 
 /// Reads what [`encode`] wrote.
@@ -41,7 +47,16 @@ pub fn decode(text: &str) -> Option<Session> {
     let id = parts.next()?.parse::<u64>().ok()? as f64;
     let last_ms = parts.next()?.parse::<u64>().ok()? as f64;
     let count = parts.next().and_then(|c| c.parse().ok()).unwrap_or(1);
-    Some(Session { id, last_ms, count })
+    let idle_before_ms = parts
+        .next()
+        .and_then(|c| c.parse::<u64>().ok())
+        .unwrap_or(0) as f64;
+    Some(Session {
+        id,
+        last_ms,
+        count,
+        idle_before_ms,
+    })
 }
 
 #[cfg(test)]
@@ -58,7 +73,8 @@ mod tests {
             Session {
                 id: 1_000.0,
                 last_ms: 1_000.0,
-                count: 1
+                count: 1,
+                idle_before_ms: 0.0,
             }
         );
     }
@@ -79,6 +95,10 @@ mod tests {
         let s2 = touch(Some(s), THIRTY_MIN, THIRTY_MIN);
         assert_eq!(s2.id, THIRTY_MIN);
         assert_eq!(s2.count, 2);
+        assert_eq!(
+            s2.idle_before_ms, THIRTY_MIN,
+            "how long the visitor was away"
+        );
     }
 
     #[test]
@@ -86,6 +106,7 @@ mod tests {
         let s = Session {
             id: 5.0,
             last_ms: 9.0,
+            idle_before_ms: 3.0,
             count: 3,
         };
         assert_eq!(decode(&encode(&s)), Some(s));

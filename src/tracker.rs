@@ -8,6 +8,7 @@
 use crate::batch::{self, Limits, Outcome, Queue, Queued, Request};
 use crate::config::Config;
 use crate::consent::{self, Consent, Permission};
+use crate::content::Decision;
 use crate::context::{self, PageInfo};
 use crate::event::{self, Call, EventError, Identity};
 use crate::json::{Map, Value};
@@ -49,12 +50,26 @@ pub mod keys {
     pub const SCORE: &str = "engagekit:score";
     /// The visitor's consent choice.
     pub const CONSENT: &str = "engagekit:consent";
+    /// When this browser was first seen (Unix ms).
+    pub const FIRST_SEEN: &str = "engagekit:firstSeen";
+    /// Times each event name was recorded, as JSON.
+    pub const COUNTS: &str = "engagekit:counts";
+    /// Sticky experiment assignments (key → variation index), as JSON.
+    pub const EXPERIMENTS: &str = "engagekit:experiments";
     /// A tab's queue: `engagekit:queue:<tab>`.
     pub const QUEUE: &str = "engagekit:queue:";
     /// A tab's heartbeat: `engagekit:alive:<tab>`, Unix ms, or [`GONE`] once the tab has left.
     pub const ALIVE: &str = "engagekit:alive:";
     /// Heartbeat value of a tab that has left the page.
     pub const GONE: &str = "gone";
+
+    /// `prefix` + `tab` (no `format!`: its machinery costs bytes in the wasm).
+    pub fn for_tab(prefix: &str, tab: &str) -> String {
+        let mut key = String::with_capacity(prefix.len() + tab.len());
+        key.push_str(prefix);
+        key.push_str(tab);
+        key
+    }
 }
 
 /// A tab whose heartbeat is older than this is taken as crashed and its queue adopted.
@@ -93,6 +108,12 @@ pub struct Tracker {
     attempt: u32,
     retry_at_ms: f64,
     last_page_url: Option<String>,
+    first_seen_ms: f64,
+    counts: Map,
+    assignments: Map,
+    /// Content decisions made on this page view, and the slots already reported viewed.
+    decisions: Vec<(String, Decision)>,
+    viewed: Vec<String>,
 }
 
 impl Tracker {
@@ -125,6 +146,11 @@ impl Tracker {
             attempt: 0,
             retry_at_ms: 0.0,
             last_page_url: None,
+            first_seen_ms: 0.0,
+            counts: Map::new(),
+            assignments: Map::new(),
+            decisions: Vec::new(),
+            viewed: Vec::new(),
         };
         t.load(fresh_id);
         t
@@ -145,6 +171,18 @@ impl Tracker {
                 .unwrap_or_default(),
         };
         self.session = s.get(keys::SESSION).and_then(|v| session::decode(&v));
+        let json_map = |key: &str| {
+            s.get(key)
+                .and_then(|t| s.parse_json(&t))
+                .and_then(|v| v.as_object().cloned())
+                .unwrap_or_default()
+        };
+        self.counts = json_map(keys::COUNTS);
+        self.assignments = json_map(keys::EXPERIMENTS);
+        self.first_seen_ms = s
+            .get(keys::FIRST_SEEN)
+            .and_then(|v| v.parse::<u64>().ok())
+            .map_or(0.0, |v| v as f64);
         self.points = s
             .get(keys::SCORE)
             .and_then(|v| {
@@ -162,7 +200,7 @@ impl Tracker {
     }
 
     fn queue_key(&self) -> String {
-        format!("{}{}", keys::QUEUE, self.tab)
+        keys::for_tab(keys::QUEUE, &self.tab)
     }
 
     /// What tracking may do now.
@@ -202,6 +240,16 @@ impl Tracker {
         self.points = self
             .points
             .record(call.score_name(), now_ms, &self.config.score);
+        let count = self
+            .counts
+            .get(call.score_name())
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0);
+        self.counts
+            .insert(call.score_name().to_owned(), (count + 1.0).into());
+        if self.first_seen_ms == 0.0 {
+            self.first_seen_ms = now_ms;
+        }
         let item = Queued {
             id: built.id,
             at_ms: now_ms,
@@ -223,6 +271,8 @@ impl Tracker {
             return false;
         }
         self.last_page_url = Some(url.to_owned());
+        self.decisions.clear();
+        self.viewed.clear();
         true
     }
 
@@ -259,6 +309,8 @@ impl Tracker {
         };
         self.session = None;
         self.points = Points::default();
+        self.counts = Map::new();
+        self.assignments = Map::new();
         self.persist_all(now_ms);
     }
 
@@ -276,6 +328,9 @@ impl Tracker {
         };
         self.session = None;
         self.points = Points::default();
+        self.counts = Map::new();
+        self.assignments = Map::new();
+        self.first_seen_ms = 0.0;
     }
 
     fn erase_storage(&mut self) {
@@ -314,6 +369,11 @@ impl Tracker {
                 true
             }
         };
+        let counts = s.to_json(&Value::Object(self.counts.clone()));
+        s.set(keys::COUNTS, &counts);
+        let assignments = s.to_json(&Value::Object(self.assignments.clone()));
+        s.set(keys::EXPERIMENTS, &assignments);
+        s.set(keys::FIRST_SEEN, &(self.first_seen_ms as u64).to_string());
         let points = format!(
             "{},{}",
             (self.points.value * SCORE_UNITS).round() as u64,
@@ -338,13 +398,13 @@ impl Tracker {
 
     /// Marks this tab alive, so other tabs leave its queue alone.
     pub fn heartbeat(&mut self, now_ms: f64) {
-        let key = format!("{}{}", keys::ALIVE, self.tab);
+        let key = keys::for_tab(keys::ALIVE, &self.tab);
         self.store.set(&key, &(now_ms as u64).to_string());
     }
 
     /// Marks this tab gone (on `pagehide`), so the next page may adopt what it leaves.
     pub fn release(&mut self) {
-        let key = format!("{}{}", keys::ALIVE, self.tab);
+        let key = keys::for_tab(keys::ALIVE, &self.tab);
         self.store.set(&key, keys::GONE);
     }
 
@@ -374,7 +434,7 @@ impl Tracker {
             if tab == self.tab {
                 continue;
             }
-            let alive_key = format!("{}{}", keys::ALIVE, tab);
+            let alive_key = keys::for_tab(keys::ALIVE, tab);
             if self.is_alive(&alive_key, now_ms) {
                 continue;
             }
@@ -389,7 +449,7 @@ impl Tracker {
         // Heartbeats of tabs that left no queue are litter.
         for key in self.store.keys() {
             if let Some(tab) = key.strip_prefix(keys::ALIVE) {
-                let has_queue = self.store.get(&format!("{}{}", keys::QUEUE, tab)).is_some();
+                let has_queue = self.store.get(&keys::for_tab(keys::QUEUE, tab)).is_some();
                 if tab != self.tab && !has_queue && !self.is_alive(&key, now_ms) {
                     self.store.remove(&key);
                 }
@@ -538,5 +598,6 @@ impl Tracker {
     }
 }
 
+mod audience;
 #[cfg(test)]
 mod tests;

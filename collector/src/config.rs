@@ -170,7 +170,7 @@ pub fn config_problem(cfg: &Value) -> Option<String> {
         Ok(v) => v,
         Err(e) => return Some(e.to_string()),
     };
-    engagekit::config::Config::from_value(&core)
+    engagekit::config::Config::from_value(&core, &engagekit::regex::RegressEngine::default())
         .err()
         .map(|e| e.to_string())
 }

@@ -125,7 +125,7 @@ impl Eval<'_> {
     fn value(&self, expected: &Value, actual: &Value, ignore_case: bool) -> Verdict {
         let equal = match expected {
             Value::String(s) if ignore_case => match actual {
-                Value::String(a) => a.to_lowercase() == s.to_lowercase(),
+                Value::String(a) => self.re.lowercase(a) == self.re.lowercase(s),
                 _ => false,
             },
             Value::Object(ops) if is_operator_object(ops) => {
@@ -150,7 +150,7 @@ impl Eval<'_> {
             "$exists" => Verdict::from_bool(truthy(arg) != matches!(actual, Value::Null)),
             "$in" | "$ini" | "$nin" | "$nini" => {
                 let Value::Array(list) = arg else { return Fail };
-                let found = is_in(actual, list, op.ends_with('i'));
+                let found = is_in(actual, list, op.ends_with('i').then_some(self.re));
                 Verdict::from_bool(found != op.starts_with("$n"))
             }
             "$inGroup" | "$notInGroup" => {
@@ -162,7 +162,7 @@ impl Eval<'_> {
                         _ => None,
                     })
                     .unwrap_or_default();
-                Verdict::from_bool(is_in(actual, members, false) == (op == "$inGroup"))
+                Verdict::from_bool(is_in(actual, members, None) == (op == "$inGroup"))
             }
             "$not" => self.value(arg, actual, false).negate(),
             "$size" => match actual {
@@ -235,7 +235,7 @@ impl Eval<'_> {
 }
 
 /// The value at a dot-separated path (`"father.age"`, `"items.0.id"`), or `null`.
-fn lookup<'v>(subject: &'v Value, path: &str) -> &'v Value {
+pub fn lookup<'v>(subject: &'v Value, path: &str) -> &'v Value {
     let mut current = subject;
     for part in path.split('.') {
         let next = match current {
@@ -320,13 +320,12 @@ pub(crate) fn cmp_utf16(a: &str, b: &str) -> Ordering {
     }
 }
 
-/// `$in`: an array attribute matches when any of its elements is in the list.
-fn is_in(actual: &Value, list: &[Value], ignore_case: bool) -> bool {
+/// `$in`: an array attribute matches when any of its elements is in the list. With
+/// `ignore_case`, strings compare lowercased by that engine's rules (JavaScript's).
+fn is_in(actual: &Value, list: &[Value], ignore_case: Option<&dyn RegexEngine>) -> bool {
     let contains = |v: &Value| {
-        list.iter().any(|item| match (v, item) {
-            (Value::String(a), Value::String(b)) if ignore_case => {
-                a.to_lowercase() == b.to_lowercase()
-            }
+        list.iter().any(|item| match (v, item, ignore_case) {
+            (Value::String(a), Value::String(b), Some(re)) => re.lowercase(a) == re.lowercase(b),
             _ => strict_eq(v, item),
         })
     };

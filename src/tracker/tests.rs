@@ -34,7 +34,11 @@ impl Store for MemStore {
 }
 
 fn config(json: &str) -> Config {
-    Config::from_value(&serde_json::from_str(json).unwrap()).unwrap()
+    Config::from_value(
+        &serde_json::from_str(json).unwrap(),
+        &crate::regex::RegressEngine::default(),
+    )
+    .unwrap()
 }
 
 fn tab(store: &MemStore, name: &str, cfg: &str) -> Tracker {
@@ -376,4 +380,94 @@ fn the_same_url_twice_is_one_page_view() {
     assert!(!t.is_new_page("https://a.test/"));
     assert!(t.is_new_page("https://a.test/app#boards"));
     assert!(t.is_new_page("https://a.test/"));
+}
+
+const SLOTS: &str = r#"{"content":{"slots":{
+    "hero":{"rules":[{"name":"signed up","if":{"counts.Signed Up":{"$gte":1}},"variant":"member"}],
+            "experiment":{"key":"hero-exp","variations":["default","bold"]}}}}}"#;
+
+fn decide(t: &mut Tracker, now: f64) -> crate::content::Decision {
+    let re = crate::regex::RegressEngine::default();
+    let (d, _) = t
+        .decide("hero", &PageInfo::default(), now, &re, &|v| {
+            v == "member" || v == "bold"
+        })
+        .unwrap();
+    d
+}
+
+#[test]
+fn per_event_counts_feed_audiences_and_persist() {
+    let store = MemStore::default();
+    let mut t = tab(&store, "a", SLOTS);
+    assert_ne!(decide(&mut t, 0.0).variant, "member");
+    track(&mut t, "Signed Up", "m1", 1.0);
+    t.is_new_page("https://a.test/next");
+    assert_eq!(decide(&mut t, 2.0).variant, "member");
+    let again = tab(&store, "a", SLOTS);
+    let attrs = again.attributes(&PageInfo::default(), 3.0);
+    assert_eq!(
+        crate::condition::lookup(&attrs, "counts.Signed Up"),
+        &Value::Number(1.0)
+    );
+}
+
+#[test]
+fn experiment_assignment_is_stored_and_reused_on_the_next_visit() {
+    let store = MemStore::default();
+    let mut t = tab(&store, "a", SLOTS);
+    track(&mut t, "x", "m1", 0.0);
+    let first = decide(&mut t, 1.0);
+    assert!(first.experiment.is_some());
+    let stored = store.get(keys::EXPERIMENTS).unwrap();
+    assert!(stored.contains("hero-exp"), "{stored}");
+    // The weights change to send everyone to the other variation: this visitor stays.
+    let other = if first.variant == "bold" {
+        "[1,0]"
+    } else {
+        "[0,1]"
+    };
+    let cfg = SLOTS.replace(
+        r#""variations":["default","bold"]"#,
+        &format!(r#""variations":["default","bold"],"weights":{other}"#),
+    );
+    let mut later = tab(&store, "a", &cfg);
+    assert_eq!(decide(&mut later, 2.0).variant, first.variant);
+}
+
+#[test]
+fn content_viewed_is_reported_once_per_slot_per_page_view() {
+    let store = MemStore::default();
+    let mut t = tab(&store, "a", SLOTS);
+    t.is_new_page("https://a.test/");
+    let re = crate::regex::RegressEngine::default();
+    assert!(t.viewed("hero").is_empty(), "nothing before a decision");
+    let d = decide(&mut t, 0.0);
+    let calls = t.viewed("hero");
+    let Call::Track { event, properties } = &calls[0] else {
+        panic!()
+    };
+    assert_eq!(event, "Content Viewed");
+    assert_eq!(properties.get("slot"), Some(&Value::from("hero")));
+    assert_eq!(
+        properties.get("variant"),
+        Some(&Value::from(d.variant.as_str()))
+    );
+    assert_eq!(properties.get("reason"), Some(&Value::from("experiment")));
+    assert_eq!(properties.get("experiment"), Some(&Value::from("hero-exp")));
+    let Call::Track { event, properties } = &calls[1] else {
+        panic!()
+    };
+    assert_eq!(event, "Experiment Viewed");
+    assert_eq!(
+        properties.get("experiment_id"),
+        Some(&Value::from("hero-exp"))
+    );
+    assert!(t.viewed("hero").is_empty(), "once per page view");
+    assert!(t
+        .decide("nope", &PageInfo::default(), 0.0, &re, &|_| true)
+        .is_none());
+    t.is_new_page("https://a.test/other");
+    decide(&mut t, 1.0);
+    assert_eq!(t.viewed("hero").len(), 2, "again on the next page view");
 }

@@ -5,7 +5,6 @@
 //! declared with `catch`, so the throw arrives as an `Err` and never unwinds into Rust.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use wasm_bindgen::prelude::*;
 
@@ -28,8 +27,9 @@ extern "C" {
 /// Patterns come from config; the bound only guards against unbounded generated patterns.
 const MAX_CACHED: usize = 256;
 
-/// Compiled patterns by source, including the invalid ones (`None`).
-type Cache = HashMap<String, Option<JsRegExp>>;
+/// Compiled patterns by source, including the invalid ones (`None`). A vector: a site has a
+/// handful of patterns, and a hash map would add its code to the wasm.
+type Cache = Vec<(String, Option<JsRegExp>)>;
 
 /// `$regex` through the browser's `RegExp`, with compiled patterns cached.
 #[derive(Default)]
@@ -46,16 +46,20 @@ impl JsRegexEngine {
 }
 
 fn cached_match(cache: &RefCell<Cache>, flags: &str, pattern: &str, text: &str) -> Option<bool> {
-    let mut cache = cache.borrow_mut();
-    if !cache.contains_key(pattern) {
-        if cache.len() >= MAX_CACHED {
-            cache.clear();
+    let mut cache = cache.try_borrow_mut().ok()?;
+    let i = match cache.iter().position(|(p, _)| p == pattern) {
+        Some(i) => i,
+        None => {
+            if cache.len() >= MAX_CACHED {
+                cache.clear();
+            }
+            // Without the `g` or `y` flag, `test` keeps no state between calls, so one
+            // compiled RegExp can be shared by every evaluation.
+            cache.push((pattern.to_owned(), JsRegExp::new(pattern, flags).ok()));
+            cache.len() - 1
         }
-        // Without the `g` or `y` flag, `test` keeps no state between calls, so one
-        // compiled RegExp can be shared by every evaluation.
-        cache.insert(pattern.to_owned(), JsRegExp::new(pattern, flags).ok());
-    }
-    let compiled = cache.get(pattern)?.as_ref()?;
+    };
+    let compiled = cache.get(i)?.1.as_ref()?;
     Some(compiled.test(text))
 }
 
@@ -66,5 +70,9 @@ impl RegexEngine for JsRegexEngine {
 
     fn is_match_ignore_case(&self, pattern: &str, text: &str) -> Option<bool> {
         cached_match(&self.ignore_case, "i", pattern, text)
+    }
+
+    fn lowercase(&self, s: &str) -> String {
+        String::from(js_sys::JsString::from(s).to_lower_case())
     }
 }

@@ -6,7 +6,15 @@
 //! typo does not silently do nothing. The document arrives as a [`Value`] (the browser parsed
 //! it), so no serde code is compiled into the wasm for it.
 
+pub(crate) mod read;
+
+pub use read::kind;
+use read::Obj;
+
+use crate::attributes::Audience;
+use crate::content::Content;
 use crate::json::{Map, Value};
+use crate::regex::RegexEngine;
 
 /// A configuration problem, with the JSON path of the field at fault.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +42,10 @@ pub struct Config {
     pub score: ScoreConfig,
     /// Origins the collector accepts events from; the browser module ignores it.
     pub allowed_origins: Option<Vec<String>>,
+    /// Tiers, lifecycle thresholds and saved groups for audience conditions.
+    pub audience: Audience,
+    /// Personalised content slots.
+    pub content: Content,
 }
 
 /// How events are batched and what is captured automatically.
@@ -124,8 +136,9 @@ impl Default for ScoreConfig {
 }
 
 impl Config {
-    /// Reads a configuration document, naming the path of the first bad field.
-    pub fn from_value(v: &Value) -> Result<Config, ConfigError> {
+    /// Reads a configuration document, naming the path of the first bad field. `re` checks
+    /// the regular expressions in audience conditions.
+    pub fn from_value(v: &Value, re: &dyn RegexEngine) -> Result<Config, ConfigError> {
         let root = Obj::new(v, "")?;
         let d = Config::default();
         let c = Config {
@@ -216,122 +229,39 @@ impl Config {
                 ),
                 Some(_) => return Err(root.error("allowedOrigins", "expected an array of strings")),
             },
+            audience: Audience::default(),
+            content: Content::default(),
         };
-        root.no_other_keys(&["tracking", "privacy", "score", "allowedOrigins"])?;
-        Ok(c)
-    }
-}
-
-/// An object of the document being read, with its path for error messages.
-struct Obj<'a> {
-    map: &'a Map,
-    path: String,
-}
-
-/// What a JSON value is, for messages.
-pub fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-impl<'a> Obj<'a> {
-    fn new(v: &'a Value, path: &str) -> Result<Obj<'a>, ConfigError> {
-        match v {
-            Value::Object(map) => Ok(Obj {
-                map,
-                path: path.to_owned(),
-            }),
-            other => Err(ConfigError {
-                path: if path.is_empty() {
-                    ".".into()
-                } else {
-                    path.into()
-                },
-                message: format!("expected an object, got {}", kind(other)),
-            }),
-        }
-    }
-
-    fn at(&self, key: &str) -> String {
-        if self.path.is_empty() {
-            key.to_owned()
-        } else {
-            format!("{}.{key}", self.path)
-        }
-    }
-
-    fn error(&self, key: &str, message: &str) -> ConfigError {
-        ConfigError {
-            path: self.at(key),
-            message: message.to_owned(),
-        }
-    }
-
-    fn obj(&self, key: &str) -> Result<Option<Obj<'a>>, ConfigError> {
-        self.map
-            .get(key)
-            .map(|v| Obj::new(v, &self.at(key)))
-            .transpose()
-    }
-
-    fn flag(&self, key: &str, default: bool) -> Result<bool, ConfigError> {
-        match self.map.get(key) {
-            None => Ok(default),
-            Some(Value::Bool(b)) => Ok(*b),
-            Some(other) => {
-                Err(self.error(key, &format!("expected true or false, got {}", kind(other))))
-            }
-        }
-    }
-
-    fn count(&self, key: &str, default: u32, min: u32) -> Result<u32, ConfigError> {
-        match self.map.get(key) {
-            None => Ok(default),
-            Some(Value::Number(n))
-                if n.fract() == 0.0 && *n >= f64::from(min) && *n <= f64::from(u32::MAX) =>
-            {
-                Ok(*n as u32)
-            }
-            Some(other) => Err(self.error(
-                key,
-                &format!(
-                    "expected a whole number of at least {min}, got {}",
-                    kind(other)
-                ),
-            )),
-        }
-    }
-
-    fn positive(&self, key: &str, default: f64) -> Result<f64, ConfigError> {
-        match self.map.get(key) {
-            None => Ok(default),
-            Some(Value::Number(n)) if n.is_finite() && *n > 0.0 => Ok(*n),
-            Some(other) => Err(self.error(
-                key,
-                &format!("expected a positive number, got {}", kind(other)),
-            )),
-        }
-    }
-
-    fn no_other_keys(&self, known: &[&str]) -> Result<(), ConfigError> {
-        match self.map.keys().find(|k| !known.contains(&k.as_str())) {
-            None => Ok(()),
-            Some(k) => {
-                let mut message = String::from("unknown key (known:");
-                for name in known {
-                    message.push(' ');
-                    message.push_str(name);
+        let c = Config {
+            audience: match root.obj("audience")? {
+                None => Audience::default(),
+                #[cfg(feature = "content")]
+                Some(a) => Audience::parse(&a)?,
+                #[cfg(not(feature = "content"))]
+                Some(_) => Audience::default(),
+            },
+            content: match root.obj("content")? {
+                None => Content::default(),
+                #[cfg(feature = "content")]
+                Some(o) => crate::content::parse(&o, re)?,
+                // The tracking module leaves slots to the content module.
+                #[cfg(not(feature = "content"))]
+                Some(_) => {
+                    let _ = re;
+                    Content::default()
                 }
-                message.push(')');
-                Err(self.error(k, &message))
-            }
-        }
+            },
+            ..c
+        };
+        root.no_other_keys(&[
+            "tracking",
+            "privacy",
+            "score",
+            "allowedOrigins",
+            "audience",
+            "content",
+        ])?;
+        Ok(c)
     }
 }
 
@@ -340,7 +270,10 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
-        Config::from_value(&serde_json::from_str(text).unwrap())
+        Config::from_value(
+            &serde_json::from_str(text).unwrap(),
+            &crate::regex::RegressEngine::default(),
+        )
     }
 
     #[test]

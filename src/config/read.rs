@@ -1,0 +1,180 @@
+//! Reading the config document: typed getters that carry the JSON path, so every error
+//! names the field at fault. Shared by every section of the config.
+
+use super::ConfigError;
+use crate::json::{Map, Value};
+
+/// An object of the document being read, with its path for error messages.
+pub(crate) struct Obj<'a> {
+    /// The object's entries.
+    pub map: &'a Map,
+    path: String,
+}
+
+/// What a JSON value is, for messages.
+pub fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+impl<'a> Obj<'a> {
+    #[inline(never)]
+    pub(crate) fn new(v: &'a Value, path: &str) -> Result<Obj<'a>, ConfigError> {
+        match v {
+            Value::Object(map) => Ok(Obj {
+                map,
+                path: path.to_owned(),
+            }),
+            other => Err(ConfigError {
+                path: if path.is_empty() {
+                    ".".into()
+                } else {
+                    path.into()
+                },
+                message: format!("expected an object, got {}", kind(other)),
+            }),
+        }
+    }
+
+    #[inline(never)]
+    pub(crate) fn at(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+
+    #[inline(never)]
+    pub(crate) fn error(&self, key: &str, message: &str) -> ConfigError {
+        ConfigError {
+            path: self.at(key),
+            message: message.to_owned(),
+        }
+    }
+
+    #[inline(never)]
+    pub(crate) fn obj(&self, key: &str) -> Result<Option<Obj<'a>>, ConfigError> {
+        self.map
+            .get(key)
+            .map(|v| Obj::new(v, &self.at(key)))
+            .transpose()
+    }
+
+    #[inline(never)]
+    pub(crate) fn flag(&self, key: &str, default: bool) -> Result<bool, ConfigError> {
+        match self.map.get(key) {
+            None => Ok(default),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(other) => {
+                Err(self.error(key, &format!("expected true or false, got {}", kind(other))))
+            }
+        }
+    }
+
+    #[inline(never)]
+    pub(crate) fn count(&self, key: &str, default: u32, min: u32) -> Result<u32, ConfigError> {
+        match self.map.get(key) {
+            None => Ok(default),
+            Some(Value::Number(n))
+                if n.fract() == 0.0 && *n >= f64::from(min) && *n <= f64::from(u32::MAX) =>
+            {
+                Ok(*n as u32)
+            }
+            Some(other) => Err(self.error(
+                key,
+                &format!(
+                    "expected a whole number of at least {min}, got {}",
+                    kind(other)
+                ),
+            )),
+        }
+    }
+
+    #[inline(never)]
+    pub(crate) fn positive(&self, key: &str, default: f64) -> Result<f64, ConfigError> {
+        match self.map.get(key) {
+            None => Ok(default),
+            Some(Value::Number(n)) if n.is_finite() && *n > 0.0 => Ok(*n),
+            Some(other) => Err(self.error(
+                key,
+                &format!("expected a positive number, got {}", kind(other)),
+            )),
+        }
+    }
+
+    #[inline(never)]
+    pub(crate) fn no_other_keys(&self, known: &[&str]) -> Result<(), ConfigError> {
+        match self.map.keys().find(|k| !known.contains(&k.as_str())) {
+            None => Ok(()),
+            Some(k) => {
+                let mut message = String::from("unknown key (known:");
+                for name in known {
+                    message.push(' ');
+                    message.push_str(name);
+                }
+                message.push(')');
+                Err(self.error(k, &message))
+            }
+        }
+    }
+
+    /// An optional string.
+    #[cfg(feature = "content")]
+    #[inline(never)]
+    pub(crate) fn string(&self, key: &str) -> Result<Option<String>, ConfigError> {
+        match self.map.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
+            Some(other) => Err(self.error(
+                key,
+                &format!("expected a non-empty string, got {}", kind(other)),
+            )),
+        }
+    }
+
+    /// An optional number within `min..=max`; `range` says so in words for the message
+    /// (written by the caller: formatting floats here would ship a float printer in the wasm).
+    #[cfg(feature = "content")]
+    #[inline(never)]
+    pub(crate) fn number(
+        &self,
+        key: &str,
+        default: f64,
+        (min, max): (f64, f64),
+        range: &str,
+    ) -> Result<f64, ConfigError> {
+        match self.map.get(key) {
+            None => Ok(default),
+            Some(Value::Number(n)) if (min..=max).contains(n) => Ok(*n),
+            Some(other) => Err(self.error(
+                key,
+                &format!("expected a number {range}, got {}", kind(other)),
+            )),
+        }
+    }
+
+    /// An optional array.
+    #[cfg(feature = "content")]
+    #[inline(never)]
+    pub(crate) fn array(&self, key: &str) -> Result<Option<&'a Vec<Value>>, ConfigError> {
+        match self.map.get(key) {
+            None => Ok(None),
+            Some(Value::Array(a)) => Ok(Some(a)),
+            Some(other) => Err(self.error(key, &format!("expected an array, got {}", kind(other)))),
+        }
+    }
+
+    /// The path of `key` inside this object (for nested readers).
+    #[cfg(feature = "content")]
+    #[inline(never)]
+    pub(crate) fn path_of(&self, key: &str) -> String {
+        self.at(key)
+    }
+}

@@ -1,0 +1,208 @@
+use super::*;
+use crate::config::Config;
+use crate::regex::RegressEngine;
+
+fn config(json: &str) -> Result<Config, ConfigError> {
+    Config::from_value(
+        &serde_json::from_str(json).unwrap(),
+        &RegressEngine::default(),
+    )
+}
+
+fn slot(json: &str) -> Slot {
+    let c = config(&format!(r#"{{"content":{{"slots":{{"hero":{json}}}}}}}"#)).unwrap();
+    c.content.slots.into_iter().next().unwrap()
+}
+
+fn attrs(json: &str) -> Value {
+    serde_json::from_str(json).unwrap()
+}
+
+fn page_has(names: &'static [&'static str]) -> impl Fn(&str) -> bool {
+    move |v| names.contains(&v)
+}
+
+fn run(s: &Slot, a: &str, sticky: Option<usize>) -> Decision {
+    decide(
+        s,
+        &attrs(a),
+        &Map::new(),
+        &RegressEngine::default(),
+        &page_has(&["returning", "power", "bold"]),
+        sticky,
+    )
+}
+
+const RULES: &str = r#"{"rules":[
+    {"name":"power users","if":{"tier":"high"},"variant":"power"},
+    {"if":{"lifecycle":{"$in":["returning","active"]}},"variant":"returning"}
+]}"#;
+
+#[test]
+fn first_matching_rule_wins() {
+    let s = slot(RULES);
+    let d = run(&s, r#"{"tier":"high","lifecycle":"returning"}"#, None);
+    assert_eq!(
+        (d.variant.as_str(), d.reason, d.rule.as_deref()),
+        ("power", Reason::Rule, Some("power users"))
+    );
+    let d = run(&s, r#"{"tier":"low","lifecycle":"active"}"#, None);
+    assert_eq!(
+        (d.variant.as_str(), d.rule.as_deref()),
+        ("returning", Some("rule 2"))
+    );
+}
+
+#[test]
+fn no_match_keeps_the_default() {
+    let d = run(&slot(RULES), r#"{"tier":"low","lifecycle":"new"}"#, None);
+    assert_eq!(
+        (d.variant.as_str(), d.reason, d.warning),
+        ("default", Reason::Default, None)
+    );
+}
+
+#[test]
+fn a_rule_naming_an_undefined_variant_falls_back_with_a_warning() {
+    let s = slot(r#"{"rules":[{"if":{},"variant":"missing"},{"if":{},"variant":"power"}]}"#);
+    let d = run(&s, "{}", None);
+    assert_eq!(
+        (d.variant.as_str(), d.reason),
+        ("default", Reason::Fallback)
+    );
+    assert!(d.warning.unwrap().contains("\"missing\""));
+}
+
+#[test]
+fn structured_variants_in_config_count_as_defined() {
+    let s = slot(
+        r#"{"rules":[{"if":{},"variant":"promo"}],"variants":{"promo":{"title":"Hi","cta":{"label":"Go","href":"/pricing"}}}}"#,
+    );
+    let d = run(&s, "{}", None);
+    assert_eq!(d.variant, "promo");
+    let v = structured(&s, "promo").unwrap();
+    assert_eq!(v.title.as_deref(), Some("Hi"));
+    assert_eq!(v.cta_href.as_deref(), Some("/pricing"));
+}
+
+const EXPERIMENT: &str =
+    r#"{"experiment":{"key":"hero-cta","variations":["default","bold"],"weights":[0.5,0.5]}}"#;
+
+#[test]
+fn experiment_assigns_deterministically_by_the_hash_attribute() {
+    let s = slot(EXPERIMENT);
+    let mut seen = std::collections::BTreeSet::new();
+    for i in 0..200 {
+        let a = format!(r#"{{"id":"visitor-{i}"}}"#);
+        let d1 = run(&s, &a, None);
+        let d2 = run(&s, &a, None);
+        assert_eq!(d1, d2, "same visitor, same variant");
+        assert_eq!(d1.reason, Reason::Experiment);
+        seen.insert(d1.variant);
+    }
+    assert_eq!(seen.len(), 2, "both variations are used");
+}
+
+#[test]
+fn assignments_are_sticky_when_weights_change() {
+    let before = slot(EXPERIMENT);
+    let after = slot(
+        r#"{"experiment":{"key":"hero-cta","variations":["default","bold"],"weights":[0.0,1.0]}}"#,
+    );
+    let mut moved = 0;
+    for i in 0..50 {
+        let a = format!(r#"{{"id":"v{i}"}}"#);
+        let first = run(&before, &a, None);
+        let (_, index) = first.experiment.clone().unwrap();
+        let later = run(&after, &a, Some(index));
+        assert_eq!(
+            later.variant, first.variant,
+            "a visitor keeps the first variant"
+        );
+        if run(&after, &a, None).variant != first.variant {
+            moved += 1;
+        }
+    }
+    assert!(
+        moved > 0,
+        "without stickiness the new weights would have moved some visitors"
+    );
+}
+
+#[test]
+fn rules_come_before_the_experiment_and_coverage_excludes() {
+    let s = slot(
+        r#"{"rules":[{"if":{"tier":"high"},"variant":"power"}],
+        "experiment":{"key":"e","variations":["default","bold"],"coverage":0}}"#,
+    );
+    assert_eq!(
+        run(&s, r#"{"tier":"high","id":"a"}"#, None).variant,
+        "power"
+    );
+    let d = run(&s, r#"{"tier":"low","id":"a"}"#, None);
+    assert_eq!((d.variant.as_str(), d.reason), ("default", Reason::Default));
+}
+
+#[test]
+fn a_visitor_without_the_hash_attribute_sees_the_default() {
+    let d = run(&slot(EXPERIMENT), "{}", None);
+    assert_eq!(d.reason, Reason::Default);
+}
+
+#[test]
+fn bad_slot_config_names_the_path() {
+    let err = |json: &str| {
+        config(&format!(r#"{{"content":{{"slots":{{"hero":{json}}}}}}}"#)).unwrap_err()
+    };
+    assert_eq!(
+        err(r#"{"rules":[{"if":{"age":{"$gtx":1}},"variant":"a"}]}"#).path,
+        "content.slots.hero.rules[0].if"
+    );
+    assert_eq!(
+        err(r#"{"rules":[{"if":{}}]}"#).path,
+        "content.slots.hero.rules[0].variant"
+    );
+    assert_eq!(
+        err(r#"{"experiment":{"key":"e","variations":["a"]}}"#).path,
+        "content.slots.hero.experiment.variations"
+    );
+    assert_eq!(
+        err(r#"{"experiment":{"key":"e","variations":["a","b"],"weights":[1]}}"#).path,
+        "content.slots.hero.experiment.weights"
+    );
+    assert_eq!(
+        err(r#"{"variants":{"x":{"cta":{"label":"l","href":"javascript:alert(1)"}}}}"#).path,
+        "content.slots.hero.variants.x.cta.href"
+    );
+    assert_eq!(
+        err(r#"{"variants":{"x":{"image":"data:image/png;base64,AA"}}}"#).path,
+        "content.slots.hero.variants.x.image"
+    );
+    assert_eq!(err(r#"{"rulez":[]}"#).path, "content.slots.hero.rulez");
+    assert_eq!(
+        err(r#"{"rules":[{"if":{"path":{"$regex":"("}},"variant":"a"}]}"#).path,
+        "content.slots.hero.rules[0].if"
+    );
+}
+
+#[test]
+fn only_http_links_and_site_paths_are_safe() {
+    assert!(safe_url("https://a.test/x"));
+    assert!(safe_url("http://a.test/x"));
+    assert!(safe_url("/pricing"));
+    assert!(!safe_url("//evil.test/x"));
+    assert!(!safe_url("javascript:alert(1)"));
+    assert!(!safe_url(" JavaScript:alert(1)"));
+    assert!(!safe_url("data:text/html,<script>"));
+}
+
+#[test]
+fn hide_time_and_goal_are_read() {
+    let c = config(r#"{"content":{"hideMs":150,"goal":"Signed Up","slots":{}}}"#).unwrap();
+    assert_eq!(c.content.hide_ms, 150.0);
+    assert_eq!(c.content.goal.as_deref(), Some("Signed Up"));
+    assert_eq!(
+        config(r#"{"content":{"hideMs":-1}}"#).unwrap_err().path,
+        "content.hideMs"
+    );
+}

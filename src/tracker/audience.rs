@@ -1,0 +1,111 @@
+//! The tracker's audience side: visitor attributes, content decisions with sticky experiment
+//! assignments, and the `Content Viewed` / `Experiment Viewed` events, once per page view.
+
+use super::Tracker;
+use crate::attributes::{self, Facts};
+use crate::content::{self, Decision, Reason, Structured};
+use crate::context::PageInfo;
+use crate::event::Call;
+use crate::json::{Map, Value};
+use crate::regex::RegexEngine;
+
+impl Tracker {
+    /// The attributes audience conditions see right now.
+    pub fn attributes(&self, page: &PageInfo, now_ms: f64) -> Value {
+        let facts = Facts {
+            identity: &self.identity,
+            page,
+            score: self.score(now_ms),
+            session: self.session.as_ref(),
+            first_seen_ms: if self.first_seen_ms > 0.0 {
+                self.first_seen_ms
+            } else {
+                now_ms
+            },
+            counts: &self.counts,
+            now_ms,
+        };
+        attributes::attributes(&facts, &self.config.audience)
+    }
+
+    /// Decides what slot `name` shows (None when the config has no such slot: the page keeps
+    /// its default, untracked). `defined` says whether the page defines a variant. The
+    /// decision holds for the rest of this page view.
+    pub fn decide(
+        &mut self,
+        name: &str,
+        page: &PageInfo,
+        now_ms: f64,
+        re: &dyn RegexEngine,
+        defined: &dyn Fn(&str) -> bool,
+    ) -> Option<(Decision, Option<Structured>)> {
+        let slot = self.config.content.slots.iter().find(|s| s.name == name)?;
+        if let Some((_, d)) = self.decisions.iter().find(|(n, _)| n == name) {
+            return Some((d.clone(), content::structured(slot, &d.variant).cloned()));
+        }
+        let attrs = self.attributes(page, now_ms);
+        let sticky = slot
+            .experiment
+            .as_ref()
+            .and_then(|e| self.assignments.get(&e.key))
+            .and_then(Value::as_f64)
+            .map(|i| i as usize);
+        let d = content::decide(
+            slot,
+            &attrs,
+            &self.config.audience.saved_groups,
+            re,
+            defined,
+            sticky,
+        );
+        let structured = content::structured(slot, &d.variant).cloned();
+        if let Some((key, i)) = &d.experiment {
+            if sticky != Some(*i) {
+                self.assignments.insert(key.clone(), (*i as f64).into());
+                self.persist_all(now_ms);
+            }
+        }
+        self.decisions.push((name.to_owned(), d.clone()));
+        Some((d, structured))
+    }
+
+    /// The events to record now that slot `name` has been seen: `Content Viewed`, and
+    /// `Experiment Viewed` when an experiment chose the variant. Empty when already reported
+    /// on this page view or never decided.
+    pub fn viewed(&mut self, name: &str) -> Vec<Call> {
+        if self.viewed.iter().any(|v| v == name) {
+            return Vec::new();
+        }
+        let Some((_, d)) = self.decisions.iter().find(|(n, _)| n == name) else {
+            return Vec::new();
+        };
+        let mut p = Map::new();
+        p.insert("slot".into(), name.into());
+        p.insert("variant".into(), d.variant.as_str().into());
+        p.insert("reason".into(), d.reason.as_str().into());
+        if let Some(rule) = &d.rule {
+            p.insert("rule".into(), rule.as_str().into());
+        }
+        let mut calls = Vec::new();
+        if let (Some((key, i)), Reason::Experiment) = (&d.experiment, d.reason) {
+            p.insert("experiment".into(), key.as_str().into());
+            let mut e = Map::new();
+            e.insert("experiment_id".into(), key.as_str().into());
+            e.insert("variation_id".into(), d.variant.as_str().into());
+            e.insert("variation_index".into(), (*i as f64).into());
+            calls.push(Call::Track {
+                event: "Experiment Viewed".into(),
+                properties: e,
+            });
+        }
+        calls.insert(
+            0,
+            Call::Track {
+                event: "Content Viewed".into(),
+                properties: p,
+            },
+        );
+        self.viewed.push(name.to_owned());
+        calls
+    }
+}
