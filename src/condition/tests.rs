@@ -17,7 +17,7 @@ fn eval_with_groups(condition: &str, attributes: &str, groups: &str) -> bool {
     )
 }
 
-fn eval(condition: &str, attributes: &str) -> bool {
+fn matches(condition: &str, attributes: &str) -> bool {
     eval_with_groups(condition, attributes, "{}")
 }
 
@@ -27,16 +27,16 @@ fn validate(condition: &str) -> Result<(), String> {
 
 #[test]
 fn unknown_operator_never_passes_even_negated() {
-    assert!(!eval(r#"{"name": {"$regx": "x"}}"#, r#"{"name": "x"}"#));
-    assert!(!eval(
+    assert!(!matches(r#"{"name": {"$regx": "x"}}"#, r#"{"name": "x"}"#));
+    assert!(!matches(
         r#"{"$not": {"name": {"$regx": "x"}}}"#,
         r#"{"name": "x"}"#
     ));
-    assert!(!eval(
+    assert!(!matches(
         r#"{"name": {"$not": {"$regx": "x"}}}"#,
         r#"{"name": "x"}"#
     ));
-    assert!(!eval(
+    assert!(!matches(
         r#"{"$nor": [{"name": {"$regx": "x"}}]}"#,
         r#"{"name": "x"}"#
     ));
@@ -45,11 +45,11 @@ fn unknown_operator_never_passes_even_negated() {
 #[test]
 fn a_decided_branch_outweighs_an_unknown_one() {
     // $or with a passing branch passes; $and with a failing branch fails, so $not passes.
-    assert!(eval(
+    assert!(matches(
         r#"{"$or": [{"a": {"$bogus": 1}}, {"a": 1}]}"#,
         r#"{"a": 1}"#
     ));
-    assert!(eval(
+    assert!(matches(
         r#"{"$not": {"$and": [{"a": {"$bogus": 1}}, {"a": 2}]}}"#,
         r#"{"a": 1}"#
     ));
@@ -57,37 +57,37 @@ fn a_decided_branch_outweighs_an_unknown_one() {
 
 #[test]
 fn bad_regex_is_no_match_whatever_the_attribute() {
-    assert!(!eval(r#"{"a": {"$regex": "("}}"#, r#"{"a": "("}"#));
-    assert!(!eval(
+    assert!(!matches(r#"{"a": {"$regex": "("}}"#, r#"{"a": "("}"#));
+    assert!(!matches(
         r#"{"a": {"$not": {"$regex": "("}}}"#,
         r#"{"a": "x"}"#
     ));
-    assert!(!eval(r#"{"a": {"$not": {"$regex": "("}}}"#, r#"{}"#));
-    assert!(!eval(r#"{"a": {"$regexi": 5}}"#, r#"{"a": "5"}"#));
+    assert!(!matches(r#"{"a": {"$not": {"$regex": "("}}}"#, r#"{}"#));
+    assert!(!matches(r#"{"a": {"$regexi": 5}}"#, r#"{"a": "5"}"#));
 }
 
 #[test]
 fn malformed_logic_is_no_match() {
-    assert!(!eval(r#"{"$and": {"a": 1}}"#, r#"{"a": 1}"#));
-    assert!(!eval(r#"{"$not": {"$or": "a"}}"#, r#"{"a": 1}"#));
-    assert!(!eval(r#"[{"a": 1}]"#, r#"{"a": 1}"#));
+    assert!(!matches(r#"{"$and": {"a": 1}}"#, r#"{"a": 1}"#));
+    assert!(!matches(r#"{"$not": {"$or": "a"}}"#, r#"{"a": 1}"#));
+    assert!(!matches(r#"[{"a": 1}]"#, r#"{"a": 1}"#));
 }
 
 #[test]
 fn dotted_paths_reach_into_objects_and_arrays() {
-    assert!(eval(
+    assert!(matches(
         r#"{"user.plan.tier": "pro"}"#,
         r#"{"user": {"plan": {"tier": "pro"}}}"#
     ));
-    assert!(eval(
+    assert!(matches(
         r#"{"items.1.id": 7}"#,
         r#"{"items": [{"id": 3}, {"id": 7}]}"#
     ));
-    assert!(!eval(
+    assert!(!matches(
         r#"{"items.01.id": 7}"#,
         r#"{"items": [{"id": 3}, {"id": 7}]}"#
     ));
-    assert!(eval(
+    assert!(matches(
         r#"{"user.plan": {"$exists": false}}"#,
         r#"{"user": "free"}"#
     ));
@@ -95,15 +95,15 @@ fn dotted_paths_reach_into_objects_and_arrays() {
 
 #[test]
 fn whole_values_compare_strictly() {
-    assert!(eval(
+    assert!(matches(
         r#"{"a": {"$eq": {"x": [1, "2"]}}}"#,
         r#"{"a": {"x": [1, "2"]}}"#
     ));
-    assert!(!eval(
+    assert!(!matches(
         r#"{"a": {"$eq": {"x": [1, 2]}}}"#,
         r#"{"a": {"x": [1, "2"]}}"#
     ));
-    assert!(eval(r#"{"a": {"$in": [[1], 2]}}"#, r#"{"a": 2}"#));
+    assert!(matches(r#"{"a": {"$in": [[1], 2]}}"#, r#"{"a": 2}"#));
 }
 
 #[test]
@@ -111,7 +111,7 @@ fn strings_order_by_utf16_units() {
     // U+FF61 is one unit above the surrogates; U+1F600 starts with the surrogate 0xD83D.
     assert_eq!(cmp_utf16("\u{1F600}", "\u{FF61}"), Ordering::Less);
     assert_eq!("\u{1F600}".cmp("\u{FF61}"), Ordering::Greater);
-    assert!(eval(
+    assert!(matches(
         r#"{"a": {"$lt": "\uff61"}}"#,
         r#"{"a": "\ud83d\ude00"}"#
     ));
@@ -119,9 +119,9 @@ fn strings_order_by_utf16_units() {
 
 #[test]
 fn case_insensitive_operators() {
-    assert!(eval(r#"{"c": {"$ini": ["US"]}}"#, r#"{"c": "us"}"#));
-    assert!(eval(r#"{"t": {"$alli": ["ONE"]}}"#, r#"{"t": ["one"]}"#));
-    assert!(!eval(
+    assert!(matches(r#"{"c": {"$ini": ["US"]}}"#, r#"{"c": "us"}"#));
+    assert!(matches(r#"{"t": {"$alli": ["ONE"]}}"#, r#"{"t": ["one"]}"#));
+    assert!(!matches(
         r#"{"t": {"$nini": ["us"]}}"#,
         r#"{"t": ["x", "US"]}"#
     ));
