@@ -40,15 +40,14 @@ fn parse_query(query: KeyQueryResult) -> Result<KeyQuery, ApiError> {
 }
 
 /// Resolves the writeKey from `?writeKey=` or Basic auth to a configured site.
-fn site_for(
+pub(crate) fn site_for(
     state: &AppState,
-    query: &KeyQuery,
+    write_key: Option<&str>,
     headers: &HeaderMap,
 ) -> Result<(String, Arc<Site>), ApiError> {
-    let key = query
-        .write_key
-        .clone()
+    let key = write_key
         .filter(|k| !k.is_empty())
+        .map(String::from)
         .or_else(|| basic_auth_user(headers))
         .ok_or_else(|| {
             ApiError::Unauthorized("missing writeKey: pass ?writeKey= or Basic auth".into())
@@ -125,7 +124,7 @@ pub async fn delete_visitor(
         Ok(q) => q,
         Err(e) => return e.into_response(),
     };
-    let result = site_for(&state, &query, &headers);
+    let result = site_for(&state, query.write_key.as_deref(), &headers);
     let site = result.as_ref().ok().map(|(_, s)| s.clone());
     let res = match result {
         Ok((key, _)) => state
@@ -144,7 +143,7 @@ pub async fn events(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let query = parse_query(query)?;
-    let (key, _) = site_for(&state, &query, &headers)?;
+    let (key, _) = site_for(&state, query.write_key.as_deref(), &headers)?;
     let limit = query
         .limit
         .unwrap_or(DEFAULT_EVENTS_LIMIT)
@@ -158,6 +157,6 @@ pub async fn stats(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let query = parse_query(query)?;
-    let (key, _) = site_for(&state, &query, &headers)?;
+    let (key, _) = site_for(&state, query.write_key.as_deref(), &headers)?;
     Ok(Json(state.store.stats(key).await?))
 }

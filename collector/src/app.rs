@@ -12,7 +12,7 @@ use tower_http::compression::CompressionLayer;
 
 use crate::config::ConfigStore;
 use crate::store::Store;
-use crate::{api, cors, ingest, static_files};
+use crate::{api, cors, ingest, reports, static_files};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -20,7 +20,13 @@ pub struct AppState {
     pub store: Store,
     pub www: Arc<Path>,
     pub dist: Arc<Path>,
+    /// The product-team dashboard's files, served at `/dashboard`.
+    pub dashboard: Arc<Path>,
 }
+
+/// Where the dashboard is in a checkout, relative to the repository root (where
+/// `npm start` runs the collector).
+pub const DEFAULT_DASHBOARD: &str = "www/dashboard";
 
 impl AppState {
     /// Opens the database (creating it if needed) and loads the config file.
@@ -35,7 +41,15 @@ impl AppState {
             store: Store::open(db)?,
             www: Arc::from(www.into()),
             dist: Arc::from(dist.into()),
+            dashboard: Arc::from(Path::new(DEFAULT_DASHBOARD)),
         })
+    }
+
+    /// Serves the dashboard from `dir` instead of [`DEFAULT_DASHBOARD`].
+    #[must_use]
+    pub fn with_dashboard(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.dashboard = Arc::from(dir.into());
+        self
     }
 }
 
@@ -54,7 +68,12 @@ pub fn router(state: AppState) -> Router {
     let mut app = Router::new()
         .nest("/v1", v1)
         .route("/api/events", get(api::events))
-        .route("/api/stats", get(api::stats));
+        .route("/api/stats", get(api::stats))
+        .route("/api/reports/content", get(reports::content))
+        .route("/api/reports/experiments", get(reports::experiments))
+        .route("/dashboard", get(static_files::dashboard))
+        .route("/dashboard/", get(static_files::dashboard))
+        .route("/dashboard/{*file}", get(static_files::dashboard));
     for name in static_files::DIST_FILES {
         app = app.route(&format!("/{name}"), get(static_files::dist_file));
     }

@@ -1,5 +1,6 @@
 //! engagekit's reference collector: receives Segment-compatible event batches into
-//! SQLite, serves each site's widget config, and serves the loader and wasm module.
+//! SQLite, serves each site's widget config, serves the loader and wasm module, and
+//! reports content and experiment results to product teams (JSON and a dashboard page).
 //! The binary (`main.rs`) only parses flags and starts [`app::router`]; everything else
 //! lives here so the tests can drive the real router.
 
@@ -12,7 +13,9 @@ pub mod cors;
 pub mod error;
 pub mod http_util;
 pub mod ingest;
+pub mod reports;
 pub mod static_files;
+pub mod stats;
 pub mod store;
 
 pub use app::{router, AppState};

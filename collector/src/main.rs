@@ -34,6 +34,9 @@ struct Flags {
     /// Directory holding the built engagekit.js, engagekit_core.js and engagekit_core_bg.wasm.
     #[arg(long, default_value = "dist")]
     dist: PathBuf,
+    /// Directory holding the product-team dashboard served at /dashboard.
+    #[arg(long, default_value = engagekit_collector::app::DEFAULT_DASHBOARD)]
+    dashboard: PathBuf,
 }
 
 #[tokio::main]
@@ -50,7 +53,8 @@ async fn main() -> ExitCode {
 
 async fn run(flags: Flags) -> Result<(), String> {
     let state = AppState::open(&flags.db, flags.config, flags.www, flags.dist)
-        .map_err(|e| format!("cannot open database {}: {e}", flags.db.display()))?;
+        .map_err(|e| format!("cannot open database {}: {e}", flags.db.display()))?
+        .with_dashboard(flags.dashboard);
     let addr = SocketAddr::new(flags.bind, flags.port);
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -4,6 +4,10 @@
 //! `WebAssembly.instantiateStreaming` insists on), a strong ETag, and
 //! `Access-Control-Allow-Origin: *` on the dist files so a site on another origin can
 //! load the module. Compression is left to the router's `CompressionLayer`.
+//!
+//! The dashboard (`--dashboard`, at `/dashboard`) gets a strict Content-Security-Policy:
+//! it shows names that visitors' browsers sent, so even if a future edit rendered one as
+//! markup, no script or outside resource could load from it.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -48,6 +52,39 @@ pub async fn dist_file(State(state): State<AppState>, uri: Uri, headers: HeaderM
             ),
         )
             .into_response(),
+    }
+}
+
+/// Same-origin script, style and fetches only; no frames, plugins, or form targets.
+const DASHBOARD_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; \
+     frame-ancestors 'none'";
+
+/// `/dashboard` and the files beside its `index.html`.
+pub async fn dashboard(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+    let rest = uri.path().strip_prefix("/dashboard").unwrap_or_default();
+    let Some(rel) = safe_relative_path(rest) else {
+        return not_found();
+    };
+    let rel = if rel.as_os_str().is_empty() {
+        PathBuf::from("index.html")
+    } else {
+        rel
+    };
+    match serve_file(&state.dashboard.join(rel), &headers, WWW_CACHE).await {
+        Some(mut res) => {
+            let h = res.headers_mut();
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(DASHBOARD_CSP),
+            );
+            h.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+            res
+        }
+        None => not_found(),
     }
 }
 

@@ -41,6 +41,11 @@ pub fn config_json() -> Value {
     json!({
         "demo": {"tracking": {"flushIntervalMs": 5000}},
         "strict": {"allowedOrigins": [ALLOWED]},
+        "shop": {"content": {"goal": "Signed Up", "slots": {
+            "hero": {"goal": "Trial Started", "experiment": {"key": "hero-cta"}},
+            "footer": {"rules": []},
+        }}},
+        "nogoal": {"content": {"slots": {"hero": {}}}},
     })
 }
 
@@ -72,8 +77,14 @@ impl TestApp {
             root.join("www"),
             root.join("dist"),
         )
-        .unwrap();
+        .unwrap()
+        .with_dashboard(Self::dashboard_dir());
         router(state)
+    }
+
+    /// The real dashboard files from the checkout, so the tests check what ships.
+    pub fn dashboard_dir() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/dashboard")
     }
 
     pub async fn send(&self, req: Request<Body>) -> Reply {

@@ -1,0 +1,212 @@
+// engagekit results dashboard: reads /api/reports/content, /api/reports/experiments and
+// /api/stats for ?writeKey= (default "demo") and renders them as tables.
+//
+// Every slot, variant and event name here was sent by a visitor's browser, so all DOM is
+// built with createElement and textContent, never innerHTML: a name like
+// "<img src=x onerror=...>" shows as that text. The page's CSP backs this up.
+
+const params = new URLSearchParams(location.search);
+const writeKey = params.get('writeKey') || 'demo';
+const from = params.get('from') || '';
+const to = params.get('to') || '';
+
+const percent = new Intl.NumberFormat(undefined, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const signedPercent = new Intl.NumberFormat(undefined, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1, signDisplay: 'exceptZero' });
+const integer = new Intl.NumberFormat();
+
+/** Creates an element with optional class and text. */
+function el(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  if (className) node.className = className;
+  return node;
+}
+
+function query(extra) {
+  const q = new URLSearchParams({ writeKey });
+  if (extra) {
+    if (from) q.set('from', from);
+    if (to) q.set('to', to);
+  }
+  return q.toString();
+}
+
+async function getJson(path, withRange) {
+  const res = await fetch(`${path}?${query(withRange)}`, { headers: { accept: 'application/json' } });
+  let body = null;
+  try {
+    body = await res.json();
+  } catch {
+    // Fall through: the status line explains the failure.
+  }
+  if (!res.ok) {
+    const why = body && typeof body.error === 'string' ? body.error : `HTTP ${res.status}`;
+    throw new Error(`${path}: ${why}`);
+  }
+  return body;
+}
+
+function numberCell(text) {
+  return el('td', text, 'num');
+}
+
+function formatP(p) {
+  if (p === null || p === undefined) return '—';
+  // Three decimals, but a tiny p-value should not read as exactly zero.
+  return p < 0.0005 ? '< 0.001' : p.toFixed(3);
+}
+
+/** The result column, in words so it does not rely on colour. */
+function verdict(v, isControl, hasGoal) {
+  if (isControl) return { text: 'control', cls: 'control' };
+  if (!hasGoal) return { text: 'no goal set', cls: 'none' };
+  if (v.significant === null || v.significant === undefined) return { text: 'no test possible', cls: 'none' };
+  return v.significant ? { text: 'significant', cls: 'sig' } : { text: 'not significant', cls: 'nonsig' };
+}
+
+const COLUMNS = ['Variant', 'Visitors exposed', 'Conversions', 'Conversion rate', 'Uplift vs control', 'p-value', 'Result'];
+
+/** One table for a slot or experiment entry of a report. */
+function resultTable(kind, name, entry) {
+  const table = el('table');
+  const caption = el('caption');
+  caption.append(el('span', `${kind} `), el('strong', name));
+  const goal = entry.goal ? `goal: ${entry.goal}` : 'no goal event configured';
+  caption.append(el('span', ` — ${goal}; control: ${entry.control}`, 'meta'));
+  table.append(caption);
+
+  const head = el('thead');
+  const headRow = el('tr');
+  COLUMNS.forEach((label, i) => {
+    const th = el('th', label, i === 0 || i === COLUMNS.length - 1 ? null : 'num');
+    th.scope = 'col';
+    headRow.append(th);
+  });
+  head.append(headRow);
+  table.append(head);
+
+  const body = el('tbody');
+  const hasGoal = Boolean(entry.goal);
+  for (const v of entry.variants || []) {
+    const isControl = v.variant === entry.control;
+    const row = el('tr');
+    const th = el('th', v.variant);
+    th.scope = 'row';
+    row.append(th);
+    row.append(numberCell(integer.format(v.exposures)));
+    row.append(numberCell(v.conversions === null ? '—' : integer.format(v.conversions)));
+    row.append(numberCell(v.rate === null ? '—' : percent.format(v.rate)));
+    row.append(numberCell(isControl ? '—' : v.uplift === null ? 'n/a' : signedPercent.format(v.uplift)));
+    row.append(numberCell(formatP(v.pValue)));
+    const r = verdict(v, isControl, hasGoal);
+    row.append(el('td', r.text, `verdict ${r.cls}`));
+    body.append(row);
+  }
+  table.append(body);
+  const wrap = el('div', null, 'table-wrap');
+  wrap.append(table);
+  return wrap;
+}
+
+function renderReport(container, entries, kind, key, emptyText) {
+  container.replaceChildren();
+  if (!entries || entries.length === 0) {
+    container.append(el('p', emptyText, 'empty'));
+    return;
+  }
+  for (const entry of entries) container.append(resultTable(kind, entry[key], entry));
+}
+
+function countTable(captionText, firstColumn, counts) {
+  const table = el('table');
+  table.append(el('caption', captionText));
+  const head = el('thead');
+  const headRow = el('tr');
+  const a = el('th', firstColumn);
+  a.scope = 'col';
+  const b = el('th', 'Count', 'num');
+  b.scope = 'col';
+  headRow.append(a, b);
+  head.append(headRow);
+  table.append(head);
+  const body = el('tbody');
+  const rows = Object.entries(counts || {}).sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
+  for (const [name, n] of rows) {
+    const row = el('tr');
+    const th = el('th', name);
+    th.scope = 'row';
+    row.append(th, numberCell(integer.format(n)));
+    body.append(row);
+  }
+  table.append(body);
+  const wrap = el('div', null, 'table-wrap');
+  wrap.append(table);
+  return wrap;
+}
+
+function renderStats(container, stats) {
+  container.replaceChildren();
+  const summary = el('p');
+  summary.append(
+    el('span', 'Stored events: '), el('strong', integer.format(stats.events)),
+    el('span', '. Dropped by browsers before sending (queue full): '), el('strong', integer.format(stats.dropped)),
+    el('span', '.'),
+  );
+  container.append(summary);
+  container.append(countTable('Events by type', 'Type', stats.byType));
+  container.append(countTable('Events by name (track events and named pages)', 'Event', stats.byEvent));
+}
+
+function renderError(container, error) {
+  container.replaceChildren(el('p', error.message, 'error'));
+}
+
+async function load() {
+  const status = document.getElementById('status');
+  const targets = {
+    content: document.getElementById('content'),
+    experiments: document.getElementById('experiments'),
+    events: document.getElementById('events'),
+  };
+  status.textContent = `Loading results for ${writeKey}…`;
+  document.body.classList.add('loading');
+  const [content, experiments, stats] = await Promise.allSettled([
+    getJson('/api/reports/content', true),
+    getJson('/api/reports/experiments', true),
+    getJson('/api/stats', false),
+  ]);
+  document.body.classList.remove('loading');
+
+  if (content.status === 'fulfilled') {
+    renderReport(targets.content, content.value.slots, 'Slot', 'slot', 'No content block has been seen yet.');
+  } else {
+    renderError(targets.content, content.reason);
+  }
+  if (experiments.status === 'fulfilled') {
+    renderReport(targets.experiments, experiments.value.experiments, 'Experiment', 'experiment', 'No experiment has been seen yet.');
+  } else {
+    renderError(targets.experiments, experiments.reason);
+  }
+  if (stats.status === 'fulfilled') {
+    renderStats(targets.events, stats.value);
+  } else {
+    renderError(targets.events, stats.reason);
+  }
+
+  const failed = [content, experiments, stats].filter((r) => r.status === 'rejected').length;
+  const range = from || to ? ` (${from || 'start'} to ${to || 'now'})` : '';
+  status.textContent = failed
+    ? `Could not load ${failed} of 3 reports for ${writeKey}; see the messages below.`
+    : `Results for ${writeKey}${range}, as of ${new Date().toLocaleTimeString()}.`;
+}
+
+function init() {
+  document.getElementById('writeKey').value = writeKey;
+  document.getElementById('from').value = from;
+  document.getElementById('to').value = to;
+  load().catch((e) => {
+    document.getElementById('status').textContent = `Could not load results: ${e.message}`;
+  });
+}
+
+init();
