@@ -396,16 +396,21 @@ impl Tracker {
         self.heartbeat(now_ms);
     }
 
-    /// Marks this tab alive, so other tabs leave its queue alone.
+    /// Marks this tab alive, so other tabs leave its queue alone. Nothing is written while
+    /// tracking may not persist.
     pub fn heartbeat(&mut self, now_ms: f64) {
-        let key = keys::for_tab(keys::ALIVE, &self.tab);
-        self.store.set(&key, &(now_ms as u64).to_string());
+        if self.permission() == Permission::Track {
+            let key = keys::for_tab(keys::ALIVE, &self.tab);
+            self.store.set(&key, &(now_ms as u64).to_string());
+        }
     }
 
     /// Marks this tab gone (on `pagehide`), so the next page may adopt what it leaves.
     pub fn release(&mut self) {
-        let key = keys::for_tab(keys::ALIVE, &self.tab);
-        self.store.set(&key, keys::GONE);
+        if self.permission() == Permission::Track {
+            let key = keys::for_tab(keys::ALIVE, &self.tab);
+            self.store.set(&key, keys::GONE);
+        }
     }
 
     /// Back from the back/forward cache: another tab may have adopted our queue meanwhile,

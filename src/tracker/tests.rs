@@ -210,7 +210,14 @@ fn do_not_track_stops_tracking_by_default() {
         "anon".into(),
     );
     assert_eq!(track(&mut t, "x", "m1", 0.0), Recorded::Discarded);
-    assert!(store.keys().is_empty());
+    t.heartbeat(1.0);
+    t.adopt_orphans(1.0);
+    t.release();
+    assert!(
+        store.keys().is_empty(),
+        "not even a heartbeat: {:?}",
+        store.keys()
+    );
 }
 
 #[test]
