@@ -140,86 +140,10 @@ impl Config {
     /// the regular expressions in audience conditions.
     pub fn from_value(v: &Value, re: &dyn RegexEngine) -> Result<Config, ConfigError> {
         let root = Obj::new(v, "")?;
-        let d = Config::default();
-        let c = Config {
-            tracking: match root.obj("tracking")? {
-                None => d.tracking,
-                Some(t) => {
-                    let dt = Tracking::default();
-                    let tracking = Tracking {
-                        flush_at: t.count("flushAt", dt.flush_at, 1)?,
-                        flush_interval_ms: t.count("flushIntervalMs", dt.flush_interval_ms, 0)?,
-                        autocapture: match t.obj("autocapture")? {
-                            None => dt.autocapture,
-                            Some(a) => {
-                                let da = Autocapture::default();
-                                let out = Autocapture {
-                                    pageviews: a.flag("pageviews", da.pageviews)?,
-                                    clicks: a.flag("clicks", da.clicks)?,
-                                };
-                                a.no_other_keys(&["pageviews", "clicks"])?;
-                                out
-                            }
-                        },
-                        max_queue_events: t.count("maxQueueEvents", dt.max_queue_events, 1)?,
-                        max_queue_bytes: t.count(
-                            "maxQueueBytes",
-                            dt.max_queue_bytes,
-                            crate::batch::MAX_EVENT_BYTES as u32,
-                        )?,
-                        session_timeout_minutes: t.count(
-                            "sessionTimeoutMinutes",
-                            dt.session_timeout_minutes,
-                            1,
-                        )?,
-                    };
-                    t.no_other_keys(&[
-                        "flushAt",
-                        "flushIntervalMs",
-                        "autocapture",
-                        "maxQueueEvents",
-                        "maxQueueBytes",
-                        "sessionTimeoutMinutes",
-                    ])?;
-                    tracking
-                }
-            },
-            privacy: match root.obj("privacy")? {
-                None => d.privacy,
-                Some(p) => {
-                    let dp = Privacy::default();
-                    let privacy = Privacy {
-                        require_consent: p.flag("requireConsent", dp.require_consent)?,
-                        honor_dnt: p.flag("honorDnt", dp.honor_dnt)?,
-                    };
-                    p.no_other_keys(&["requireConsent", "honorDnt"])?;
-                    privacy
-                }
-            },
-            score: match root.obj("score")? {
-                None => d.score,
-                Some(sc) => {
-                    let ds = ScoreConfig::default();
-                    let weights = match sc.obj("weights")? {
-                        None => Map::new(),
-                        Some(w) => {
-                            for (name, weight) in w.map {
-                                if !weight.as_f64().is_some_and(f64::is_finite) {
-                                    return Err(w.error(name, "expected a number"));
-                                }
-                            }
-                            w.map.clone()
-                        }
-                    };
-                    let score = ScoreConfig {
-                        weights,
-                        half_life_days: sc.positive("halfLifeDays", ds.half_life_days)?,
-                        scale: sc.positive("scale", ds.scale)?,
-                    };
-                    sc.no_other_keys(&["weights", "halfLifeDays", "scale"])?;
-                    score
-                }
-            },
+        let config = Config {
+            tracking: section(&root, "tracking", Tracking::parse)?,
+            privacy: section(&root, "privacy", Privacy::parse)?,
+            score: section(&root, "score", ScoreConfig::parse)?,
             allowed_origins: match root.map.get("allowedOrigins") {
                 None => None,
                 Some(Value::Array(a)) if a.iter().all(|o| o.as_str().is_some()) => Some(
@@ -229,29 +153,8 @@ impl Config {
                 ),
                 Some(_) => return Err(root.error("allowedOrigins", "expected an array of strings")),
             },
-            audience: Audience::default(),
-            content: Content::default(),
-        };
-        let c = Config {
-            audience: match root.obj("audience")? {
-                None => Audience::default(),
-                #[cfg(feature = "content")]
-                Some(a) => Audience::parse(&a)?,
-                #[cfg(not(feature = "content"))]
-                Some(_) => Audience::default(),
-            },
-            content: match root.obj("content")? {
-                None => Content::default(),
-                #[cfg(feature = "content")]
-                Some(o) => crate::content::parse(&o, re)?,
-                // The tracking module leaves slots to the content module.
-                #[cfg(not(feature = "content"))]
-                Some(_) => {
-                    let _ = re;
-                    Content::default()
-                }
-            },
-            ..c
+            audience: audience(&root)?,
+            content: content(&root, re)?,
         };
         root.no_other_keys(&[
             "tracking",
@@ -261,7 +164,124 @@ impl Config {
             "audience",
             "content",
         ])?;
-        Ok(c)
+        Ok(config)
+    }
+}
+
+/// The section under `key`, read by `parse`; the defaults when absent.
+fn section<T: Default>(
+    root: &Obj,
+    key: &str,
+    parse: fn(&Obj) -> Result<T, ConfigError>,
+) -> Result<T, ConfigError> {
+    match root.obj(key)? {
+        None => Ok(T::default()),
+        Some(o) => parse(&o),
+    }
+}
+
+/// `audience`: read by the build with audiences; the tracking module ignores it.
+fn audience(root: &Obj) -> Result<Audience, ConfigError> {
+    #[cfg(feature = "content")]
+    return section(root, "audience", Audience::parse);
+    #[cfg(not(feature = "content"))]
+    {
+        root.obj("audience")?;
+        Ok(Audience::default())
+    }
+}
+
+/// `content`: read by the build with content slots; the tracking module ignores it.
+fn content(root: &Obj, re: &dyn RegexEngine) -> Result<Content, ConfigError> {
+    #[cfg(feature = "content")]
+    return match root.obj("content")? {
+        None => Ok(Content::default()),
+        Some(o) => crate::content::parse(&o, re),
+    };
+    #[cfg(not(feature = "content"))]
+    {
+        let _ = re;
+        root.obj("content")?;
+        Ok(Content::default())
+    }
+}
+
+impl Tracking {
+    fn parse(t: &Obj) -> Result<Tracking, ConfigError> {
+        let d = Tracking::default();
+        let tracking = Tracking {
+            flush_at: t.count("flushAt", d.flush_at, 1)?,
+            flush_interval_ms: t.count("flushIntervalMs", d.flush_interval_ms, 0)?,
+            autocapture: section(t, "autocapture", Autocapture::parse)?,
+            max_queue_events: t.count("maxQueueEvents", d.max_queue_events, 1)?,
+            max_queue_bytes: t.count(
+                "maxQueueBytes",
+                d.max_queue_bytes,
+                crate::batch::MAX_EVENT_BYTES as u32,
+            )?,
+            session_timeout_minutes: t.count(
+                "sessionTimeoutMinutes",
+                d.session_timeout_minutes,
+                1,
+            )?,
+        };
+        t.no_other_keys(&[
+            "flushAt",
+            "flushIntervalMs",
+            "autocapture",
+            "maxQueueEvents",
+            "maxQueueBytes",
+            "sessionTimeoutMinutes",
+        ])?;
+        Ok(tracking)
+    }
+}
+
+impl Autocapture {
+    fn parse(a: &Obj) -> Result<Autocapture, ConfigError> {
+        let d = Autocapture::default();
+        let out = Autocapture {
+            pageviews: a.flag("pageviews", d.pageviews)?,
+            clicks: a.flag("clicks", d.clicks)?,
+        };
+        a.no_other_keys(&["pageviews", "clicks"])?;
+        Ok(out)
+    }
+}
+
+impl Privacy {
+    fn parse(p: &Obj) -> Result<Privacy, ConfigError> {
+        let d = Privacy::default();
+        let privacy = Privacy {
+            require_consent: p.flag("requireConsent", d.require_consent)?,
+            honor_dnt: p.flag("honorDnt", d.honor_dnt)?,
+        };
+        p.no_other_keys(&["requireConsent", "honorDnt"])?;
+        Ok(privacy)
+    }
+}
+
+impl ScoreConfig {
+    fn parse(sc: &Obj) -> Result<ScoreConfig, ConfigError> {
+        let d = ScoreConfig::default();
+        let weights = match sc.obj("weights")? {
+            None => Map::new(),
+            Some(w) => {
+                for (name, weight) in w.map {
+                    if !weight.as_f64().is_some_and(f64::is_finite) {
+                        return Err(w.error(name, "expected a number"));
+                    }
+                }
+                w.map.clone()
+            }
+        };
+        let score = ScoreConfig {
+            weights,
+            half_life_days: sc.positive("halfLifeDays", d.half_life_days)?,
+            scale: sc.positive("scale", d.scale)?,
+        };
+        sc.no_other_keys(&["weights", "halfLifeDays", "scale"])?;
+        Ok(score)
     }
 }
 
