@@ -54,7 +54,7 @@ fn padded(s: &str) -> impl Iterator<Item = u16> + '_ {
         };
         separator
             .into_iter()
-            .chain(std::iter::repeat(u16::from(b' ')).take(pad))
+            .chain(std::iter::repeat_n(u16::from(b' '), pad))
             .chain(part.encode_utf16())
     })
 }
