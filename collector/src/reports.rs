@@ -40,30 +40,16 @@ pub async fn content(
     query: Result<Query<ReportQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let Request {
-        write_key,
-        from,
-        to,
-        goals,
-    } = prepare(&state, query, &headers)?;
-    let counts = state
-        .store
-        .exposure_counts(
-            write_key,
-            ExposureQuery {
-                event: "Content Viewed",
-                key_path: "$.properties.slot",
-                variant_path: "$.properties.variant",
-                order_path: None,
-                goals: goals.by_slot.clone(),
-                default_goal: goals.default.clone(),
-                from,
-                to,
-            },
-        )
-        .await?;
-    let slots = report(&counts, "slot", |key| goals.for_key(&goals.by_slot, key));
-    Ok(Json(json!({ "slots": slots })))
+    let kind = Kind {
+        event: "Content Viewed",
+        key_path: "$.properties.slot",
+        variant_path: "$.properties.variant",
+        order_path: None,
+        key_name: "slot",
+        list_name: "slots",
+        goals: |g| &g.by_slot,
+    };
+    exposure_report(&state, query, &headers, kind).await
 }
 
 pub async fn experiments(
@@ -71,32 +57,62 @@ pub async fn experiments(
     query: Result<Query<ReportQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
+    let kind = Kind {
+        event: "Experiment Viewed",
+        key_path: "$.properties.experiment_id",
+        variant_path: "$.properties.variation_id",
+        order_path: Some("$.properties.variation_index"),
+        key_name: "experiment",
+        list_name: "experiments",
+        goals: |g| &g.by_experiment,
+    };
+    exposure_report(&state, query, &headers, kind).await
+}
+
+/// What distinguishes the two reports: which exposure event, where its key and variant are,
+/// and which goals apply.
+struct Kind {
+    event: &'static str,
+    key_path: &'static str,
+    variant_path: &'static str,
+    order_path: Option<&'static str>,
+    key_name: &'static str,
+    list_name: &'static str,
+    goals: fn(&Goals) -> &Map<String, Value>,
+}
+
+/// Exposures and conversions per key and variant, for either report.
+async fn exposure_report(
+    state: &AppState,
+    query: Result<Query<ReportQuery>, QueryRejection>,
+    headers: &HeaderMap,
+    kind: Kind,
+) -> Result<Json<Value>, ApiError> {
     let Request {
         write_key,
         from,
         to,
         goals,
-    } = prepare(&state, query, &headers)?;
+    } = prepare(state, query, headers)?;
+    let by_key = (kind.goals)(&goals);
     let counts = state
         .store
         .exposure_counts(
             write_key,
             ExposureQuery {
-                event: "Experiment Viewed",
-                key_path: "$.properties.experiment_id",
-                variant_path: "$.properties.variation_id",
-                order_path: Some("$.properties.variation_index"),
-                goals: goals.by_experiment.clone(),
+                event: kind.event,
+                key_path: kind.key_path,
+                variant_path: kind.variant_path,
+                order_path: kind.order_path,
+                goals: by_key.clone(),
                 default_goal: goals.default.clone(),
                 from,
                 to,
             },
         )
         .await?;
-    let experiments = report(&counts, "experiment", |key| {
-        goals.for_key(&goals.by_experiment, key)
-    });
-    Ok(Json(json!({ "experiments": experiments })))
+    let rows = report(&counts, kind.key_name, |key| goals.for_key(by_key, key));
+    Ok(Json(json!({ kind.list_name: rows })))
 }
 
 /// What both reports start from: the site's writeKey and config, and the time range.
