@@ -220,11 +220,6 @@ impl Queue {
         true
     }
 
-    /// Forgets the in-flight mark, as after a reload: whatever was in flight is sent again.
-    pub fn clear_in_flight(&mut self) {
-        self.in_flight.clear();
-        self.dropped_in_flight = 0;
-    }
 
     /// The queue as text for localStorage: a `!dropped` line, then one `id\tat\tjson` line per
     /// event. Our JSON never holds a raw newline or tab, so no parser is needed to read it back.
