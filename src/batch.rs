@@ -220,7 +220,6 @@ impl Queue {
         true
     }
 
-
     /// The queue as text for localStorage: a `!dropped` line, then one `id\tat\tjson` line per
     /// event. Our JSON never holds a raw newline or tab, so no parser is needed to read it back.
     pub fn encode(&self) -> String {
