@@ -6,7 +6,7 @@
 //! conditions against them: `traits.plan`, `score`, `tier`, `lifecycle`, `path`,
 //! `query.ref`, `utm.source`, `device`, `browser`, `counts.Signed Up`, ...
 
-#[cfg(feature = "content")]
+#[cfg(feature = "widgets")]
 use crate::config::{read::Obj, ConfigError};
 use crate::context::{self, PageInfo};
 use crate::event::Identity;
@@ -44,7 +44,7 @@ impl Default for Audience {
 
 impl Audience {
     /// Reads `audience`.
-    #[cfg(feature = "content")]
+    #[cfg(feature = "widgets")]
     pub(crate) fn parse(obj: &Obj) -> Result<Audience, ConfigError> {
         let d = Audience::default();
         let mut a = d.clone();

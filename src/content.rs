@@ -11,34 +11,17 @@ use crate::bucket;
 use crate::condition::eval_condition;
 use crate::json::{Map, Value};
 use crate::regex::RegexEngine;
-#[cfg(feature = "content")]
-use crate::{
-    condition::validate_condition,
-    config::{read::Obj, ConfigError},
-};
 
 /// The name of the page's own content in a slot.
 pub const DEFAULT: &str = "default";
 
 /// `content` in the config.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Content {
     /// Slots by name, in config order.
     pub slots: Vec<Slot>,
     /// Goal event for slots that name none.
     pub goal: Option<String>,
-    /// How long the page may keep slots hidden waiting for a decision.
-    pub hide_ms: f64,
-}
-
-impl Default for Content {
-    fn default() -> Self {
-        Content {
-            slots: Vec::new(),
-            goal: None,
-            hide_ms: 300.0,
-        }
-    }
 }
 
 /// One slot's configuration.
@@ -54,6 +37,8 @@ pub struct Slot {
     pub experiment: Option<Experiment>,
     /// Variants written in the config rather than in the page.
     pub variants: Vec<(String, Structured)>,
+    /// The slot's config could not be read (reported at load): it shows the default.
+    pub broken: bool,
 }
 
 /// An audience rule.
@@ -61,8 +46,9 @@ pub struct Slot {
 pub struct Rule {
     /// Name for reports (default `rule N`).
     pub name: String,
-    /// GrowthBook-style condition over visitor attributes.
-    pub condition: Value,
+    /// GrowthBook-style condition over visitor attributes; None when it could not be parsed
+    /// (reported at load), and then the rule never matches.
+    pub condition: Option<Value>,
     /// Variant shown when it matches.
     pub variant: String,
 }
@@ -83,10 +69,12 @@ pub struct Experiment {
 }
 
 /// A variant written in config: rendered as text nodes and a safe link, never as HTML.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Structured {
     /// Heading text.
     pub title: Option<String>,
+    /// Level of the title's heading element, 1-6 (default 2).
+    pub heading: u8,
     /// Paragraph text.
     pub body: Option<String>,
     /// Call-to-action label.
@@ -97,6 +85,20 @@ pub struct Structured {
     pub image: Option<String>,
     /// Alternative text of the image.
     pub image_alt: Option<String>,
+}
+
+impl Default for Structured {
+    fn default() -> Self {
+        Structured {
+            title: None,
+            heading: 2,
+            body: None,
+            cta_label: None,
+            cta_href: None,
+            image: None,
+            image_alt: None,
+        }
+    }
 }
 
 /// Why a variant was chosen.
@@ -110,6 +112,9 @@ pub enum Reason {
     Default,
     /// Something was wrong; the default is shown.
     Fallback,
+    /// The decision came after the page had already shown the slot's default, which then
+    /// stays (no flicker): no rule, no experiment exposure.
+    Timeout,
 }
 
 impl Reason {
@@ -120,6 +125,7 @@ impl Reason {
             Reason::Experiment => "experiment",
             Reason::Default => "default",
             Reason::Fallback => "fallback",
+            Reason::Timeout => "timeout",
         }
     }
 }
@@ -140,7 +146,8 @@ pub struct Decision {
 }
 
 impl Decision {
-    fn default_content(reason: Reason, warning: Option<String>) -> Decision {
+    /// The page's own content, for `reason`.
+    pub fn default_content(reason: Reason, warning: Option<String>) -> Decision {
         Decision {
             variant: DEFAULT.into(),
             reason,
@@ -162,9 +169,16 @@ pub fn decide(
     defined: &dyn Fn(&str) -> bool,
     sticky: Option<usize>,
 ) -> Decision {
+    if slot.broken {
+        return Decision::default_content(Reason::Fallback, None);
+    }
     let exists = |v: &str| v == DEFAULT || defined(v) || slot.variants.iter().any(|(n, _)| n == v);
     for rule in &slot.rules {
-        if !eval_condition(&rule.condition, attrs, saved_groups, re) {
+        let matches = rule
+            .condition
+            .as_ref()
+            .is_some_and(|c| eval_condition(c, attrs, saved_groups, re));
+        if !matches {
             continue;
         }
         if !exists(&rule.variant) {
@@ -227,134 +241,24 @@ pub fn structured<'a>(slot: &'a Slot, name: &str) -> Option<&'a Structured> {
 }
 
 /// Whether a URL from config may become a link or an image source: http(s) or a path on
-/// this site. `javascript:`, `data:` and the like never do.
+/// this site. `javascript:`, `data:` and the like never do, nor anything a browser's URL
+/// parser would read differently from how it looks: control characters and whitespace
+/// (which it strips, so `java\tscript:` is `javascript:`) and `/\host` (which it reads as
+/// `//host`, another site).
 pub fn safe_url(url: &str) -> bool {
-    let lower = url.trim_start().to_ascii_lowercase();
-    lower.starts_with("https://")
-        || lower.starts_with("http://")
-        || (lower.starts_with('/') && !lower.starts_with("//"))
+    if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return false;
+    }
+    let lower = url.to_ascii_lowercase();
+    let path_here =
+        lower.starts_with('/') && !matches!(lower.as_bytes().get(1), Some(b'/' | b'\\'));
+    lower.starts_with("https://") || lower.starts_with("http://") || path_here
 }
 
-#[cfg(feature = "content")]
-/// Reads `content` from the config; `re` checks rule conditions. A rule whose condition is
-/// malformed is an error naming its path (the shell then keeps the page's defaults).
-pub(crate) fn parse(obj: &Obj, re: &dyn RegexEngine) -> Result<Content, ConfigError> {
-    let mut content = Content {
-        goal: obj.string("goal")?,
-        hide_ms: obj.number("hideMs", 300.0, (0.0, 10_000.0), "from 0 to 10000")?,
-        ..Content::default()
-    };
-    if let Some(slots) = obj.obj("slots")? {
-        for (name, _) in slots.map {
-            let s = slots
-                .obj(name)?
-                .ok_or_else(|| slots.error(name, "expected an object"))?;
-            content.slots.push(parse_slot(name, &s, re)?);
-        }
-    }
-    obj.no_other_keys(&["slots", "goal", "hideMs"])?;
-    Ok(content)
-}
-
-#[cfg(feature = "content")]
-fn parse_slot(name: &str, s: &Obj, re: &dyn RegexEngine) -> Result<Slot, ConfigError> {
-    let mut slot = Slot {
-        name: name.to_owned(),
-        goal: s.string("goal")?,
-        rules: Vec::new(),
-        experiment: None,
-        variants: Vec::new(),
-    };
-    for (i, rule) in s.array("rules")?.into_iter().flatten().enumerate() {
-        let path = format!("{}[{i}]", s.path_of("rules"));
-        let r = Obj::new(rule, &path)?;
-        let condition = r
-            .map
-            .get("if")
-            .cloned()
-            .unwrap_or(Value::Object(Map::new()));
-        validate_condition(&condition, re).map_err(|e| r.error("if", &e))?;
-        let variant = r
-            .string("variant")?
-            .ok_or_else(|| r.error("variant", "required"))?;
-        slot.rules.push(Rule {
-            name: r
-                .string("name")?
-                .unwrap_or_else(|| format!("rule {}", i + 1)),
-            condition,
-            variant,
-        });
-        r.no_other_keys(&["name", "if", "variant"])?;
-    }
-    if let Some(e) = s.obj("experiment")? {
-        let key = e.string("key")?.ok_or_else(|| e.error("key", "required"))?;
-        let variations: Vec<String> = match e.array("variations")? {
-            Some(v)
-                if v.len() >= 2 && v.iter().all(|x| x.as_str().is_some_and(|s| !s.is_empty())) =>
-            {
-                v.iter()
-                    .filter_map(|x| x.as_str().map(str::to_owned))
-                    .collect()
-            }
-            _ => return Err(e.error("variations", "expected at least two variant names")),
-        };
-        let weights = match e.array("weights")? {
-            None => bucket::get_equal_weights(variations.len()),
-            Some(w)
-                if w.len() == variations.len()
-                    && w.iter().all(|x| x.as_f64().is_some_and(|n| n >= 0.0)) =>
-            {
-                w.iter().filter_map(Value::as_f64).collect()
-            }
-            Some(_) => {
-                return Err(e.error("weights", "expected one non-negative number per variation"))
-            }
-        };
-        slot.experiment = Some(Experiment {
-            key,
-            variations,
-            weights,
-            coverage: e.number("coverage", 1.0, (0.0, 1.0), "from 0 to 1")?,
-            hash_attribute: e.string("hashAttribute")?.unwrap_or_else(|| "id".into()),
-        });
-        e.no_other_keys(&["key", "variations", "weights", "coverage", "hashAttribute"])?;
-    }
-    if let Some(vs) = s.obj("variants")? {
-        for (vname, _) in vs.map {
-            let v = vs
-                .obj(vname)?
-                .ok_or_else(|| vs.error(vname, "expected an object"))?;
-            let cta = v.obj("cta")?;
-            let url = |o: &Obj, key: &str| -> Result<Option<String>, ConfigError> {
-                match o.string(key)? {
-                    Some(u) if !safe_url(&u) => {
-                        Err(o.error(key, "expected an http(s) URL or a path on this site"))
-                    }
-                    other => Ok(other),
-                }
-            };
-            let structured = Structured {
-                title: v.string("title")?,
-                body: v.string("body")?,
-                cta_label: cta
-                    .as_ref()
-                    .map(|c| c.string("label"))
-                    .transpose()?
-                    .flatten(),
-                cta_href: cta.as_ref().map(|c| url(c, "href")).transpose()?.flatten(),
-                image: url(&v, "image")?,
-                image_alt: v.string("imageAlt")?,
-            };
-            if let Some(c) = &cta {
-                c.no_other_keys(&["label", "href"])?;
-            }
-            v.no_other_keys(&["title", "body", "cta", "image", "imageAlt"])?;
-            slot.variants.push((vname.clone(), structured));
-        }
-    }
-    s.no_other_keys(&["goal", "rules", "experiment", "variants"])?;
-    Ok(slot)
-}
+#[cfg(feature = "widgets")]
+mod parse;
+#[cfg(feature = "widgets")]
+pub(crate) use parse::parse;
 
 #[cfg(test)]
 mod tests;

@@ -147,8 +147,8 @@ pub fn parse_sites(text: &str) -> Result<Sites, String> {
                 Some(Vec::new())
             }
         };
-        if let Some(problem) = config_problem(&cfg) {
-            warn(&format!("{key}: {problem}; browsers will use the defaults"));
+        for problem in config_problems(&cfg) {
+            warn(&format!("{key}: {problem}"));
         }
         let json = serde_json::to_vec(&cfg).map_err(|e| format!("{key}: {e}"))?;
         let etag = strong_etag(&json);
@@ -164,15 +164,16 @@ pub fn parse_sites(text: &str) -> Result<Sites, String> {
     Ok(sites)
 }
 
-/// What the browser module would say about this site config, if anything.
-pub fn config_problem(cfg: &Value) -> Option<String> {
+/// What the browser module will warn about this site config, each problem with its path
+/// and what the browser does about it.
+pub fn config_problems(cfg: &Value) -> Vec<String> {
     let core: engagekit::json::Value = match serde_json::from_value(cfg.clone()) {
         Ok(v) => v,
-        Err(e) => return Some(e.to_string()),
+        Err(e) => return vec![e.to_string()],
     };
-    engagekit::config::Config::from_value(&core, &engagekit::regex::RegressEngine::default())
-        .err()
-        .map(|e| e.to_string())
+    let (_, problems) =
+        engagekit::config::Config::from_value(&core, &engagekit::regex::RegressEngine::default());
+    problems.iter().map(ToString::to_string).collect()
 }
 
 fn origins_of(key: &str, items: &[Value]) -> Vec<String> {
@@ -197,16 +198,29 @@ mod tests {
 
     #[test]
     fn site_configs_are_checked_with_the_browser_modules_reader() {
-        let bad: Value = serde_json::from_str(r#"{"tracking":{"flushAt":"ten"}}"#).unwrap();
-        let problem = config_problem(&bad).unwrap();
-        assert!(problem.contains("tracking.flushAt"), "{problem}");
+        let bad: Value = serde_json::from_str(
+            r#"{"tracking":{"flushAt":"ten"},"content":{"slots":{"hero":{"rules":[{"if":{"a":{"$bad":1}},"variant":"x"}]}}}}"#,
+        )
+        .unwrap();
+        let problems = config_problems(&bad);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].contains("tracking.flushAt"), "{problems:?}");
+        assert!(
+            problems[1].contains("content.slots.hero.rules[0].if")
+                && problems[1].contains("never matches"),
+            "{problems:?}"
+        );
         let good: Value =
             serde_json::from_str(r#"{"tracking":{"flushAt":3},"allowedOrigins":[]}"#).unwrap();
-        assert_eq!(config_problem(&good), None);
+        assert_eq!(config_problems(&good), Vec::<String>::new());
         let demo: Value =
             serde_json::from_str(include_str!("../../www/demo/engagekit.config.json")).unwrap();
         for (key, site) in demo.as_object().unwrap() {
-            assert_eq!(config_problem(site), None, "demo site {key}");
+            assert_eq!(
+                config_problems(site),
+                Vec::<String>::new(),
+                "demo site {key}"
+            );
         }
     }
 

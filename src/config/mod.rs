@@ -25,6 +25,15 @@ pub struct ConfigError {
     pub message: String,
 }
 
+impl ConfigError {
+    /// The same problem, saying what engagekit does about it.
+    pub fn then(mut self, consequence: &str) -> ConfigError {
+        self.message.push_str("; ");
+        self.message.push_str(consequence);
+        self
+    }
+}
+
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "config {}: {}", self.path, self.message)
@@ -114,6 +123,15 @@ impl Default for Privacy {
     }
 }
 
+impl Privacy {
+    /// What applies when the site's privacy settings cannot be read: the strictest, so a typo
+    /// never sends events the site meant to hold until consent.
+    pub const FAIL_CLOSED: Privacy = Privacy {
+        require_consent: true,
+        honor_dnt: true,
+    };
+}
+
 /// Engagement score: event weights decaying with a half-life.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScoreConfig {
@@ -136,73 +154,108 @@ impl Default for ScoreConfig {
 }
 
 impl Config {
-    /// Reads a configuration document, naming the path of the first bad field. `re` checks
-    /// the regular expressions in audience conditions.
-    pub fn from_value(v: &Value, re: &dyn RegexEngine) -> Result<Config, ConfigError> {
-        let root = Obj::new(v, "")?;
-        let config = Config {
-            tracking: section(&root, "tracking", Tracking::parse)?,
-            privacy: section(&root, "privacy", Privacy::parse)?,
-            score: section(&root, "score", ScoreConfig::parse)?,
-            allowed_origins: match root.map.get("allowedOrigins") {
-                None => None,
-                Some(Value::Array(a)) if a.iter().all(|o| o.as_str().is_some()) => Some(
-                    a.iter()
-                        .filter_map(|o| o.as_str().map(str::to_owned))
-                        .collect(),
-                ),
-                Some(_) => return Err(root.error("allowedOrigins", "expected an array of strings")),
-            },
-            audience: audience(&root)?,
-            content: content(&root, re)?,
+    /// Reads a configuration document. Problems stay local and are all reported, each naming
+    /// its path: a section that cannot be read falls back to its defaults (`privacy` fails
+    /// closed: consent required), an unknown top-level key is ignored, and inside `content` a
+    /// bad slot shows the page's default and a bad rule never matches. So a typo in one place
+    /// never switches off the rest of the document. `re` checks the regular expressions in
+    /// audience conditions.
+    pub fn from_value(v: &Value, re: &dyn RegexEngine) -> (Config, Vec<ConfigError>) {
+        let mut problems = Vec::new();
+        let root = match Obj::new(v, "") {
+            Ok(root) => root,
+            Err(e) => return (Config::default(), vec![e]),
         };
-        root.no_other_keys(&[
+        let allowed_origins = match root.map.get("allowedOrigins") {
+            None => None,
+            Some(Value::Array(a)) if a.iter().all(|o| o.as_str().is_some()) => Some(
+                a.iter()
+                    .filter_map(|o| o.as_str().map(str::to_owned))
+                    .collect(),
+            ),
+            Some(_) => {
+                problems.push(
+                    root.error("allowedOrigins", "expected an array of strings")
+                        .then("the collector accepts no origin"),
+                );
+                Some(Vec::new())
+            }
+        };
+        let privacy = read_section(&root, "privacy", Privacy::parse).unwrap_or_else(|e| {
+            problems.push(e.then("nothing is sent before consent until this is fixed"));
+            Privacy::FAIL_CLOSED
+        });
+        let mut config = Config {
+            tracking: section(&root, "tracking", Tracking::parse, &mut problems),
+            privacy,
+            score: section(&root, "score", ScoreConfig::parse, &mut problems),
+            allowed_origins,
+            ..Config::default()
+        };
+        widgets(&root, re, &mut config, &mut problems);
+        if let Err(e) = root.no_other_keys(&[
             "tracking",
             "privacy",
             "score",
             "allowedOrigins",
             "audience",
             "content",
-        ])?;
-        Ok(config)
+        ]) {
+            problems.push(e.then("ignored"));
+        }
+        (config, problems)
     }
 }
 
-/// The section under `key`, read by `parse`; the defaults when absent.
+/// The section under `key`, read by `parse`; its defaults when absent or unreadable (the
+/// problem goes to `problems`).
 fn section<T: Default>(
     root: &Obj,
     key: &str,
     parse: fn(&Obj) -> Result<T, ConfigError>,
+    problems: &mut Vec<ConfigError>,
+) -> T {
+    read_section(root, key, parse).unwrap_or_else(|e| {
+        let mut consequence = String::from(key);
+        consequence.push_str(" uses its defaults");
+        problems.push(e.then(&consequence));
+        T::default()
+    })
+}
+
+/// The section under `key`, read by `parse`; its defaults when absent.
+fn read_section<T: Default>(
+    obj: &Obj,
+    key: &str,
+    parse: fn(&Obj) -> Result<T, ConfigError>,
 ) -> Result<T, ConfigError> {
-    match root.obj(key)? {
-        None => Ok(T::default()),
-        Some(o) => parse(&o),
-    }
+    Ok(obj
+        .obj(key)?
+        .map(|o| parse(&o))
+        .transpose()?
+        .unwrap_or_default())
 }
 
-/// `audience`: read by the build with audiences; the tracking module ignores it.
-fn audience(root: &Obj) -> Result<Audience, ConfigError> {
-    #[cfg(feature = "content")]
-    return section(root, "audience", Audience::parse);
-    #[cfg(not(feature = "content"))]
+/// `audience` and `content`: read by the build with widgets; the tracking module only checks
+/// they are objects.
+fn widgets(root: &Obj, re: &dyn RegexEngine, config: &mut Config, problems: &mut Vec<ConfigError>) {
+    #[cfg(feature = "widgets")]
     {
-        root.obj("audience")?;
-        Ok(Audience::default())
+        config.audience = section(root, "audience", Audience::parse, problems);
+        match root.obj("content") {
+            Ok(Some(o)) => config.content = crate::content::parse(&o, re, problems),
+            Ok(None) => {}
+            Err(e) => problems.push(e.then("no content slot is personalised")),
+        }
     }
-}
-
-/// `content`: read by the build with content slots; the tracking module ignores it.
-fn content(root: &Obj, re: &dyn RegexEngine) -> Result<Content, ConfigError> {
-    #[cfg(feature = "content")]
-    return match root.obj("content")? {
-        None => Ok(Content::default()),
-        Some(o) => crate::content::parse(&o, re),
-    };
-    #[cfg(not(feature = "content"))]
+    #[cfg(not(feature = "widgets"))]
     {
-        let _ = re;
-        root.obj("content")?;
-        Ok(Content::default())
+        let _ = (re, &config);
+        for key in ["audience", "content"] {
+            if let Err(e) = root.obj(key) {
+                problems.push(e.then("ignored"));
+            }
+        }
     }
 }
 
@@ -212,7 +265,7 @@ impl Tracking {
         let tracking = Tracking {
             flush_at: t.count("flushAt", d.flush_at, 1)?,
             flush_interval_ms: t.count("flushIntervalMs", d.flush_interval_ms, 0)?,
-            autocapture: section(t, "autocapture", Autocapture::parse)?,
+            autocapture: read_section(t, "autocapture", Autocapture::parse)?,
             max_queue_events: t.count("maxQueueEvents", d.max_queue_events, 1)?,
             max_queue_bytes: t.count(
                 "maxQueueBytes",
@@ -289,7 +342,17 @@ impl ScoreConfig {
 mod tests {
     use super::*;
 
+    /// The config, or the first problem found.
     fn parse(text: &str) -> Result<Config, ConfigError> {
+        let (config, mut problems) = read(text);
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(problems.remove(0))
+        }
+    }
+
+    fn read(text: &str) -> (Config, Vec<ConfigError>) {
         Config::from_value(
             &serde_json::from_str(text).unwrap(),
             &crate::regex::RegressEngine::default(),
@@ -396,6 +459,31 @@ mod tests {
     fn negative_half_life_is_refused() {
         let e = parse(r#"{"score":{"halfLifeDays":-1}}"#).unwrap_err();
         assert_eq!(e.path, "score.halfLifeDays");
+    }
+
+    #[test]
+    fn a_bad_section_falls_back_alone_and_every_problem_is_reported() {
+        let (c, problems) = read(
+            r#"{"tracking":{"flushAt":"ten"},"score":{"halfLifeDays":3,"scale":-1},
+                "privacy":{"honorDnt":false},"colour":"red"}"#,
+        );
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["tracking.flushAt", "score.scale", "colour"]);
+        assert_eq!(
+            c.tracking,
+            Tracking::default(),
+            "the bad section has its defaults"
+        );
+        assert_eq!(c.score, ScoreConfig::default());
+        assert!(!c.privacy.honor_dnt, "a good section stays in force");
+    }
+
+    #[test]
+    fn unreadable_privacy_settings_fail_closed() {
+        let (c, problems) = read(r#"{"privacy":{"requireConsent":"yes"}}"#);
+        assert_eq!(problems[0].path, "privacy.requireConsent");
+        assert_eq!(c.privacy, Privacy::FAIL_CLOSED);
+        assert!(c.privacy.require_consent && c.privacy.honor_dnt);
     }
 
     #[test]

@@ -126,7 +126,7 @@ impl<'a> Obj<'a> {
     }
 
     /// An optional string.
-    #[cfg(feature = "content")]
+    #[cfg(feature = "widgets")]
     #[inline(never)]
     pub(crate) fn string(&self, key: &str) -> Result<Option<String>, ConfigError> {
         match self.map.get(key) {
@@ -141,7 +141,7 @@ impl<'a> Obj<'a> {
 
     /// An optional number within `min..=max`; `range` says so in words for the message
     /// (written by the caller: formatting floats here would ship a float printer in the wasm).
-    #[cfg(feature = "content")]
+    #[cfg(feature = "widgets")]
     #[inline(never)]
     pub(crate) fn number(
         &self,
@@ -161,7 +161,7 @@ impl<'a> Obj<'a> {
     }
 
     /// An optional array.
-    #[cfg(feature = "content")]
+    #[cfg(feature = "widgets")]
     #[inline(never)]
     pub(crate) fn array(&self, key: &str) -> Result<Option<&'a Vec<Value>>, ConfigError> {
         match self.map.get(key) {
@@ -172,7 +172,7 @@ impl<'a> Obj<'a> {
     }
 
     /// The path of `key` inside this object (for nested readers).
-    #[cfg(feature = "content")]
+    #[cfg(feature = "widgets")]
     #[inline(never)]
     pub(crate) fn path_of(&self, key: &str) -> String {
         self.at(key)

@@ -1,12 +1,23 @@
 use super::*;
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::regex::RegressEngine;
 
-fn config(json: &str) -> Result<Config, ConfigError> {
+/// The config and every problem found in it.
+fn read(json: &str) -> (Config, Vec<ConfigError>) {
     Config::from_value(
         &serde_json::from_str(json).unwrap(),
         &RegressEngine::default(),
     )
+}
+
+/// The config, or the first problem found.
+fn config(json: &str) -> Result<Config, ConfigError> {
+    let (config, mut problems) = read(json);
+    if problems.is_empty() {
+        Ok(config)
+    } else {
+        Err(problems.remove(0))
+    }
 }
 
 fn slot(json: &str) -> Slot {
@@ -194,15 +205,89 @@ fn only_http_links_and_site_paths_are_safe() {
     assert!(!safe_url("javascript:alert(1)"));
     assert!(!safe_url(" JavaScript:alert(1)"));
     assert!(!safe_url("data:text/html,<script>"));
+    assert!(
+        !safe_url("/\\evil.test/x"),
+        "browsers read /\\host as //host"
+    );
+    assert!(
+        !safe_url("java\tscript:alert(1)"),
+        "browsers strip tabs inside URLs"
+    );
+    assert!(!safe_url("/\n/evil.test"));
 }
 
 #[test]
-fn hide_time_and_goal_are_read() {
-    let c = config(r#"{"content":{"hideMs":150,"goal":"Signed Up","slots":{}}}"#).unwrap();
-    assert_eq!(c.content.hide_ms, 150.0);
+fn the_goal_is_read_and_unknown_keys_are_refused() {
+    let c = config(r#"{"content":{"goal":"Signed Up","slots":{}}}"#).unwrap();
     assert_eq!(c.content.goal.as_deref(), Some("Signed Up"));
     assert_eq!(
-        config(r#"{"content":{"hideMs":-1}}"#).unwrap_err().path,
-        "content.hideMs"
+        config(r#"{"content":{"hideMs":300}}"#).unwrap_err().path,
+        "content.hideMs",
+        "hiding is the snippet's setting, not the config's"
+    );
+}
+
+#[test]
+fn a_bad_rule_never_matches_and_the_next_rule_still_applies() {
+    let (c, problems) = read(
+        r#"{"content":{"slots":{"hero":{"rules":[
+            {"if":{"tier":{"$gtx":1}},"variant":"power"},
+            {"if":{"tier":"high"},"variant":"returning"}]}}}}"#,
+    );
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].path, "content.slots.hero.rules[0].if");
+    assert!(
+        problems[0].message.contains("never matches"),
+        "{}",
+        problems[0].message
+    );
+    let s = &c.content.slots[0];
+    assert!(!s.broken);
+    let d = run(s, r#"{"tier":"high"}"#, None);
+    assert_eq!(
+        (d.variant.as_str(), d.rule.as_deref()),
+        ("returning", Some("rule 2"))
+    );
+}
+
+#[test]
+fn a_broken_slot_shows_the_default_and_the_others_keep_working() {
+    let (c, problems) = read(
+        r#"{"tracking":{"flushAt":3},"content":{"slots":{
+            "hero":{"experiment":{"key":"e","variations":["a"]}},
+            "side":{"rules":[{"if":{},"variant":"power"}]}}}}"#,
+    );
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].path, "content.slots.hero.experiment.variations");
+    assert_eq!(
+        c.tracking.flush_at, 3,
+        "the rest of the document stays in force"
+    );
+    let hero = &c.content.slots[0];
+    assert!(hero.broken);
+    let d = run(hero, r#"{"id":"x"}"#, None);
+    assert_eq!(
+        (d.variant.as_str(), d.reason),
+        ("default", Reason::Fallback)
+    );
+    assert_eq!(run(&c.content.slots[1], "{}", None).variant, "power");
+}
+
+#[test]
+fn structured_variants_take_a_heading_level_and_a_complete_cta() {
+    let s = slot(r#"{"variants":{"x":{"title":"Hi","heading":1}}}"#);
+    assert_eq!(structured(&s, "x").unwrap().heading, 1);
+    let s = slot(r#"{"variants":{"x":{"title":"Hi"}}}"#);
+    assert_eq!(structured(&s, "x").unwrap().heading, 2, "h2 by default");
+    let err = |json: &str| {
+        config(&format!(r#"{{"content":{{"slots":{{"hero":{json}}}}}}}"#)).unwrap_err()
+    };
+    assert_eq!(
+        err(r#"{"variants":{"x":{"heading":7}}}"#).path,
+        "content.slots.hero.variants.x.heading"
+    );
+    assert_eq!(
+        err(r#"{"variants":{"x":{"cta":{"label":"Go"}}}}"#).path,
+        "content.slots.hero.variants.x.cta"
     );
 }

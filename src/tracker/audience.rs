@@ -29,7 +29,9 @@ impl Tracker {
     }
 
     /// Decides what slot `name` shows (None when the config has no such slot: the page keeps
-    /// its default, untracked). `defined` says whether the page defines a variant. The
+    /// its default, untracked). `defined` says whether the page defines a variant; `late`,
+    /// that the visitor may already have seen the slot's default (the page stopped hiding it
+    /// before the module was ready), which then stays: swapping it now would flicker. The
     /// decision holds for the rest of this page view.
     pub fn decide(
         &mut self,
@@ -38,10 +40,16 @@ impl Tracker {
         now_ms: f64,
         re: &dyn RegexEngine,
         defined: &dyn Fn(&str) -> bool,
+        late: bool,
     ) -> Option<(Decision, Option<Structured>)> {
         let slot = self.config.content.slots.iter().find(|s| s.name == name)?;
         if let Some((_, d)) = self.decisions.iter().find(|(n, _)| n == name) {
             return Some((d.clone(), content::structured(slot, &d.variant).cloned()));
+        }
+        if late {
+            let d = Decision::default_content(Reason::Timeout, None);
+            self.decisions.push((name.to_owned(), d.clone()));
+            return Some((d, None));
         }
         let attrs = self.attributes(page, now_ms);
         let sticky = slot

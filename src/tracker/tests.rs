@@ -34,11 +34,12 @@ impl Store for MemStore {
 }
 
 fn config(json: &str) -> Config {
-    Config::from_value(
+    let (config, problems) = Config::from_value(
         &serde_json::from_str(json).unwrap(),
         &crate::regex::RegressEngine::default(),
-    )
-    .unwrap()
+    );
+    assert_eq!(problems, [], "test configs are valid");
+    config
 }
 
 fn tab(store: &MemStore, name: &str, cfg: &str) -> Tracker {
@@ -394,11 +395,20 @@ const SLOTS: &str = r#"{"content":{"slots":{
             "experiment":{"key":"hero-exp","variations":["default","bold"]}}}}}"#;
 
 fn decide(t: &mut Tracker, now: f64) -> crate::content::Decision {
+    decide_late(t, now, false)
+}
+
+fn decide_late(t: &mut Tracker, now: f64, late: bool) -> crate::content::Decision {
     let re = crate::regex::RegressEngine::default();
     let (d, _) = t
-        .decide("hero", &PageInfo::default(), now, &re, &|v| {
-            v == "member" || v == "bold"
-        })
+        .decide(
+            "hero",
+            &PageInfo::default(),
+            now,
+            &re,
+            &|v| v == "member" || v == "bold",
+            late,
+        )
         .unwrap();
     d
 }
@@ -472,9 +482,46 @@ fn content_viewed_is_reported_once_per_slot_per_page_view() {
     );
     assert!(t.viewed("hero").is_empty(), "once per page view");
     assert!(t
-        .decide("nope", &PageInfo::default(), 0.0, &re, &|_| true)
+        .decide("nope", &PageInfo::default(), 0.0, &re, &|_| true, false)
         .is_none());
     t.is_new_page("https://a.test/other");
     decide(&mut t, 1.0);
     assert_eq!(t.viewed("hero").len(), 2, "again on the next page view");
+}
+
+#[test]
+fn a_late_decision_keeps_the_default_without_exposing_the_experiment() {
+    let store = MemStore::default();
+    let mut t = tab(&store, "a", SLOTS);
+    t.is_new_page("https://a.test/");
+    track(&mut t, "x", "m1", 0.0);
+    let d = decide_late(&mut t, 1.0, true);
+    assert_eq!(
+        (d.variant.as_str(), d.reason, d.experiment),
+        ("default", crate::content::Reason::Timeout, None)
+    );
+    assert_eq!(
+        decide(&mut t, 2.0).reason,
+        crate::content::Reason::Timeout,
+        "the slot keeps what the visitor saw for the rest of the page view"
+    );
+    let calls = t.viewed("hero");
+    assert_eq!(calls.len(), 1, "Content Viewed only, no Experiment Viewed");
+    let Call::Track { properties, .. } = &calls[0] else {
+        panic!()
+    };
+    assert_eq!(properties.get("reason"), Some(&Value::from("timeout")));
+    assert!(
+        !store
+            .get(keys::EXPERIMENTS)
+            .unwrap_or_default()
+            .contains("hero-exp"),
+        "no assignment is stored for a variation never shown"
+    );
+    t.is_new_page("https://a.test/next");
+    assert_eq!(
+        decide(&mut t, 3.0).reason,
+        crate::content::Reason::Experiment,
+        "the next page view decides afresh"
+    );
 }

@@ -7,6 +7,8 @@
 //! it inside its size budget. Nothing here throws into the page: bad input becomes one
 //! `console.warn` and the call is ignored or trimmed.
 
+#[cfg(feature = "widgets")]
+pub mod content;
 pub mod interop;
 pub mod page;
 pub mod regex;
@@ -48,7 +50,7 @@ enum Leaving {
 
 struct Shell {
     tracker: Tracker,
-    #[cfg(feature = "content")]
+    #[cfg(feature = "widgets")]
     regex: regex::JsRegexEngine,
     /// Requests handed to the loader and not yet settled, by id.
     pending: Vec<(u32, Request)>,
@@ -170,7 +172,7 @@ pub fn init(write_key: JsValue, options: JsValue) -> JsValue {
     );
     let shell = Shell {
         tracker,
-        #[cfg(feature = "content")]
+        #[cfg(feature = "widgets")]
         regex: regex::JsRegexEngine::default(),
         pending: Vec::new(),
         next_id: 0,
@@ -195,10 +197,11 @@ fn read_config(v: &JsValue) -> Config {
             return Config::default();
         }
     };
-    Config::from_value(&value, &regex::JsRegexEngine::default()).unwrap_or_else(|e| {
-        warn(&format!("{e}; using the default configuration"));
-        Config::default()
-    })
+    let (config, problems) = Config::from_value(&value, &regex::JsRegexEngine::default());
+    for p in problems {
+        warn(&p.to_string());
+    }
+    config
 }
 
 /// Properties or traits from the page; anything but an object is dropped with a warning.
@@ -451,103 +454,5 @@ pub fn click(tag: JsValue, id: JsValue, text: JsValue, href: JsValue) -> JsValue
             event: "Element Clicked".into(),
             properties,
         })
-    })
-}
-
-#[cfg(feature = "content")]
-/// What the content module needs before the first decision: `{hideMs, slots: [names]}`,
-/// or undefined when the config has no content slots.
-#[wasm_bindgen(js_name = contentConfig)]
-pub fn content_config() -> JsValue {
-    let mut out = Value::Null;
-    with("contentConfig", |s| {
-        let c = &s.tracker.config().content;
-        if !c.slots.is_empty() {
-            let mut m = Map::new();
-            m.insert("hideMs".into(), c.hide_ms.into());
-            let names = c
-                .slots
-                .iter()
-                .map(|s| Value::from(s.name.as_str()))
-                .collect();
-            m.insert("slots".into(), Value::Array(names));
-            out = Value::Object(m);
-        }
-    });
-    if out == Value::Null {
-        return JsValue::UNDEFINED;
-    }
-    interop::to_js(&out)
-}
-
-#[cfg(feature = "content")]
-/// Chooses the variant of slot `name`, given the variant names the page defines in
-/// `<template data-engagekit-variant>` children. Returns `{variant, reason, rule?,
-/// experiment?, content?: {title, body, ctaLabel, ctaHref, image, imageAlt}}` (`content` for
-/// variants written in the config, already checked safe), or undefined for a slot the config
-/// does not know.
-#[wasm_bindgen]
-pub fn decide(name: JsValue, variants: JsValue) -> JsValue {
-    let Some(name) = interop::string(&name) else {
-        return JsValue::UNDEFINED;
-    };
-    let defined: Vec<String> = match interop::to_value(&variants) {
-        Ok(Value::Array(a)) => a
-            .into_iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect(),
-        _ => Vec::new(),
-    };
-    let mut out = Value::Null;
-    with("decide", |s| {
-        let info = page::page_info();
-        let now = page::now_ms();
-        let has = |v: &str| defined.iter().any(|d| d == v);
-        let Some((d, structured)) = s.tracker.decide(&name, &info, now, &s.regex, &has) else {
-            return;
-        };
-        if let Some(w) = &d.warning {
-            warn(w);
-        }
-        let mut m = Map::new();
-        m.insert("variant".into(), d.variant.as_str().into());
-        m.insert("reason".into(), d.reason.as_str().into());
-        if let Some(st) = structured {
-            let mut c = Map::new();
-            let fields = [
-                ("title", st.title),
-                ("body", st.body),
-                ("ctaLabel", st.cta_label),
-                ("ctaHref", st.cta_href),
-                ("image", st.image),
-                ("imageAlt", st.image_alt),
-            ];
-            for (k, v) in fields {
-                if let Some(v) = v {
-                    c.insert(k.into(), v.into());
-                }
-            }
-            m.insert("content".into(), c.into());
-        }
-        out = Value::Object(m);
-    });
-    if out == Value::Null {
-        return JsValue::UNDEFINED;
-    }
-    interop::to_js(&out)
-}
-
-#[cfg(feature = "content")]
-/// Slot `name` became visible: records `Content Viewed` (and `Experiment Viewed`), once per
-/// slot per page view.
-#[wasm_bindgen]
-pub fn viewed(name: JsValue) -> JsValue {
-    let Some(name) = interop::string(&name) else {
-        return JsValue::UNDEFINED;
-    };
-    with("viewed", |s| {
-        for call in s.tracker.viewed(&name) {
-            s.record(call);
-        }
     })
 }

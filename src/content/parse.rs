@@ -1,0 +1,166 @@
+//! Reading `content` from the config. Problems stay inside the slot they belong to: a slot
+//! that cannot be read shows the page's default, a rule whose condition cannot be parsed
+//! never matches, and each problem is reported once, with its path, when the config loads.
+
+use super::{safe_url, Content, Experiment, Rule, Slot, Structured};
+use crate::bucket;
+use crate::condition::validate_condition;
+use crate::config::{read::Obj, ConfigError};
+use crate::json::{Map, Value};
+use crate::regex::RegexEngine;
+
+/// Reads `content`; `re` checks rule conditions. Every problem goes to `problems`.
+pub(crate) fn parse(obj: &Obj, re: &dyn RegexEngine, problems: &mut Vec<ConfigError>) -> Content {
+    let mut content = Content::default();
+    let mut note = |r: Result<(), ConfigError>| {
+        if let Err(e) = r {
+            problems.push(e.then("ignored"));
+        }
+    };
+    note(obj.string("goal").map(|g| content.goal = g));
+    note(obj.no_other_keys(&["slots", "goal"]));
+    let slots = match obj.obj("slots") {
+        Ok(Some(slots)) => slots,
+        Ok(None) => return content,
+        Err(e) => {
+            problems.push(e.then("no content slot is personalised"));
+            return content;
+        }
+    };
+    for (name, _) in slots.map {
+        let mut slot = Slot {
+            name: name.clone(),
+            goal: None,
+            rules: Vec::new(),
+            experiment: None,
+            variants: Vec::new(),
+            broken: false,
+        };
+        let read = slots
+            .obj(name)
+            .and_then(|s| s.ok_or_else(|| slots.error(name, "expected an object")))
+            .and_then(|s| read_slot(&s, &mut slot, re, problems));
+        if let Err(e) = read {
+            problems.push(e.then("the slot shows the page's default content"));
+            slot = Slot {
+                broken: true,
+                ..slot
+            };
+        }
+        content.slots.push(slot);
+    }
+    content
+}
+
+/// Fills `slot` from its config. A bad rule condition is a problem of its own (the rule is
+/// kept and never matches); anything else wrong is returned and breaks the slot.
+fn read_slot(
+    s: &Obj,
+    slot: &mut Slot,
+    re: &dyn RegexEngine,
+    problems: &mut Vec<ConfigError>,
+) -> Result<(), ConfigError> {
+    s.no_other_keys(&["goal", "rules", "experiment", "variants"])?;
+    slot.goal = s.string("goal")?;
+    for (i, rule) in s.array("rules")?.into_iter().flatten().enumerate() {
+        let path = format!("{}[{i}]", s.path_of("rules"));
+        let r = Obj::new(rule, &path)?;
+        r.no_other_keys(&["name", "if", "variant"])?;
+        let condition = r
+            .map
+            .get("if")
+            .cloned()
+            .unwrap_or(Value::Object(Map::new()));
+        let condition = match validate_condition(&condition, re) {
+            Ok(()) => Some(condition),
+            Err(e) => {
+                problems.push(r.error("if", &e).then("this rule never matches"));
+                None
+            }
+        };
+        let variant = r
+            .string("variant")?
+            .ok_or_else(|| r.error("variant", "required"))?;
+        slot.rules.push(Rule {
+            name: r
+                .string("name")?
+                .unwrap_or_else(|| format!("rule {}", i + 1)),
+            condition,
+            variant,
+        });
+    }
+    if let Some(e) = s.obj("experiment")? {
+        slot.experiment = Some(read_experiment(&e)?);
+    }
+    if let Some(vs) = s.obj("variants")? {
+        for (name, _) in vs.map {
+            let v = vs
+                .obj(name)?
+                .ok_or_else(|| vs.error(name, "expected an object"))?;
+            slot.variants.push((name.clone(), read_structured(&v)?));
+        }
+    }
+    Ok(())
+}
+
+fn read_experiment(e: &Obj) -> Result<Experiment, ConfigError> {
+    e.no_other_keys(&["key", "variations", "weights", "coverage", "hashAttribute"])?;
+    let key = e.string("key")?.ok_or_else(|| e.error("key", "required"))?;
+    let variations: Vec<String> = match e.array("variations")? {
+        Some(v) if v.len() >= 2 && v.iter().all(|x| x.as_str().is_some_and(|s| !s.is_empty())) => v
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_owned))
+            .collect(),
+        _ => return Err(e.error("variations", "expected at least two variant names")),
+    };
+    let weights = match e.array("weights")? {
+        None => bucket::get_equal_weights(variations.len()),
+        Some(w)
+            if w.len() == variations.len()
+                && w.iter().all(|x| x.as_f64().is_some_and(|n| n >= 0.0)) =>
+        {
+            w.iter().filter_map(Value::as_f64).collect()
+        }
+        Some(_) => return Err(e.error("weights", "expected one non-negative number per variation")),
+    };
+    Ok(Experiment {
+        key,
+        variations,
+        weights,
+        coverage: e.number("coverage", 1.0, (0.0, 1.0), "from 0 to 1")?,
+        hash_attribute: e.string("hashAttribute")?.unwrap_or_else(|| "id".into()),
+    })
+}
+
+/// A variant written in the config. URLs must pass [`safe_url`]; everything else is text.
+fn read_structured(v: &Obj) -> Result<Structured, ConfigError> {
+    v.no_other_keys(&["title", "heading", "body", "cta", "image", "imageAlt"])?;
+    let url = |o: &Obj, key: &str| -> Result<Option<String>, ConfigError> {
+        match o.string(key)? {
+            Some(u) if !safe_url(&u) => {
+                Err(o.error(key, "expected an http(s) URL or a path on this site"))
+            }
+            other => Ok(other),
+        }
+    };
+    let mut structured = Structured {
+        title: v.string("title")?,
+        heading: match v.count("heading", 2, 1)? {
+            h @ 1..=6 => h as u8,
+            _ => return Err(v.error("heading", "expected a whole number from 1 to 6")),
+        },
+        body: v.string("body")?,
+        image: url(v, "image")?,
+        image_alt: v.string("imageAlt")?,
+        ..Structured::default()
+    };
+    if let Some(c) = v.obj("cta")? {
+        c.no_other_keys(&["label", "href"])?;
+        structured.cta_label = c.string("label")?;
+        structured.cta_href = url(&c, "href")?;
+        if structured.cta_label.is_none() || structured.cta_href.is_none() {
+            return Err(v.error("cta", "expected both a label and an href"));
+        }
+    }
+    Ok(structured)
+}

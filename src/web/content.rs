@@ -1,0 +1,85 @@
+//! The content-slot exports: the loader's widgets code finds `[data-engagekit-slot]`
+//! elements and asks here which variant each shows, then reports when one is seen. The
+//! decision (rules, experiment, stickiness, fallbacks) is the core's; this converts.
+
+use wasm_bindgen::prelude::*;
+
+use super::{interop, page, with};
+use crate::content::Structured;
+use crate::json::{Map, Value};
+use interop::warn;
+
+/// Chooses the variant of slot `name`, given the variant names the page defines in
+/// `<template data-engagekit-variant>` children; `late` when the visitor may already have
+/// seen the slot's default (it then stays). Returns `{variant, reason, content?: {title,
+/// heading, body, ctaLabel, ctaHref, image, imageAlt}}` (`content` for variants written in
+/// the config, URLs already checked safe), or undefined for a slot the config does not know.
+#[wasm_bindgen]
+pub fn decide(name: JsValue, variants: JsValue, late: JsValue) -> JsValue {
+    let Some(name) = interop::string(&name) else {
+        return JsValue::UNDEFINED;
+    };
+    let defined: Vec<String> = match interop::to_value(&variants) {
+        Ok(Value::Array(a)) => a
+            .into_iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let late = late.is_truthy();
+    let mut out = JsValue::UNDEFINED;
+    with("decide", |s| {
+        let info = page::page_info();
+        let now = page::now_ms();
+        let has = |v: &str| defined.iter().any(|d| d == v);
+        let Some((d, structured)) = s.tracker.decide(&name, &info, now, &s.regex, &has, late)
+        else {
+            return;
+        };
+        if let Some(w) = &d.warning {
+            warn(w);
+        }
+        let mut m = Map::new();
+        m.insert("variant".into(), d.variant.into());
+        m.insert("reason".into(), d.reason.as_str().into());
+        if let Some(st) = structured {
+            m.insert("content".into(), structured_js(st));
+        }
+        out = interop::to_js(&Value::Object(m));
+    });
+    out
+}
+
+/// A config-written variant as the plain object the widgets code renders as text.
+fn structured_js(st: Structured) -> Value {
+    let mut c = Map::new();
+    c.insert("heading".into(), f64::from(st.heading).into());
+    let fields = [
+        ("title", st.title),
+        ("body", st.body),
+        ("ctaLabel", st.cta_label),
+        ("ctaHref", st.cta_href),
+        ("image", st.image),
+        ("imageAlt", st.image_alt),
+    ];
+    for (k, v) in fields {
+        if let Some(v) = v {
+            c.insert(k.into(), v.into());
+        }
+    }
+    c.into()
+}
+
+/// Slot `name` became visible: records `Content Viewed` (and `Experiment Viewed`), once per
+/// slot per page view.
+#[wasm_bindgen]
+pub fn viewed(name: JsValue) -> JsValue {
+    let Some(name) = interop::string(&name) else {
+        return JsValue::UNDEFINED;
+    };
+    with("viewed", |s| {
+        for call in s.tracker.viewed(&name) {
+            s.record(call);
+        }
+    })
+}
