@@ -1,20 +1,35 @@
 #!/usr/bin/env bash
-# Builds dist/: the wasm module (cargo → wasm-bindgen → wasm-opt), its JS glue, the minified
+# Builds dist/: the two builds of the wasm module (cargo → wasm-bindgen → wasm-opt), their JS
+# glue (minified; the widgets build bundled with its page side, www/widgets.js), the minified
 # loader; and the collector binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mkdir -p dist target/glue
 
-# The tracking module every page loads: without the `content` feature (see Cargo.toml).
-cargo build --release --lib --target wasm32-unknown-unknown -p engagekit --no-default-features
-mkdir -p dist
-wasm-bindgen --target web --no-typescript --out-dir dist --out-name engagekit_core \
-  target/wasm32-unknown-unknown/release/engagekit.wasm
-# The npm binaryen, not Debian's 108 (its output crashes in Chromium with this wasm-bindgen).
-npx --no-install wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  --strip-debug --strip-producers \
-  dist/engagekit_core_bg.wasm -o dist/engagekit_core_bg.wasm
-npx --no-install esbuild www/loader.js --minify --target=es2017 --log-level=warning \
-  --outfile=dist/engagekit.js
+# $1: the module's name; the rest: cargo feature flags.
+#   engagekit_core     tracking only, for sites without widgets
+#   engagekit_widgets  tracking, audiences and widgets (the `widgets` feature)
+module() {
+  local name=$1
+  shift
+  cargo build --release --lib --target wasm32-unknown-unknown -p engagekit "$@"
+  wasm-bindgen --target web --no-typescript --out-dir target/glue --out-name "$name" \
+    target/wasm32-unknown-unknown/release/engagekit.wasm
+  # The npm binaryen, not Debian's 108 (its output crashes in Chromium with this wasm-bindgen).
+  npx --no-install wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    --strip-debug --strip-producers \
+    "target/glue/${name}_bg.wasm" -o "dist/${name}_bg.wasm"
+}
+module engagekit_core --no-default-features
+module engagekit_widgets
+
+esbuild() {
+  npx --no-install esbuild --minify --target=es2017 --log-level=warning "$@"
+}
+esbuild target/glue/engagekit_core.js --format=esm --target=es2020 --outfile=dist/engagekit_core.js
+esbuild www/widgets.js --bundle --format=esm --target=es2020 --alias:engagekit-glue=./target/glue/engagekit_widgets.js \
+  --outfile=dist/engagekit_widgets.js
+esbuild www/loader.js --outfile=dist/engagekit.js
 cp www/engagekit.d.ts dist/engagekit.d.ts 2>/dev/null || true
 cargo build --release -p engagekit-collector

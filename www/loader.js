@@ -1,16 +1,23 @@
 /*! engagekit loader | MIT */
-// The host side of engagekit, read in five minutes. It starts the config fetch, the glue
-// import and the wasm download at once; then it replays the snippet's queued calls and does
-// the I/O the module asks for: each module call returns a list of actions, [0, id, body,
-// keepalive] send, [1, id, body] send while the page unloads, [2, ms] set the timer (-1:
-// cancel). If anything
-// fails (CSP without 'wasm-unsafe-eval', an old browser, a blocked network) it warns once and
-// the page goes on, its calls still queued by the snippet's stubs.
+// The host side of engagekit, read in five minutes. It fetches the config and one of two
+// builds of the module: engagekit_core (tracking) or engagekit_widgets (tracking and
+// widgets), the latter when the page has content slots (fetched at once, beside the config)
+// or the config has widgets. Then it replays the snippet's queued calls and does the I/O the
+// module asks for: each module call returns a list of actions, [0, id, body, keepalive]
+// send, [1, id, body] send while the page unloads, [2, ms] set the timer (-1: cancel). If
+// anything fails (CSP without 'wasm-unsafe-eval', an old browser, a blocked network) it warns
+// once, shows any slots the snippet hid, and the page goes on, its calls still queued.
 (function (w, d) {
   var ek = (w.engagekit = w.engagekit || { q: [] });
   var q = ek.q || [];
   var warn = function (m) {
     console.warn('engagekit: ' + m);
+  };
+  // Shows the slots the snippet hid (the module decides them first when it can).
+  var reveal = function () {
+    try {
+      ek._hide[0].replaceSync('');
+    } catch (e) {}
   };
   if (ek.loaded) return;
   ek.loaded = 1;
@@ -20,7 +27,7 @@
   for (var i = 0; i < q.length; i++) if (q[i][0] == 'init') args = q[i][1];
   var key = args ? args[0] : me && me.getAttribute('data-write-key');
   var opts = Object.assign({}, args && args[1]);
-  if (!key) return warn('no writeKey: call engagekit.init("YOUR_WRITE_KEY") in the snippet');
+  if (!key) return reveal(), warn('no writeKey: call engagekit.init("YOUR_WRITE_KEY") in the snippet');
   var host = opts.host || base.origin;
   var config =
     opts.config ||
@@ -32,13 +39,21 @@
       .catch(function () {
         warn('config could not be fetched; using defaults');
       });
-  var wasm = fetch(new URL('engagekit_core_bg.wasm', base));
-  Promise.all([
-    import(new URL('engagekit_core.js', base)).then(function (m) {
+  var load = function (name) {
+    var wasm = fetch(new URL(name + '_bg.wasm', base));
+    return import(new URL(name + '.js', base)).then(function (m) {
       return m.default({ module_or_path: wasm }).then(function () {
         return m;
       });
-    }),
+    });
+  };
+  var widgets = 'engagekit_widgets';
+  Promise.all([
+    d.querySelector('[data-engagekit-slot]')
+      ? load(widgets)
+      : Promise.resolve(config).then(function (c) {
+          return load(c && c.content ? widgets : 'engagekit_core');
+        }),
     config,
   ])
     .then(function (r) {
@@ -80,17 +95,27 @@
       'track page identify reset consent forget flush score debug'.split(' ').forEach(function (n) {
         ek[n] = call(n);
       });
-      ek.ready = function (f) {
+      var waiting = [];
+      var run = function (f) {
         try {
           f(ek);
         } catch (e) {
           warn('a ready() callback threw: ' + e);
         }
       };
+      // Until the replay and the slots are done, ready() callbacks wait.
+      ek.ready = function (f) {
+        waiting.push(f);
+      };
       var on = function (t, name, f) {
         t.addEventListener(name, f, true);
       };
-      var nav = call('navigated');
+      var refresh = reveal;
+      var navigated = call('navigated');
+      var nav = function () {
+        navigated();
+        refresh();
+      };
       var adopt = call('adopt');
       var lockedAdopt = function () {
         navigator.locks ? navigator.locks.request('engagekit:adopt', adopt) : adopt();
@@ -128,8 +153,14 @@
         if (c[0] != 'init' && ek[c[0]]) ek[c[0]].apply(null, c[1]);
       });
       q.length = 0;
+      // After the replay, so traits from an early identify() count in the decisions.
+      if (m.mount) refresh = m.mount(call, ek._hide, warn);
+      reveal();
+      ek.ready = run;
+      waiting.forEach(run);
     })
     .catch(function (e) {
+      reveal();
       warn('could not start (' + e + '); the page goes on without it');
     });
 })(window, document);

@@ -20,11 +20,15 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::http_util::{if_none_match, strong_etag};
 
-/// The files the loader fetches; only these are served from `--dist`.
-pub const DIST_FILES: [&str; 3] = [
+/// The files the loader fetches; only these are served from `--dist`. The loader takes one
+/// of the two builds of the module: `engagekit_core` (tracking) or `engagekit_widgets`
+/// (tracking and widgets, for sites whose config has any).
+pub const DIST_FILES: [&str; 5] = [
     "engagekit.js",
     "engagekit_core.js",
     "engagekit_core_bg.wasm",
+    "engagekit_widgets.js",
+    "engagekit_widgets_bg.wasm",
 ];
 
 /// Short enough that a rebuilt module reaches visitors within minutes without renaming.

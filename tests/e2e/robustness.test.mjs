@@ -11,7 +11,7 @@ import { ROOT, setup, waitReady, watchPage, query, waitFor, sleep } from './harn
 const DEMO = path.join(ROOT, 'www', 'demo');
 const PAGES = ['index.html', 'pricing.html', 'docs.html', 'app.html'];
 const SNIPPET = `<script>
-!function(w,k){var e=w[k]=w[k]||{q:[]};"init track page identify reset consent forget flush ready score debug".split(" ").forEach(function(m){e[m]=e[m]||function(){e.q.push([m,[].slice.call(arguments)])}})}(window,"engagekit");
+!function(w,d,k,t){var e=w[k]=w[k]||{q:[]};"init track page identify reset consent forget flush ready score debug".split(" ").forEach(function(m){e[m]=e[m]||function(){e.q.push([m,[].slice.call(arguments)])}});try{var s=new CSSStyleSheet;s.replaceSync("[data-engagekit-slot]{visibility:hidden}");d.adoptedStyleSheets=d.adoptedStyleSheets.concat(s);e._hide=[s,Date.now()+t];setTimeout(function(){s.replaceSync("")},t)}catch(x){}}(window,document,"engagekit",300);
 engagekit.init("demo");
 </script>
 <script async src="/engagekit.js"></script>`;

@@ -57,11 +57,13 @@
     });
   }
 
+  // One listener for every trial link, including those a content slot shows later.
   function initTrialButtons() {
-    $all('[data-trial-cta]').forEach(function (a) {
-      a.addEventListener('click', function () {
-        engagekit.track('Trial Started', { plan: 'pro' });
-      });
+    document.addEventListener('click', function (event) {
+      var a = event.target.closest && event.target.closest('a[href*="trial="]');
+      if (!a) return;
+      var plan = new URL(a.href).searchParams.get('trial');
+      engagekit.track('Trial Started', { plan: PLAN_NAMES[plan] ? plan : 'pro' });
     });
   }
 
