@@ -125,6 +125,103 @@ fn page_info_reads_the_real_page() {
     assert_ne!(a, web::page::uuid());
 }
 
+/// Content slots for the API test: rules on traits, a config-written variant carrying markup
+/// in its text, a rule naming a variant the page lacks, a broken slot.
+const CONTENT: &str = r#""content":{"slots":{
+    "hero":{"rules":[{"name":"pro","if":{"traits.plan":"pro"},"variant":"pro"}]},
+    "promo":{"rules":[{"if":{},"variant":"offer"}],"variants":{"offer":{
+        "title":"<img src=x onerror=\"window.__xss=1\">","body":"50% <b>off</b>",
+        "cta":{"label":"<script>alert(1)</script>","href":"/pricing?plan=pro"}}}},
+    "missing":{"rules":[{"if":{},"variant":"nope"}]},
+    "broken":{"experiment":{"key":"e","variations":["only"]}}}}"#;
+
+fn field(v: &JsValue, key: &str) -> Option<String> {
+    interop::get(v, key).as_string()
+}
+
+/// `decide` and `viewed` as the widgets code calls them (the API test runs this after init).
+fn content_slots_are_decided_and_reported() {
+    // What the loader does with sends: here every request is answered 200.
+    let deliver = |acts: Vec<js_sys::Array>| -> Vec<serde_json::Value> {
+        let mut events = Vec::new();
+        for (id, body) in sends(&acts) {
+            let batch: serde_json::Value = serde_json::from_str(&body).unwrap();
+            events.extend(batch["batch"].as_array().unwrap().iter().cloned());
+            web::settle(id, JsValue::from_f64(200.0), JsValue::NULL);
+        }
+        events
+    };
+    let d = web::content::decide("hero".into(), js(r#"["pro"]"#), JsValue::FALSE);
+    assert_eq!(field(&d, "variant").as_deref(), Some("default"));
+    assert_eq!(field(&d, "reason").as_deref(), Some("default"));
+    // Traits arrive; the next page view decides with them (one decision per page view).
+    deliver(actions(web::identify(
+        "u-pro".into(),
+        js(r#"{"plan":"pro"}"#),
+    )));
+    let same = web::content::decide("hero".into(), js(r#"["pro"]"#), JsValue::FALSE);
+    assert_eq!(field(&same, "variant").as_deref(), Some("default"));
+    let history = web_sys::window().unwrap().history().unwrap();
+    history
+        .push_state_with_url(&JsValue::NULL, "", Some("?page=2"))
+        .unwrap();
+    deliver(actions(web::navigated()));
+    let d = web::content::decide("hero".into(), js(r#"["pro"]"#), JsValue::FALSE);
+    assert_eq!(field(&d, "variant").as_deref(), Some("pro"));
+    assert_eq!(field(&d, "reason").as_deref(), Some("rule"));
+
+    // A config variant comes back as plain strings, for text nodes: nothing parsed, nothing
+    // escaped twice.
+    let d = web::content::decide("promo".into(), js("[]"), JsValue::FALSE);
+    let content = interop::get(&d, "content");
+    assert_eq!(
+        field(&content, "title").as_deref(),
+        Some(r#"<img src=x onerror="window.__xss=1">"#)
+    );
+    assert_eq!(
+        field(&content, "ctaLabel").as_deref(),
+        Some("<script>alert(1)</script>")
+    );
+    assert_eq!(
+        field(&content, "ctaHref").as_deref(),
+        Some("/pricing?plan=pro")
+    );
+    assert_eq!(interop::get(&content, "heading").as_f64(), Some(2.0));
+
+    // Anything wrong: the default, never a throw.
+    let d = web::content::decide("missing".into(), js("[]"), JsValue::FALSE);
+    assert_eq!(field(&d, "reason").as_deref(), Some("fallback"));
+    let d = web::content::decide("broken".into(), js(r#"["only"]"#), JsValue::FALSE);
+    assert_eq!(field(&d, "variant").as_deref(), Some("default"));
+    assert!(web::content::decide("nowhere".into(), js("[]"), JsValue::FALSE).is_undefined());
+    assert!(
+        web::content::decide(JsValue::from_f64(4.0), JsValue::NULL, JsValue::NULL).is_undefined()
+    );
+    let d = web::content::decide("missing".into(), "not an array".into(), JsValue::TRUE);
+    assert_eq!(
+        field(&d, "reason").as_deref(),
+        Some("fallback"),
+        "decided once per page view"
+    );
+
+    // Seen: Content Viewed goes out once per slot per page view.
+    let events = deliver(actions(web::content::viewed("hero".into())));
+    let viewed: Vec<_> = events
+        .iter()
+        .filter(|e| e["event"] == "Content Viewed")
+        .collect();
+    assert_eq!(viewed.len(), 1, "{events:?}");
+    assert_eq!(viewed[0]["properties"]["slot"], "hero");
+    assert_eq!(viewed[0]["properties"]["variant"], "pro");
+    assert_eq!(viewed[0]["properties"]["rule"], "pro");
+    assert_eq!(viewed[0]["properties"]["reason"], "rule");
+    assert!(
+        web::content::viewed("hero".into()).is_undefined(),
+        "once per page view"
+    );
+    assert!(web::content::viewed(JsValue::NULL).is_undefined());
+}
+
 /// The exported API end to end, in order (the module has one global tracker).
 #[wasm_bindgen_test]
 fn exported_api_follows_the_action_contract_and_never_throws() {
@@ -140,9 +237,9 @@ fn exported_api_follows_the_action_contract_and_never_throws() {
 
     // A bad config falls back to defaults (one warning), so init still works. Here the
     // good one: send at every event.
-    let options = js(
-        r#"{"config":{"tracking":{"flushAt":1,"flushIntervalMs":1000},"score":{"weights":{"Signed Up":50}}}}"#,
-    );
+    let options = js(&format!(
+        r#"{{"config":{{"tracking":{{"flushAt":1,"flushIntervalMs":1000}},"score":{{"weights":{{"Signed Up":50}}}},{CONTENT}}}}}"#
+    ));
     let first = actions(web::init("key".into(), options));
     let sent = sends(&first);
     assert_eq!(sent.len(), 1, "the automatic page view is sent at once");
@@ -211,6 +308,11 @@ fn exported_api_follows_the_action_contract_and_never_throws() {
         assert_eq!(a.get(0).as_f64(), Some(0.0));
         assert_eq!(a.get(3).as_bool(), Some(true), "keepalive");
     }
+    for (id, _) in sends(&hidden) {
+        web::settle(id, JsValue::from_f64(200.0), JsValue::NULL);
+    }
+
+    content_slots_are_decided_and_reported();
 
     // Bad arguments from the page: warnings, never a throw or a panic.
     let _ = web::track(JsValue::from_f64(42.0), JsValue::UNDEFINED);

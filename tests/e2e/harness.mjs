@@ -18,6 +18,16 @@ export const WRITE_KEY = 'demo'; // the demo pages call engagekit.init("demo")
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export { sleep };
 
+/** The README snippet for the demo writeKey (slots hidden for at most `hideMs`), then the
+ *  loader's script tag. */
+export function snippet(hideMs = 300) {
+  return `<script>
+!function(w,d,k,t){var e=w[k]=w[k]||{q:[]};"init track page identify reset consent forget flush ready score debug".split(" ").forEach(function(m){e[m]=e[m]||function(){e.q.push([m,[].slice.call(arguments)])}});try{var s=new CSSStyleSheet;s.replaceSync("[data-engagekit-slot]{visibility:hidden}");d.adoptedStyleSheets=d.adoptedStyleSheets.concat(s);e._hide=[s,Date.now()+t];setTimeout(function(){s.replaceSync("")},t)}catch(x){}}(window,document,"engagekit",${hideMs});
+engagekit.init("${WRITE_KEY}");
+</script>
+<script async src="/engagekit.js"></script>`;
+}
+
 // ---- configuration ----------------------------------------------------------------
 
 /** A fast config document for tests: small batches, short interval, no click autocapture

@@ -6,15 +6,11 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ROOT, setup, waitReady, watchPage, query, waitFor, sleep } from './harness.mjs';
+import { ROOT, setup, snippet, waitReady, watchPage, query, waitFor, sleep } from './harness.mjs';
 
 const DEMO = path.join(ROOT, 'www', 'demo');
 const PAGES = ['index.html', 'pricing.html', 'docs.html', 'app.html'];
-const SNIPPET = `<script>
-!function(w,d,k,t){var e=w[k]=w[k]||{q:[]};"init track page identify reset consent forget flush ready score debug".split(" ").forEach(function(m){e[m]=e[m]||function(){e.q.push([m,[].slice.call(arguments)])}});try{var s=new CSSStyleSheet;s.replaceSync("[data-engagekit-slot]{visibility:hidden}");d.adoptedStyleSheets=d.adoptedStyleSheets.concat(s);e._hide=[s,Date.now()+t];setTimeout(function(){s.replaceSync("")},t)}catch(x){}}(window,document,"engagekit",300);
-engagekit.init("demo");
-</script>
-<script async src="/engagekit.js"></script>`;
+const SNIPPET = snippet();
 
 test('demo pages use the exact snippet, one shared nav, no inline handlers or innerHTML', async () => {
   let nav = null;
@@ -31,6 +27,9 @@ test('demo pages use the exact snippet, one shared nav, no inline handlers or in
   const js = (await readFile(path.join(DEMO, 'demo.js'), 'utf8'))
     .replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, ''); // code only, not comments
   assert.doesNotMatch(js, /innerHTML|outerHTML|insertAdjacentHTML|document\.write/, 'demo.js builds DOM without HTML strings');
+  const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
+  const documented = SNIPPET.replace('"demo"', '"YOUR_WRITE_KEY"').replace('src="/', 'src="https://collector.example.com/');
+  assert.ok(readme.includes(documented), 'the README shows the same snippet');
   const config = JSON.parse(await readFile(path.join(DEMO, 'engagekit.config.json'), 'utf8'));
   assert.ok(config.demo && config.demo.tracking, 'engagekit.config.json has the demo writeKey');
 });
