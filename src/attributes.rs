@@ -130,52 +130,57 @@ pub fn attributes(f: &Facts, audience: &Audience) -> Value {
         .user_id
         .as_deref()
         .unwrap_or(&f.identity.anonymous_id);
-    a.insert("id".into(), id.into());
-    a.insert(
-        "anonymousId".into(),
-        f.identity.anonymous_id.as_str().into(),
-    );
+    a.set("id", id.into());
+    a.set("anonymousId", f.identity.anonymous_id.as_str().into());
     if let Some(u) = &f.identity.user_id {
-        a.insert("userId".into(), u.as_str().into());
+        a.set("userId", u.as_str().into());
     }
-    a.insert("loggedIn".into(), f.identity.user_id.is_some().into());
-    a.insert("traits".into(), f.identity.traits.clone().into());
-    a.insert("score".into(), f.score.into());
-    a.insert("tier".into(), audience.tier(f.score).into());
-    a.insert("lifecycle".into(), audience.lifecycle(f.session).into());
-    a.insert(
-        "sessions".into(),
+    a.set("loggedIn", f.identity.user_id.is_some().into());
+    a.set("traits", f.identity.traits.clone().into());
+    a.set("score", f.score.into());
+    a.set("tier", audience.tier(f.score).into());
+    a.set("lifecycle", audience.lifecycle(f.session).into());
+    a.set(
+        "sessions",
         f64::from(f.session.map_or(0, |s| s.count)).into(),
     );
     let days = ((f.now_ms - f.first_seen_ms).max(0.0) / DAY_MS).floor();
-    a.insert("daysSinceFirstSeen".into(), days.into());
-    a.insert("counts".into(), f.counts.clone().into());
+    a.set("daysSinceFirstSeen", days.into());
+    a.set("counts", f.counts.clone().into());
     let p = f.page;
-    a.insert("url".into(), p.url.as_str().into());
-    a.insert("path".into(), p.path.as_str().into());
+    a.set("url", p.url.as_str().into());
+    a.set("path", p.path.as_str().into());
     let query: Map = context::query_pairs(&p.search)
         .into_iter()
         .map(|(k, v)| (k, v.into()))
         .collect();
-    a.insert("query".into(), query.into());
-    a.insert("referrer".into(), p.referrer.as_str().into());
+    a.set("query", query.into());
+    a.set("referrer", p.referrer.as_str().into());
     let mut utm = Map::new();
     for (k, v) in context::campaign(&p.search) {
         // Segment calls utm_campaign `name`; audiences use the parameter's own word.
         utm.insert(if k == "name" { "campaign".into() } else { k }, v);
     }
-    a.insert("utm".into(), utm.into());
-    a.insert("device".into(), device(&p.user_agent).into());
-    a.insert("browser".into(), browser(&p.user_agent).into());
-    a.insert("language".into(), p.locale.as_str().into());
-    a.insert("timezone".into(), p.timezone.as_str().into());
+    a.set("utm", utm.into());
+    a.set("device", device(&p.user_agent).into());
+    a.set("browser", browser(&p.user_agent).into());
+    a.set("language", p.locale.as_str().into());
+    a.set("timezone", p.timezone.as_str().into());
     Value::Object(a)
+}
+
+/// Whether `needle` occurs in `haystack`. A plain byte scan, for user agents are short:
+/// `str::contains` brings a two-way searcher and the formatting of string-slicing panics
+/// into the wasm (several KB).
+fn contains(haystack: &str, needle: &str) -> bool {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    (0..=h.len()).any(|i| h[i..].starts_with(n))
 }
 
 /// `bot`, `tablet`, `mobile` or `desktop`, from the user agent.
 pub fn device(ua: &str) -> &'static str {
     let l = ua.to_ascii_lowercase();
-    let has = |s: &str| l.contains(s);
+    let has = |s: &str| contains(&l, s);
     if has("bot") || has("crawler") || has("spider") || has("headlesschrome") {
         "bot"
     } else if has("ipad") || has("tablet") || (has("android") && !has("mobile")) {
@@ -189,7 +194,7 @@ pub fn device(ua: &str) -> &'static str {
 
 /// `edge`, `opera`, `samsung`, `firefox`, `chrome`, `safari` or `other`, from the user agent.
 pub fn browser(ua: &str) -> &'static str {
-    let has = |s: &str| ua.contains(s);
+    let has = |s: &str| contains(ua, s);
     if has("Edg/") {
         "edge"
     } else if has("OPR/") {

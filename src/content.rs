@@ -200,11 +200,11 @@ pub fn decide(
     }
     if let Some(exp) = &slot.experiment {
         let unit = match crate::condition::lookup(attrs, &exp.hash_attribute) {
-            Value::String(s) if !s.is_empty() => Some(s.clone()),
+            Value::String(s) if !s.is_empty() => Some(s),
             _ => None,
         };
         let assigned =
-            unit.and_then(|u| bucket::assign(&exp.key, &u, &exp.weights, exp.coverage, sticky));
+            unit.and_then(|u| bucket::assign(&exp.key, u, &exp.weights, exp.coverage, sticky));
         if let Some(i) = assigned {
             let variant = exp
                 .variations

@@ -33,24 +33,24 @@ pub struct PageInfo {
 pub fn context(p: &PageInfo, session_id: f64) -> Map {
     let mut c = Map::new();
     let mut page = Map::new();
-    page.insert("url".into(), p.url.as_str().into());
-    page.insert("path".into(), p.path.as_str().into());
-    page.insert("search".into(), p.search.as_str().into());
-    page.insert("title".into(), p.title.as_str().into());
-    page.insert("referrer".into(), p.referrer.as_str().into());
-    c.insert("page".into(), page.into());
-    c.insert("userAgent".into(), p.user_agent.as_str().into());
-    c.insert("locale".into(), p.locale.as_str().into());
-    c.insert("timezone".into(), p.timezone.as_str().into());
+    page.set("url", p.url.as_str().into());
+    page.set("path", p.path.as_str().into());
+    page.set("search", p.search.as_str().into());
+    page.set("title", p.title.as_str().into());
+    page.set("referrer", p.referrer.as_str().into());
+    c.set("page", page.into());
+    c.set("userAgent", p.user_agent.as_str().into());
+    c.set("locale", p.locale.as_str().into());
+    c.set("timezone", p.timezone.as_str().into());
     let mut screen = Map::new();
-    screen.insert("width".into(), p.screen.0.into());
-    screen.insert("height".into(), p.screen.1.into());
-    screen.insert("density".into(), p.screen.2.into());
-    c.insert("screen".into(), screen.into());
-    c.insert("sessionId".into(), session_id.into());
+    screen.set("width", p.screen.0.into());
+    screen.set("height", p.screen.1.into());
+    screen.set("density", p.screen.2.into());
+    c.set("screen", screen.into());
+    c.set("sessionId", session_id.into());
     let campaign = campaign(&p.search);
     if !campaign.is_empty() {
-        c.insert("campaign".into(), campaign.into());
+        c.set("campaign", campaign.into());
     }
     c
 }
@@ -68,7 +68,7 @@ pub fn campaign(search: &str) -> Map {
             _ => continue,
         };
         if !out.contains_key(key) {
-            out.insert(key.to_owned(), Value::String(v));
+            out.set(key, Value::String(v));
         }
     }
     out

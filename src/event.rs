@@ -102,18 +102,18 @@ pub fn build(
     to_json: &dyn Fn(&Value) -> String,
 ) -> Result<Built, EventError> {
     let mut e = Map::new();
-    e.insert("type".into(), call.kind().into());
-    e.insert("messageId".into(), message_id.into());
-    e.insert("timestamp".into(), iso8601(now_ms).into());
-    e.insert("anonymousId".into(), identity.anonymous_id.as_str().into());
+    e.set("type", call.kind().into());
+    e.set("messageId", message_id.into());
+    e.set("timestamp", iso8601(now_ms).into());
+    e.set("anonymousId", identity.anonymous_id.as_str().into());
     if let Some(uid) = &identity.user_id {
-        e.insert("userId".into(), uid.as_str().into());
+        e.set("userId", uid.as_str().into());
     }
     let mut context = context.clone();
     let mut library = Map::new();
-    library.insert("name".into(), LIBRARY.into());
-    library.insert("version".into(), VERSION.into());
-    context.insert("library".into(), library.into());
+    library.set("name", LIBRARY.into());
+    library.set("version", VERSION.into());
+    context.set("library", library.into());
     let label = match call {
         Call::Track { event, properties } => {
             if event.trim().is_empty() {
@@ -121,18 +121,18 @@ pub fn build(
                     "track: the event name must be a non-empty string",
                 ));
             }
-            e.insert("event".into(), event.as_str().into());
-            e.insert("properties".into(), properties.clone().into());
+            e.set("event", event.as_str().into());
+            e.set("properties", properties.clone().into());
             event.clone()
         }
         Call::Page { name, properties } => {
             let mut props = page_properties(&context);
             props.extend(properties.clone());
             if let Some(n) = name {
-                e.insert("name".into(), n.as_str().into());
-                props.insert("name".into(), n.as_str().into());
+                e.set("name", n.as_str().into());
+                props.set("name", n.as_str().into());
             }
-            e.insert("properties".into(), props.into());
+            e.set("properties", props.into());
             name.clone().unwrap_or_else(|| "page".into())
         }
         Call::Identify { user_id, traits } => {
@@ -142,18 +142,18 @@ pub fn build(
                         "identify: the userId must be a non-empty string",
                     ));
                 }
-                e.insert("userId".into(), user_id.as_str().into());
+                e.set("userId", user_id.as_str().into());
             }
             let mut all = identity.traits.clone();
             all.extend(traits.clone());
-            e.insert("traits".into(), all.into());
+            e.set("traits", all.into());
             "identify".into()
         }
     };
     if !identity.traits.is_empty() && !matches!(call, Call::Identify { .. }) {
-        context.insert("traits".into(), identity.traits.clone().into());
+        context.set("traits", identity.traits.clone().into());
     }
-    e.insert("context".into(), context.into());
+    e.set("context", context.into());
     let json = to_json(&Value::Object(e));
     if json.len() > MAX_EVENT_BYTES {
         return Err(EventError::TooLarge {
@@ -173,7 +173,7 @@ fn page_properties(context: &Map) -> Map {
     if let Some(Value::Object(page)) = context.get("page") {
         for key in ["path", "url", "title", "referrer", "search"] {
             if let Some(v) = page.get(key) {
-                props.insert(key.into(), v.clone());
+                props.set(key, v.clone());
             }
         }
     }
@@ -184,9 +184,9 @@ fn page_properties(context: &Map) -> Map {
 /// Text is whitespace-collapsed and cut to 100 characters; links keep only http(s) URLs.
 pub fn click_properties(tag: &str, id: &str, text: &str, href: Option<&str>) -> Map {
     let mut p = Map::new();
-    p.insert("tag".into(), tag.to_ascii_lowercase().into());
+    p.set("tag", tag.to_ascii_lowercase().into());
     if !id.is_empty() {
-        p.insert("id".into(), id.into());
+        p.set("id", id.into());
     }
     let mut short = String::new();
     for word in text.split_whitespace() {
@@ -200,10 +200,10 @@ pub fn click_properties(tag: &str, id: &str, text: &str, href: Option<&str>) -> 
     }
     let text: String = short.chars().take(100).collect();
     if !text.is_empty() {
-        p.insert("text".into(), text.into());
+        p.set("text", text.into());
     }
     if let Some(h) = href.filter(|h| h.starts_with("https://") || h.starts_with("http://")) {
-        p.insert("href".into(), h.into());
+        p.set("href", h.into());
     }
     p
 }

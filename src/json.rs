@@ -44,6 +44,14 @@ impl Map {
         }
     }
 
+    /// Sets `key`, as [`Map::insert`] does, dropping any earlier value. Out of line, so
+    /// that building an object from literal keys costs one small call per key in the wasm
+    /// rather than an inlined allocation and drop each.
+    #[inline(never)]
+    pub fn set(&mut self, key: &str, value: Value) {
+        self.insert(key.to_owned(), value);
+    }
+
     /// Removes `key`, returning its value.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
         let i = self.0.iter().position(|(k, _)| k == key)?;

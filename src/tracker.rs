@@ -245,8 +245,7 @@ impl Tracker {
             .get(call.score_name())
             .and_then(Value::as_f64)
             .unwrap_or(0.0);
-        self.counts
-            .insert(call.score_name().to_owned(), (count + 1.0).into());
+        self.counts.set(call.score_name(), (count + 1.0).into());
         if self.first_seen_ms == 0.0 {
             self.first_seen_ms = now_ms;
         }
@@ -578,27 +577,24 @@ impl Tracker {
     /// A snapshot for `debug()`.
     pub fn debug(&self) -> Map {
         let mut m = Map::new();
-        m.insert(
-            "anonymousId".into(),
-            self.identity.anonymous_id.as_str().into(),
-        );
-        m.insert(
-            "userId".into(),
+        m.set("anonymousId", self.identity.anonymous_id.as_str().into());
+        m.set(
+            "userId",
             self.identity
                 .user_id
                 .as_deref()
                 .map_or(Value::Null, Value::from),
         );
-        m.insert(
-            "sessionId".into(),
+        m.set(
+            "sessionId",
             self.session.map_or(Value::Null, |s| s.id.into()),
         );
-        m.insert("queued".into(), (self.queue.len() as f64).into());
-        m.insert("inflight".into(), (self.queue.in_flight() as f64).into());
-        m.insert("held".into(), (self.held.len() as f64).into());
-        m.insert("dropped".into(), (self.queue.dropped as f64).into());
-        m.insert("consent".into(), self.consent.as_str().into());
-        m.insert("tab".into(), self.tab.as_str().into());
+        m.set("queued", (self.queue.len() as f64).into());
+        m.set("inflight", (self.queue.in_flight() as f64).into());
+        m.set("held", (self.held.len() as f64).into());
+        m.set("dropped", (self.queue.dropped as f64).into());
+        m.set("consent", self.consent.as_str().into());
+        m.set("tab", self.tab.as_str().into());
         m
     }
 }

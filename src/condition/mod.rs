@@ -89,6 +89,88 @@ static NULL: Value = Value::Null;
 /// Logical keys that make an `$elemMatch` argument a condition on each element's fields.
 const LOGICAL: [&str; 3] = ["$and", "$or", "$nor"];
 
+/// An operator, recognised by one function for evaluation and validation alike (so the
+/// wasm compares operator names once, and the two can never disagree on the list).
+#[derive(Clone, Copy)]
+enum Op {
+    Eq,
+    Ne,
+    /// `$lt`, `$lte`, `$gt`, `$gte`: whether an ordering passes.
+    Ordered(fn(Ordering) -> bool),
+    Exists,
+    /// `$in`, `$nin`, and `$ini`, `$nini` ignoring case.
+    In {
+        negated: bool,
+        ignore_case: bool,
+    },
+    /// `$inGroup`, `$notInGroup`.
+    InGroup {
+        negated: bool,
+    },
+    Not,
+    Size,
+    ElemMatch,
+    /// `$all`, and `$alli` ignoring case.
+    All {
+        ignore_case: bool,
+    },
+    /// `$regex`, and `$regexi` ignoring case.
+    Regex {
+        ignore_case: bool,
+    },
+    Type,
+    /// `$veq`, `$vne`, `$vgt`, `$vgte`, `$vlt`, `$vlte`: whether an ordering passes.
+    Version(fn(Ordering) -> bool),
+}
+
+impl Op {
+    /// The operator called `name`, or None for one this code does not know.
+    fn parse(name: &str) -> Option<Op> {
+        Some(match name {
+            "$eq" => Op::Eq,
+            "$ne" => Op::Ne,
+            "$lt" => Op::Ordered(Ordering::is_lt),
+            "$lte" => Op::Ordered(Ordering::is_le),
+            "$gt" => Op::Ordered(Ordering::is_gt),
+            "$gte" => Op::Ordered(Ordering::is_ge),
+            "$exists" => Op::Exists,
+            "$in" => Op::In {
+                negated: false,
+                ignore_case: false,
+            },
+            "$ini" => Op::In {
+                negated: false,
+                ignore_case: true,
+            },
+            "$nin" => Op::In {
+                negated: true,
+                ignore_case: false,
+            },
+            "$nini" => Op::In {
+                negated: true,
+                ignore_case: true,
+            },
+            "$inGroup" => Op::InGroup { negated: false },
+            "$notInGroup" => Op::InGroup { negated: true },
+            "$not" => Op::Not,
+            "$size" => Op::Size,
+            "$elemMatch" => Op::ElemMatch,
+            "$all" => Op::All { ignore_case: false },
+            "$alli" => Op::All { ignore_case: true },
+            "$regex" => Op::Regex { ignore_case: false },
+            "$regexi" => Op::Regex { ignore_case: true },
+            "$type" => Op::Type,
+            "$veq" => Op::Version(Ordering::is_eq),
+            "$vne" => Op::Version(Ordering::is_ne),
+            "$vgt" => Op::Version(Ordering::is_gt),
+            "$vgte" => Op::Version(Ordering::is_ge),
+            "$vlt" => Op::Version(Ordering::is_lt),
+            "$vlte" => Op::Version(Ordering::is_le),
+            _ => return None,
+        })
+    }
+}
+
 struct Eval<'a> {
     saved_groups: &'a Map,
     re: &'a dyn RegexEngine,
@@ -136,24 +218,25 @@ impl Eval<'_> {
         Verdict::from_bool(equal)
     }
 
-    fn operator(&self, op: &str, actual: &Value, arg: &Value) -> Verdict {
+    fn operator(&self, name: &str, actual: &Value, arg: &Value) -> Verdict {
         use Verdict::Fail;
-        let ordered =
-            |want: fn(Ordering) -> bool| Verdict::from_bool(compare(actual, arg).is_some_and(want));
+        let Some(op) = Op::parse(name) else {
+            return Verdict::Undecided;
+        };
         match op {
-            "$eq" => Verdict::from_bool(strict_eq(actual, arg)),
-            "$ne" => Verdict::from_bool(!strict_eq(actual, arg)),
-            "$lt" => ordered(Ordering::is_lt),
-            "$lte" => ordered(Ordering::is_le),
-            "$gt" => ordered(Ordering::is_gt),
-            "$gte" => ordered(Ordering::is_ge),
-            "$exists" => Verdict::from_bool(truthy(arg) != matches!(actual, Value::Null)),
-            "$in" | "$ini" | "$nin" | "$nini" => {
+            Op::Eq => Verdict::from_bool(strict_eq(actual, arg)),
+            Op::Ne => Verdict::from_bool(!strict_eq(actual, arg)),
+            Op::Ordered(want) => Verdict::from_bool(compare(actual, arg).is_some_and(want)),
+            Op::Exists => Verdict::from_bool(truthy(arg) != matches!(actual, Value::Null)),
+            Op::In {
+                negated,
+                ignore_case,
+            } => {
                 let Value::Array(list) = arg else { return Fail };
-                let found = is_in(actual, list, op.ends_with('i').then_some(self.re));
-                Verdict::from_bool(found != op.starts_with("$n"))
+                let found = is_in(actual, list, ignore_case.then_some(self.re));
+                Verdict::from_bool(found != negated)
             }
-            "$inGroup" | "$notInGroup" => {
+            Op::InGroup { negated } => {
                 let members = arg
                     .as_str()
                     .and_then(|id| self.saved_groups.get(id))
@@ -162,37 +245,28 @@ impl Eval<'_> {
                         _ => None,
                     })
                     .unwrap_or_default();
-                Verdict::from_bool(is_in(actual, members, None) == (op == "$inGroup"))
+                Verdict::from_bool(is_in(actual, members, None) != negated)
             }
-            "$not" => self.value(arg, actual, false).negate(),
-            "$size" => match actual {
+            Op::Not => self.value(arg, actual, false).negate(),
+            Op::Size => match actual {
                 Value::Array(items) => self.value(arg, &Value::Number(items.len() as f64), false),
                 _ => Fail,
             },
-            "$elemMatch" => self.elem_match(actual, arg),
-            "$all" | "$alli" => match (actual, arg) {
+            Op::ElemMatch => self.elem_match(actual, arg),
+            Op::All { ignore_case } => match (actual, arg) {
                 (Value::Array(items), Value::Array(wanted)) => all_of(wanted, |w| {
-                    any_of(items, |item| self.value(w, item, op == "$alli"))
+                    any_of(items, |item| self.value(w, item, ignore_case))
                 }),
                 _ => Fail,
             },
-            "$regex" | "$regexi" => self.regex(actual, arg, op == "$regexi"),
-            "$type" => Verdict::from_bool(arg.as_str() == Some(type_name(actual))),
-            "$veq" | "$vne" | "$vgt" | "$vgte" | "$vlt" | "$vlte" => {
+            Op::Regex { ignore_case } => self.regex(actual, arg, ignore_case),
+            Op::Type => Verdict::from_bool(arg.as_str() == Some(type_name(actual))),
+            Op::Version(want) => {
                 let (Value::String(a), Value::String(e)) = (actual, arg) else {
                     return Fail;
                 };
-                let ord = version::compare(a, e);
-                Verdict::from_bool(match op {
-                    "$veq" => ord.is_eq(),
-                    "$vne" => ord.is_ne(),
-                    "$vgt" => ord.is_gt(),
-                    "$vgte" => ord.is_ge(),
-                    "$vlt" => ord.is_lt(),
-                    _ => ord.is_le(),
-                })
+                Verdict::from_bool(want(version::compare(a, e)))
             }
-            _ => Verdict::Undecided,
         }
     }
 

@@ -7,7 +7,7 @@
 use crate::json::Value;
 use crate::regex::RegexEngine;
 
-use super::{applies_to_elements, is_operator_object, TYPE_NAMES};
+use super::{applies_to_elements, is_operator_object, Op, TYPE_NAMES};
 
 /// The first structural problem in `condition` (unknown operator, wrong argument shape,
 /// invalid regular expression), as `path: message`.
@@ -35,7 +35,8 @@ fn nested<T>(path: &mut String, key: &str, f: impl FnOnce(&mut String) -> T) -> 
 fn indexed<T>(path: &mut String, i: usize, f: impl FnOnce(&mut String) -> T) -> T {
     let len = path.len();
     path.push('[');
-    path.push_str(&i.to_string());
+    // As u64, whose formatter the wasm already has (usize's would be one more).
+    path.push_str(&(i as u64).to_string());
     path.push(']');
     let out = f(path);
     path.truncate(len);
@@ -87,18 +88,21 @@ impl Walk<'_> {
         }
     }
 
-    fn operator(&self, op: &str, arg: &Value, path: &mut String) -> Result<(), String> {
+    fn operator(&self, name: &str, arg: &Value, path: &mut String) -> Result<(), String> {
+        let Some(op) = Op::parse(name) else {
+            return problem(path, "unknown operator");
+        };
         match op {
-            "$eq" | "$ne" | "$exists" => Ok(()),
-            "$lt" | "$lte" | "$gt" | "$gte" => match arg {
+            Op::Eq | Op::Ne | Op::Exists => Ok(()),
+            Op::Ordered(_) => match arg {
                 Value::Number(_) | Value::String(_) => Ok(()),
                 _ => problem(path, "expected a number or a string"),
             },
-            "$in" | "$nin" | "$ini" | "$nini" => match arg {
+            Op::In { .. } => match arg {
                 Value::Array(_) => Ok(()),
                 _ => problem(path, "expected an array"),
             },
-            "$all" | "$alli" => {
+            Op::All { .. } => {
                 let Value::Array(items) = arg else {
                     return problem(path, "expected an array");
                 };
@@ -107,33 +111,32 @@ impl Walk<'_> {
                 }
                 Ok(())
             }
-            "$inGroup" | "$notInGroup" => match arg {
+            Op::InGroup { .. } => match arg {
                 Value::String(_) => Ok(()),
                 _ => problem(path, "expected a saved group id (a string)"),
             },
-            "$not" | "$size" => self.value(arg, path),
-            "$elemMatch" => match arg {
+            Op::Not | Op::Size => self.value(arg, path),
+            Op::ElemMatch => match arg {
                 Value::Object(m) if applies_to_elements(m) => self.value(arg, path),
                 Value::Object(_) => self.condition(arg, path),
                 _ => problem(path, "expected an object"),
             },
-            "$regex" | "$regexi" => match arg {
+            Op::Regex { .. } => match arg {
                 Value::String(p) if self.re.is_valid(p) => Ok(()),
                 Value::String(_) => problem(path, "invalid regular expression"),
                 _ => problem(path, "expected a regular expression (a string)"),
             },
-            "$type" => match arg.as_str() {
+            Op::Type => match arg.as_str() {
                 Some(t) if TYPE_NAMES.contains(&t) => Ok(()),
                 _ => problem(
                     path,
                     "expected one of null, boolean, number, string, array, object",
                 ),
             },
-            "$veq" | "$vne" | "$vgt" | "$vgte" | "$vlt" | "$vlte" => match arg {
+            Op::Version(_) => match arg {
                 Value::String(_) => Ok(()),
                 _ => problem(path, "expected a version string"),
             },
-            _ => problem(path, "unknown operator"),
         }
     }
 }

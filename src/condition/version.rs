@@ -3,7 +3,7 @@
 //! GrowthBook drops a leading `v` and any `+build` suffix, splits on `-` and `.`, appends
 //! `~` to a plain `x.y.z` (so a release sorts after its pre-releases), left-pads numeric
 //! parts with spaces to five characters, joins with `-` and compares the strings by UTF-16
-//! code units. We compare the same sequence lazily, without building the strings. Numbers
+//! code units. We build the same strings and compare them the same way. Numbers
 //! of six digits or more are not padded, so `100000` sorts before `99999`, as in every
 //! GrowthBook SDK; we keep that, because the same rule must give the same audience in every
 //! SDK.
@@ -14,7 +14,7 @@ const WIDTH: usize = 5;
 
 /// Orders two version strings.
 pub(crate) fn compare(a: &str, b: &str) -> Ordering {
-    padded(core(a)).cmp(padded(core(b)))
+    super::cmp_utf16(&padded(core(a)), &padded(core(b)))
 }
 
 /// The version without a leading `v` and without build metadata; an empty one is `"0"`.
@@ -25,13 +25,17 @@ fn core(s: &str) -> &str {
     let s = s.strip_prefix('v').unwrap_or(s);
     // GrowthBook strips with /\+.*$/, whose `.` stops at line terminators, so only a `+`
     // on the last line starts the build suffix.
-    let last_line = s
-        .rfind(['\n', '\r', '\u{2028}', '\u{2029}'])
-        .map_or(0, |i| i + s[i..].chars().next().map_or(1, char::len_utf8));
-    match s[last_line..].find('+') {
-        Some(i) => &s[..last_line + i],
-        None => s,
+    let mut suffix = None;
+    for (i, c) in s.char_indices() {
+        match c {
+            '\n' | '\r' | '\u{2028}' | '\u{2029}' => suffix = None,
+            '+' if suffix.is_none() => suffix = Some(i),
+            _ => {}
+        }
     }
+    // `get`, not `&s[..i]`: a slice that can panic brings the formatting of its panic
+    // message into the wasm (several KB).
+    suffix.and_then(|i| s.get(..i)).unwrap_or(s)
 }
 
 fn parts(s: &str) -> impl Iterator<Item = &str> {
@@ -42,21 +46,23 @@ fn is_number(part: &str) -> bool {
     !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// The UTF-16 code units of GrowthBook's padded string, produced on the fly.
-fn padded(s: &str) -> impl Iterator<Item = u16> + '_ {
+/// GrowthBook's padded string. Built, not produced lazily: the iterator chain that avoided
+/// the allocation cost about 2 KB of wasm.
+fn padded(s: &str) -> String {
+    let mut out = String::new();
     let release = (parts(s).count() == 3).then_some("~");
-    parts(s).chain(release).enumerate().flat_map(|(i, part)| {
-        let separator = (i > 0).then_some(u16::from(b'-'));
-        let pad = if is_number(part) {
-            WIDTH.saturating_sub(part.len())
-        } else {
-            0
-        };
-        separator
-            .into_iter()
-            .chain(std::iter::repeat_n(u16::from(b' '), pad))
-            .chain(part.encode_utf16())
-    })
+    for (i, part) in parts(s).chain(release).enumerate() {
+        if i > 0 {
+            out.push('-');
+        }
+        if is_number(part) {
+            for _ in part.len()..WIDTH {
+                out.push(' ');
+            }
+        }
+        out.push_str(part);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -64,8 +70,7 @@ mod tests {
     use super::*;
 
     fn growthbook_padded(s: &str) -> String {
-        let units: Vec<u16> = padded(core(s)).collect();
-        String::from_utf16_lossy(&units)
+        padded(core(s))
     }
 
     #[test]

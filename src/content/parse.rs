@@ -27,7 +27,7 @@ pub(crate) fn parse(obj: &Obj, re: &dyn RegexEngine, problems: &mut Vec<ConfigEr
             return content;
         }
     };
-    for (name, _) in slots.map {
+    for (name, value) in slots.map {
         let mut slot = Slot {
             name: name.clone(),
             goal: None,
@@ -36,16 +36,11 @@ pub(crate) fn parse(obj: &Obj, re: &dyn RegexEngine, problems: &mut Vec<ConfigEr
             variants: Vec::new(),
             broken: false,
         };
-        let read = slots
-            .obj(name)
-            .and_then(|s| s.ok_or_else(|| slots.error(name, "expected an object")))
+        let read = Obj::new(value, &slots.path_of(name))
             .and_then(|s| read_slot(&s, &mut slot, re, problems));
         if let Err(e) = read {
             problems.push(e.then("the slot shows the page's default content"));
-            slot = Slot {
-                broken: true,
-                ..slot
-            };
+            slot.broken = true;
         }
         content.slots.push(slot);
     }
@@ -62,21 +57,21 @@ fn read_slot(
 ) -> Result<(), ConfigError> {
     s.no_other_keys(&["goal", "rules", "experiment", "variants"])?;
     slot.goal = s.string("goal")?;
-    for (i, rule) in s.array("rules")?.into_iter().flatten().enumerate() {
+    // Counted in u64, whose formatter the wasm already has (usize's would be one more).
+    for (i, rule) in (0u64..).zip(s.array("rules")?.into_iter().flatten()) {
         let path = format!("{}[{i}]", s.path_of("rules"));
         let r = Obj::new(rule, &path)?;
         r.no_other_keys(&["name", "if", "variant"])?;
-        let condition = r
-            .map
-            .get("if")
-            .cloned()
-            .unwrap_or(Value::Object(Map::new()));
-        let condition = match validate_condition(&condition, re) {
-            Ok(()) => Some(condition),
-            Err(e) => {
-                problems.push(r.error("if", &e).then("this rule never matches"));
-                None
-            }
+        let condition = match r.map.get("if") {
+            // No condition: the rule is for everyone.
+            None => Some(Value::Object(Map::new())),
+            Some(c) => match validate_condition(c, re) {
+                Ok(()) => Some(c.clone()),
+                Err(e) => {
+                    problems.push(r.error("if", &e).then("this rule never matches"));
+                    None
+                }
+            },
         };
         let variant = r
             .string("variant")?
@@ -93,11 +88,11 @@ fn read_slot(
         slot.experiment = Some(read_experiment(&e)?);
     }
     if let Some(vs) = s.obj("variants")? {
-        for (name, _) in vs.map {
-            let v = vs
-                .obj(name)?
-                .ok_or_else(|| vs.error(name, "expected an object"))?;
-            slot.variants.push((name.clone(), read_structured(&v)?));
+        for (name, value) in vs.map {
+            let v = Obj::new(value, &vs.path_of(name))?;
+            let mut structured = Structured::default();
+            read_structured(&v, &mut structured)?;
+            slot.variants.push((name.clone(), structured));
         }
     }
     Ok(())
@@ -132,8 +127,10 @@ fn read_experiment(e: &Obj) -> Result<Experiment, ConfigError> {
     })
 }
 
-/// A variant written in the config. URLs must pass [`safe_url`]; everything else is text.
-fn read_structured(v: &Obj) -> Result<Structured, ConfigError> {
+/// Fills `structured` from a variant written in the config. URLs must pass [`safe_url`];
+/// everything else is text. Filled field by field rather than returned as one literal: an
+/// early return then drops nothing but the caller's struct (less wasm).
+fn read_structured(v: &Obj, structured: &mut Structured) -> Result<(), ConfigError> {
     v.no_other_keys(&["title", "heading", "body", "cta", "image", "imageAlt"])?;
     let url = |o: &Obj, key: &str| -> Result<Option<String>, ConfigError> {
         match o.string(key)? {
@@ -143,17 +140,14 @@ fn read_structured(v: &Obj) -> Result<Structured, ConfigError> {
             other => Ok(other),
         }
     };
-    let mut structured = Structured {
-        title: v.string("title")?,
-        heading: match v.count("heading", 2, 1)? {
-            h @ 1..=6 => h as u8,
-            _ => return Err(v.error("heading", "expected a whole number from 1 to 6")),
-        },
-        body: v.string("body")?,
-        image: url(v, "image")?,
-        image_alt: v.string("imageAlt")?,
-        ..Structured::default()
+    structured.title = v.string("title")?;
+    structured.heading = match v.count("heading", 2, 1)? {
+        h @ 1..=6 => h as u8,
+        _ => return Err(v.error("heading", "expected a whole number from 1 to 6")),
     };
+    structured.body = v.string("body")?;
+    structured.image = url(v, "image")?;
+    structured.image_alt = v.string("imageAlt")?;
     if let Some(c) = v.obj("cta")? {
         c.no_other_keys(&["label", "href"])?;
         structured.cta_label = c.string("label")?;
@@ -162,5 +156,5 @@ fn read_structured(v: &Obj) -> Result<Structured, ConfigError> {
             return Err(v.error("cta", "expected both a label and an href"));
         }
     }
-    Ok(structured)
+    Ok(())
 }

@@ -88,31 +88,32 @@ impl Tracker {
             return Vec::new();
         };
         let mut p = Map::new();
-        p.insert("slot".into(), name.into());
-        p.insert("variant".into(), d.variant.as_str().into());
-        p.insert("reason".into(), d.reason.as_str().into());
+        p.set("slot", name.into());
+        p.set("variant", d.variant.as_str().into());
+        p.set("reason", d.reason.as_str().into());
         if let Some(rule) = &d.rule {
-            p.insert("rule".into(), rule.as_str().into());
+            p.set("rule", rule.as_str().into());
         }
-        let mut calls = Vec::new();
+        let mut exposure = None;
         if let (Some((key, i)), Reason::Experiment) = (&d.experiment, d.reason) {
-            p.insert("experiment".into(), key.as_str().into());
+            p.set("experiment", key.as_str().into());
             let mut e = Map::new();
-            e.insert("experiment_id".into(), key.as_str().into());
-            e.insert("variation_id".into(), d.variant.as_str().into());
-            e.insert("variation_index".into(), (*i as f64).into());
-            calls.push(Call::Track {
+            e.set("experiment_id", key.as_str().into());
+            e.set("variation_id", d.variant.as_str().into());
+            e.set("variation_index", (*i as f64).into());
+            exposure = Some(Call::Track {
                 event: "Experiment Viewed".into(),
                 properties: e,
             });
         }
-        calls.insert(
-            0,
-            Call::Track {
-                event: "Content Viewed".into(),
-                properties: p,
-            },
-        );
+        let mut calls = Vec::new();
+        calls.push(Call::Track {
+            event: "Content Viewed".into(),
+            properties: p,
+        });
+        if let Some(e) = exposure {
+            calls.push(e);
+        }
         self.viewed.push(name.to_owned());
         calls
     }

@@ -40,10 +40,10 @@ pub fn decide(name: JsValue, variants: JsValue, late: JsValue) -> JsValue {
             warn(w);
         }
         let mut m = Map::new();
-        m.insert("variant".into(), d.variant.into());
-        m.insert("reason".into(), d.reason.as_str().into());
+        m.set("variant", d.variant.into());
+        m.set("reason", d.reason.as_str().into());
         if let Some(st) = structured {
-            m.insert("content".into(), structured_js(st));
+            m.set("content", structured_js(st));
         }
         out = interop::to_js(&Value::Object(m));
     });
@@ -53,7 +53,7 @@ pub fn decide(name: JsValue, variants: JsValue, late: JsValue) -> JsValue {
 /// A config-written variant as the plain object the widgets code renders as text.
 fn structured_js(st: Structured) -> Value {
     let mut c = Map::new();
-    c.insert("heading".into(), f64::from(st.heading).into());
+    c.set("heading", f64::from(st.heading).into());
     let fields = [
         ("title", st.title),
         ("body", st.body),
@@ -64,7 +64,7 @@ fn structured_js(st: Structured) -> Value {
     ];
     for (k, v) in fields {
         if let Some(v) = v {
-            c.insert(k.into(), v.into());
+            c.set(k, v.into());
         }
     }
     c.into()
