@@ -141,13 +141,14 @@ export function mount(call, hide, warn) {
       }),
       { threshold: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1] }
     );
-  // Has the visitor possibly seen this slot's default already?
+  // Has the visitor possibly seen this slot's default already? Not in a background tab (one
+  // opened with a middle click), which paints nothing until it is shown.
   var onScreen = function (el) {
     var r = el.getBoundingClientRect();
     return r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0 && r.top < w.innerHeight && r.left < w.innerWidth;
   };
   var deadline = hide && hide[1];
-  var late = deadline && Date.now() >= deadline;
+  var late = deadline && Date.now() >= deadline && d.visibilityState == 'visible';
   guard(function () {
     d.querySelectorAll(SLOT).forEach(function (el) {
       apply(el, late && onScreen(el));

@@ -238,6 +238,19 @@ test('no slot stays hidden past the timeout; one already seen keeps its default,
   assert.equal(rows[0].body.properties.reason, 'timeout');
   assert.equal(rows[0].body.properties.variant, 'default');
   assert.deepEqual(problems, []);
+
+  // The same slow load in a background tab: nothing was painted, so the variant is shown.
+  const background = await visitor(env, { hideMs: 300 });
+  await background.context.addInitScript(() => {
+    Object.defineProperty(document, 'visibilityState', { get: () => 'hidden' });
+  });
+  await background.context.route('**/engagekit.js', async (route) => {
+    await sleep(1500);
+    await route.continue();
+  });
+  await background.page.goto('/slots.html?identify=pro');
+  await waitReady(background.page, 15000);
+  assert.equal((await shown(background.page, 'hero')).text, 'Hello, Pro customer');
 });
 
 test('Content Viewed: once per visible slot per page view, never for a hidden one', { timeout: 60000 }, async (t) => {
