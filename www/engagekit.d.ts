@@ -22,6 +22,53 @@ export interface EngagekitConfig {
   privacy?: { requireConsent?: boolean; honorDnt?: boolean };
   score?: { weights?: Record<string, number>; halfLifeDays?: number; scale?: number };
   allowedOrigins?: string[];
+  audience?: {
+    /** Scores (0-100) at which `tier` becomes "mid" and "high". Default 25 and 60. */
+    tiers?: { mid?: number; high?: number };
+    /** Sessions to be "active" (default 5); days away to be "at-risk" (default 14). */
+    lifecycle?: { activeSessions?: number; atRiskDays?: number };
+    /** Named lists for `$inGroup` / `$notInGroup`. */
+    savedGroups?: Record<string, unknown[]>;
+  };
+  content?: {
+    /** Conversion event for the reports, for slots that name none. */
+    goal?: string;
+    /** By the `data-engagekit-slot` name. */
+    slots?: Record<string, ContentSlot>;
+  };
+}
+
+/** A GrowthBook-style targeting condition over visitor attributes, e.g.
+ *  `{ tier: 'high', 'utm.source': { $in: ['news', 'ads'] } }`. */
+export type Condition = Record<string, unknown>;
+
+export interface ContentSlot {
+  /** Conversion event for this slot's report. */
+  goal?: string;
+  /** First match wins. `variant` is a `<template data-engagekit-variant>` or a config variant. */
+  rules?: { name?: string; if?: Condition; variant: string }[];
+  /** When no rule matches. Variation "default" is the page's own content. */
+  experiment?: {
+    key: string;
+    variations: string[];
+    weights?: number[];
+    coverage?: number;
+    hashAttribute?: string;
+  };
+  /** Variants written in the config, rendered as text (never as HTML). */
+  variants?: Record<string, StructuredVariant>;
+}
+
+export interface StructuredVariant {
+  title?: string;
+  /** Heading level of the title, 1-6 (default 2). */
+  heading?: number;
+  body?: string;
+  /** href: an http(s) URL or a path on this site. */
+  cta?: { label: string; href: string };
+  /** An http(s) URL or a path on this site. */
+  image?: string;
+  imageAlt?: string;
 }
 
 export interface DebugState {
