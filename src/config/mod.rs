@@ -339,11 +339,11 @@ impl ScoreConfig {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// The config, or the first problem found.
-    fn parse(text: &str) -> Result<Config, ConfigError> {
+    pub(crate) fn parse(text: &str) -> Result<Config, ConfigError> {
         let (config, mut problems) = read(text);
         if problems.is_empty() {
             Ok(config)
@@ -352,7 +352,8 @@ mod tests {
         }
     }
 
-    fn read(text: &str) -> (Config, Vec<ConfigError>) {
+    /// The config and every problem found in it.
+    pub(crate) fn read(text: &str) -> (Config, Vec<ConfigError>) {
         Config::from_value(
             &serde_json::from_str(text).unwrap(),
             &crate::regex::RegressEngine::default(),

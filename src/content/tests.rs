@@ -1,24 +1,6 @@
 use super::*;
-use crate::config::{Config, ConfigError};
+use crate::config::tests::{parse as config, read};
 use crate::regex::RegressEngine;
-
-/// The config and every problem found in it.
-fn read(json: &str) -> (Config, Vec<ConfigError>) {
-    Config::from_value(
-        &serde_json::from_str(json).unwrap(),
-        &RegressEngine::default(),
-    )
-}
-
-/// The config, or the first problem found.
-fn config(json: &str) -> Result<Config, ConfigError> {
-    let (config, mut problems) = read(json);
-    if problems.is_empty() {
-        Ok(config)
-    } else {
-        Err(problems.remove(0))
-    }
-}
 
 fn slot(json: &str) -> Slot {
     let c = config(&format!(r#"{{"content":{{"slots":{{"hero":{json}}}}}}}"#)).unwrap();

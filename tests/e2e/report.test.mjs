@@ -39,6 +39,25 @@ async function variationOf(env, id) {
   return variant;
 }
 
+/** One visitor's path through the demo: lands on the home page, accepts analytics, scrolls
+ *  to the call to action, sees its `heading`, follows its `link` to `url`. Returns the
+ *  page's console and page errors, a list that fills as they happen. */
+async function play(env, id, { heading, link, url }) {
+  const page = await (await visitorContext(env, id)).newPage();
+  const problems = watchPage(page);
+  await page.goto('/');
+  await waitReady(page);
+  await page.getByRole('button', { name: 'Accept' }).click();
+  const cta = page.locator('[data-engagekit-slot=cta]');
+  await cta.scrollIntoViewIfNeeded();
+  assert.equal(await cta.getByRole('heading', { level: 2 }).textContent(), heading);
+  await sleep(300);
+  await cta.getByRole('link', { name: link }).click();
+  await page.waitForURL(url);
+  await waitReady(page);
+  return problems;
+}
+
 test('two visitors through the demo: the content and experiment reports and the dashboard show who saw what and who converted', { timeout: 120000 }, async (t) => {
   const env = await setup(t, { config: await demoConfig() });
 
@@ -52,35 +71,12 @@ test('two visitors through the demo: the content and experiment reports and the 
   assert.ok(ids.team && ids.default, `found a visitor for each variation: ${JSON.stringify(ids)}`);
   t.diagnostic(`visitors: ${JSON.stringify(ids)}`);
 
-  // The "team" visitor scrolls to the call to action and starts a team trial from it.
-  const teamCtx = await visitorContext(env, ids.team);
-  const team = await teamCtx.newPage();
-  const problems = watchPage(team);
-  await team.goto('/');
-  await waitReady(team);
-  await team.getByRole('button', { name: 'Accept' }).click();
-  const cta = team.locator('[data-engagekit-slot=cta]');
-  await cta.scrollIntoViewIfNeeded();
-  assert.equal(await cta.getByRole('heading', { level: 2 }).textContent(), 'Bring your whole team, free for 14 days');
-  await sleep(300);
-  await cta.getByRole('link', { name: 'Start a team trial' }).click();
-  await team.waitForURL('**/app.html?trial=team');
-  await waitReady(team);
-
-  // The default visitor scrolls to it too, but only compares plans.
-  const defCtx = await visitorContext(env, ids.default);
-  const def = await defCtx.newPage();
-  problems.push(...watchPage(def));
-  await def.goto('/');
-  await waitReady(def);
-  await def.getByRole('button', { name: 'Accept' }).click();
-  const defCta = def.locator('[data-engagekit-slot=cta]');
-  await defCta.scrollIntoViewIfNeeded();
-  assert.equal(await defCta.getByRole('heading', { level: 2 }).textContent(), 'Try Pro free for 14 days');
-  await sleep(300);
-  await defCta.getByRole('link', { name: 'Compare plans' }).click();
-  await def.waitForURL('**/pricing.html');
-  await waitReady(def);
+  // The "team" visitor scrolls to the call to action and starts a team trial from it; the
+  // default visitor scrolls to it too, but only compares plans.
+  const problems = [
+    await play(env, ids.team, { heading: 'Bring your whole team, free for 14 days', link: 'Start a team trial', url: '**/app.html?trial=team' }),
+    await play(env, ids.default, { heading: 'Try Pro free for 14 days', link: 'Compare plans', url: '**/pricing.html' }),
+  ];
 
   // Exactly these events, each once: both saw the (low-tier) default hero and their cta
   // variation; only the team visitor started a trial.
@@ -117,7 +113,7 @@ test('two visitors through the demo: the content and experiment reports and the 
 
   // The dashboard shows the same numbers to the product team.
   const dash = await (await env.browser.newContext({ baseURL: env.base })).newPage();
-  problems.push(...watchPage(dash));
+  const dashProblems = watchPage(dash);
   await dash.goto(`/dashboard?writeKey=${WRITE_KEY}`);
   const table = dash.getByRole('table', { name: /Slot cta/ });
   await table.waitFor();
@@ -125,5 +121,6 @@ test('two visitors through the demo: the content and experiment reports and the 
   assert.deepEqual((await row('team').allTextContents()).slice(0, 3), ['1', '1', '100.0%']);
   assert.deepEqual((await row('default').allTextContents()).slice(0, 3), ['1', '0', '0.0%']);
   assert.ok(await dash.getByRole('table', { name: /Experiment cta-copy/ }).isVisible(), 'the experiment has its table');
-  assert.deepEqual(problems, []);
+  assert.deepEqual(problems.flat(), [], 'no console or page errors on the demo');
+  assert.deepEqual(dashProblems, [], 'no console or page errors on the dashboard');
 });
