@@ -108,15 +108,27 @@ fn read_experiment(e: &Obj) -> Result<Experiment, ConfigError> {
             .collect(),
         _ => return Err(e.error("variations", "expected at least two variant names")),
     };
+    // Weights are shares: [3, 1] is 75% / 25%. (GrowthBook's bucketing would quietly use
+    // equal weights for any that do not sum to 1.)
     let weights = match e.array("weights")? {
         None => bucket::get_equal_weights(variations.len()),
         Some(w)
             if w.len() == variations.len()
-                && w.iter().all(|x| x.as_f64().is_some_and(|n| n >= 0.0)) =>
+                && w.iter().all(|x| x.as_f64().is_some_and(|n| n >= 0.0))
+                && w.iter().filter_map(Value::as_f64).sum::<f64>() > 0.0 =>
         {
-            w.iter().filter_map(Value::as_f64).collect()
+            let total: f64 = w.iter().filter_map(Value::as_f64).sum();
+            w.iter()
+                .filter_map(Value::as_f64)
+                .map(|n| n / total)
+                .collect()
         }
-        Some(_) => return Err(e.error("weights", "expected one non-negative number per variation")),
+        Some(_) => {
+            return Err(e.error(
+                "weights",
+                "expected one non-negative number per variation, not all 0",
+            ))
+        }
     };
     Ok(Experiment {
         key,
@@ -147,7 +159,19 @@ fn read_structured(v: &Obj, structured: &mut Structured) -> Result<(), ConfigErr
     };
     structured.body = v.string("body")?;
     structured.image = url(v, "image")?;
-    structured.image_alt = v.string("imageAlt")?;
+    // Required with an image, so a missing description is a choice (`""` for decoration),
+    // never an oversight a screen-reader user pays for.
+    structured.image_alt = match v.map.get("imageAlt") {
+        Some(Value::String(alt)) => Some(alt.clone()),
+        None if structured.image.is_none() => None,
+        None => {
+            return Err(v.error(
+                "imageAlt",
+                "required with an image (\"\" if it is decorative)",
+            ))
+        }
+        Some(_) => return Err(v.error("imageAlt", "expected a string")),
+    };
     if let Some(c) = v.obj("cta")? {
         c.no_other_keys(&["label", "href"])?;
         structured.cta_label = c.string("label")?;

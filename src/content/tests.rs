@@ -273,3 +273,21 @@ fn structured_variants_take_a_heading_level_and_a_complete_cta() {
         "content.slots.hero.variants.x.cta"
     );
 }
+
+#[test]
+fn weights_are_shares_and_an_image_needs_its_description() {
+    let s = slot(r#"{"experiment":{"key":"e","variations":["a","b"],"weights":[3,1]}}"#);
+    assert_eq!(s.experiment.unwrap().weights, [0.75, 0.25]);
+    let err = |json: &str| {
+        config(&format!(r#"{{"content":{{"slots":{{"hero":{json}}}}}}}"#)).unwrap_err()
+    };
+    assert_eq!(
+        err(r#"{"experiment":{"key":"e","variations":["a","b"],"weights":[0,0]}}"#).path,
+        "content.slots.hero.experiment.weights"
+    );
+    let e = err(r#"{"variants":{"x":{"image":"/a.png"}}}"#);
+    assert_eq!(e.path, "content.slots.hero.variants.x.imageAlt");
+    assert!(e.message.contains("decorative"), "{}", e.message);
+    let s = slot(r#"{"variants":{"x":{"image":"/a.png","imageAlt":""}}}"#);
+    assert_eq!(structured(&s, "x").unwrap().image_alt.as_deref(), Some(""));
+}

@@ -29,10 +29,11 @@ impl Tracker {
     }
 
     /// Decides what slot `name` shows (None when the config has no such slot: the page keeps
-    /// its default, untracked). `defined` says whether the page defines a variant; `late`,
-    /// that the visitor may already have seen the slot's default (the page stopped hiding it
+    /// its default, untracked). `defined` says whether the page defines a variant (as a
+    /// `<template>`, which then wins over a config variant of the same name); `late`, that
+    /// the visitor may already have seen the slot's default (the page stopped hiding it
     /// before the module was ready), which then stays: swapping it now would flicker. The
-    /// decision holds for the rest of this page view.
+    /// decision holds for the rest of this page view, for every element of that name.
     pub fn decide(
         &mut self,
         name: &str,
@@ -43,37 +44,61 @@ impl Tracker {
         late: bool,
     ) -> Option<(Decision, Option<Structured>)> {
         let slot = self.config.content.slots.iter().find(|s| s.name == name)?;
+        let config_variant = |d: &Decision| {
+            (!defined(&d.variant))
+                .then(|| content::structured(slot, &d.variant).cloned())
+                .flatten()
+        };
         if let Some((_, d)) = self.decisions.iter().find(|(n, _)| n == name) {
-            return Some((d.clone(), content::structured(slot, &d.variant).cloned()));
+            let structured = config_variant(d);
+            if d.variant != content::DEFAULT && structured.is_none() && !defined(&d.variant) {
+                // Another element of this name showed a variant this one lacks.
+                let warning = format!(
+                    "slot \"{name}\": another element of this slot shows variant \"{}\", which this one does not define; it shows its default",
+                    d.variant
+                );
+                return Some((
+                    Decision::default_content(Reason::Fallback, Some(warning)),
+                    None,
+                ));
+            }
+            return Some((d.clone(), structured));
         }
-        if late {
-            let d = Decision::default_content(Reason::Timeout, None);
-            self.decisions.push((name.to_owned(), d.clone()));
-            return Some((d, None));
-        }
-        let attrs = self.attributes(page, now_ms);
-        let sticky = slot
-            .experiment
-            .as_ref()
-            .and_then(|e| self.assignments.get(&e.key))
-            .and_then(Value::as_f64)
-            .map(|i| i as usize);
-        let d = content::decide(
-            slot,
-            &attrs,
-            &self.config.audience.saved_groups,
-            re,
-            defined,
-            sticky,
-        );
-        let structured = content::structured(slot, &d.variant).cloned();
+        let (d, sticky) = if late {
+            (Decision::default_content(Reason::Timeout, None), None)
+        } else {
+            let attrs = self.attributes(page, now_ms);
+            let sticky = slot
+                .experiment
+                .as_ref()
+                .and_then(|e| self.assignments.get(&e.key))
+                .and_then(Value::as_f64)
+                .map(|i| i as usize);
+            let d = content::decide(
+                slot,
+                &attrs,
+                &self.config.audience.saved_groups,
+                re,
+                defined,
+                sticky,
+            );
+            (d, sticky)
+        };
+        let structured = config_variant(&d);
         if let Some((key, i)) = &d.experiment {
             if sticky != Some(*i) {
                 self.assignments.insert(key.clone(), (*i as f64).into());
                 self.persist_all(now_ms);
             }
         }
-        self.decisions.push((name.to_owned(), d.clone()));
+        // Kept without its warning: the page hears about a problem once.
+        self.decisions.push((
+            name.to_owned(),
+            Decision {
+                warning: None,
+                ..d.clone()
+            },
+        ));
         Some((d, structured))
     }
 

@@ -525,3 +525,67 @@ fn a_late_decision_keeps_the_default_without_exposing_the_experiment() {
         "the next page view decides afresh"
     );
 }
+
+#[test]
+fn a_problem_is_reported_once_and_a_page_template_wins_over_a_config_variant() {
+    let cfg = r#"{"content":{"slots":{"hero":{
+        "rules":[{"if":{},"variant":"promo"}],
+        "variants":{"promo":{"title":"From the config"}}}}}}"#;
+    let re = crate::regex::RegressEngine::default();
+    let page = PageInfo::default();
+    let store = MemStore::default();
+    let mut t = tab(&store, "a", cfg);
+    t.is_new_page("https://a.test/");
+    let (d, structured) = t
+        .decide("hero", &page, 0.0, &re, &|_| false, false)
+        .unwrap();
+    assert_eq!(d.variant, "promo");
+    assert_eq!(
+        structured.unwrap().title.as_deref(),
+        Some("From the config")
+    );
+    let (_, structured) = t
+        .decide("hero", &page, 0.0, &re, &|v| v == "promo", false)
+        .unwrap();
+    assert!(
+        structured.is_none(),
+        "the page's own template is rendered instead"
+    );
+
+    let cfg = r#"{"content":{"slots":{"hero":{"rules":[{"if":{},"variant":"gone"}]}}}}"#;
+    let mut t = tab(&store, "b", cfg);
+    t.is_new_page("https://a.test/");
+    let (first, _) = t
+        .decide("hero", &page, 0.0, &re, &|_| false, false)
+        .unwrap();
+    assert!(first.warning.is_some());
+    let (again, _) = t
+        .decide("hero", &page, 0.0, &re, &|_| false, false)
+        .unwrap();
+    assert_eq!((again.variant.as_str(), again.warning), ("default", None));
+}
+
+#[test]
+fn an_element_lacking_the_variant_its_slot_shows_keeps_its_default() {
+    let cfg = r#"{"content":{"slots":{"hero":{"rules":[{"if":{},"variant":"v"}]}}}}"#;
+    let re = crate::regex::RegressEngine::default();
+    let page = PageInfo::default();
+    let mut t = tab(&MemStore::default(), "a", cfg);
+    t.is_new_page("https://a.test/");
+    let (d, _) = t
+        .decide("hero", &page, 0.0, &re, &|v| v == "v", false)
+        .unwrap();
+    assert_eq!(d.variant, "v");
+    let (other, _) = t
+        .decide("hero", &page, 0.0, &re, &|_| false, false)
+        .unwrap();
+    assert_eq!(
+        (other.variant.as_str(), other.reason),
+        ("default", crate::content::Reason::Fallback)
+    );
+    assert!(other.warning.unwrap().contains("does not define"));
+    let (first_again, _) = t
+        .decide("hero", &page, 0.0, &re, &|v| v == "v", false)
+        .unwrap();
+    assert_eq!(first_again.variant, "v", "the slot's decision is unchanged");
+}

@@ -325,7 +325,9 @@ pub fn navigated() -> JsValue {
         .and_then(|w| w.location().href().ok())
         .unwrap_or_default();
     with("navigated", |s| {
-        if s.tracker.config().tracking.autocapture.pageviews && s.tracker.is_new_page(&url) {
+        // A new URL is a new page view for content slots too, page events or not.
+        let new_page = s.tracker.is_new_page(&url);
+        if new_page && s.tracker.config().tracking.autocapture.pageviews {
             s.record(Call::Page {
                 name: None,
                 properties: Map::new(),
