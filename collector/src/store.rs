@@ -123,6 +123,10 @@ exposed AS (
     CAST(json_extract(json, ?8) AS TEXT) AS variant,
     json_extract(json, ?9) AS ord
   FROM ranged WHERE event = ?3
+    -- A default shown because the decision came too late or the config was broken is not
+    -- an exposure engagekit chose; counting it would mix, e.g., slow visitors bucketed into
+    -- another variation into the control.
+    AND COALESCE(json_extract(json, '$.properties.reason'), '') NOT IN ('timeout', 'fallback')
 ),
 firsts AS (
   SELECT key, variant, ord, visitor, t FROM (

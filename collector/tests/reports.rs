@@ -144,6 +144,38 @@ async fn content_report_counts_first_exposures_and_conversions_after_them() {
 }
 
 #[tokio::test]
+async fn defaults_shown_because_of_a_late_decision_or_a_broken_config_are_not_exposures() {
+    let t = TestApp::new();
+    let shown = |id: &str, who: &str, variant: &str, reason: &str| {
+        at(
+            id,
+            who,
+            "Content Viewed",
+            "2025-03-01T10:00:00Z",
+            json!({"slot": "hero", "variant": variant, "reason": reason}),
+        )
+    };
+    post(
+        &t,
+        "shop",
+        vec![
+            shown("d1", "d1", "default", "experiment"),
+            shown("d2", "d2", "default", "timeout"),
+            shown("d3", "d3", "default", "fallback"),
+            shown("b1", "b1", "bold", "experiment"),
+            goal("d2g", "d2", "Trial Started", "2025-03-01T10:01:00Z"),
+        ],
+    )
+    .await;
+    let r = report(&t, "/api/reports/content?writeKey=shop").await;
+    let variants = &r["slots"][0]["variants"];
+    assert_eq!(variants[0]["variant"], "default");
+    assert_eq!(variants[0]["exposures"], 1, "{r}");
+    assert_eq!(variants[0]["conversions"], 0);
+    assert_eq!(variants[1]["exposures"], 1);
+}
+
+#[tokio::test]
 async fn a_visitor_who_saw_two_variants_counts_under_the_first() {
     let t = TestApp::new();
     // c1 saw bold first, even though the batch lists the default view first.
