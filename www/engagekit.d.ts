@@ -51,6 +51,7 @@ export interface ContentSlot {
   experiment?: {
     key: string;
     variations: string[];
+    /** Shares per variation: [3, 1] is 75% / 25%. Equal when absent. */
     weights?: number[];
     coverage?: number;
     hashAttribute?: string;
@@ -68,6 +69,7 @@ export interface StructuredVariant {
   cta?: { label: string; href: string };
   /** An http(s) URL or a path on this site. */
   image?: string;
+  /** Required with `image`: its description, or "" if it is decorative. */
   imageAlt?: string;
 }
 

@@ -153,9 +153,10 @@
         if (c[0] != 'init' && ek[c[0]]) ek[c[0]].apply(null, c[1]);
       });
       q.length = 0;
-      // After the replay, so traits from an early identify() count in the decisions.
+      // After the replay, so traits from an early identify() count in the decisions. The
+      // widgets code shows the slots once decided; without it there is nothing to wait for.
       if (m.mount) refresh = m.mount(call, ek._hide, warn);
-      reveal();
+      else reveal();
       ek.ready = run;
       waiting.forEach(run);
     })

@@ -3,46 +3,57 @@
 // dist/engagekit_widgets.js, which the loader takes only for sites whose config has widgets.
 //
 // Content slots: <div data-engagekit-slot="hero">default</div>, with variants written by the
-// web developer as <template data-engagekit-variant="name"> children. The wasm decides
-// (rules, experiment, fallbacks); this file renders and watches. Nothing from the config
-// becomes markup: a page variant is a clone of the page's own <template>; a config variant
-// is built from text nodes, a checked http(s) link and an image.
+// web developer as <template data-engagekit-variant="name"> children. The wasm decides (rules,
+// experiment, fallbacks, what to do when it is too late to switch); this file reads the page,
+// renders and watches. Nothing from the config becomes markup: a page variant is a clone of
+// the page's own <template>; a config variant is built from text nodes, a checked http(s)
+// link and an image. The page's own nodes are never moved or removed (a framework may own
+// them): while a variant shows, they are hidden, and the variant's nodes sit beside them.
 //
 // No flicker: the snippet hides slots with a constructed stylesheet until mount() has
-// decided every slot on the page in one pass, or until its timeout, after which a slot the
-// visitor can see keeps its default for the page view. Slots added later (SPA) are decided
-// in the MutationObserver callback, before the browser paints them. A slot counts as seen
-// (`Content Viewed`) when half of it, or half the viewport, is on screen in a visible tab.
+// decided every slot on the page in one pass, or until its timeout. Slots added later (SPA)
+// are decided in the MutationObserver callback, before the browser paints them. A slot counts
+// as seen (`Content Viewed`) once half of it, or half the viewport, has been on screen for a
+// second in a visible tab (the IAB's viewability rule), or at once when it is clicked.
 export * from 'engagekit-glue';
 export { default } from 'engagekit-glue';
 
 var SLOT = '[data-engagekit-slot]';
 var VARIANT = 'data-engagekit-variant';
+var HIDDEN = 'data-engagekit-hidden';
+var DWELL_MS = 1000;
 
 /**
  * Starts content slots. `call(name)` wraps a module export as the loader does (its actions
  * are carried out); `hide` is the snippet's [stylesheet, deadline] if it hides slots.
- * Returns the function the loader calls after each SPA navigation.
+ * Returns the function the loader calls after each SPA navigation. Never throws.
  */
 export function mount(call, hide, warn) {
   var d = document;
   var w = window;
   var decide = call('decide');
   var viewed = call('viewed');
-  var state = new WeakMap(); // slot element -> {name, shown, def, cur}
+  var state = new WeakMap(); // slot element -> {name, shown, own: [our nodes], hid: [its nodes]}
   var inView = new Set();
+  var timers = new Map(); // slot element -> dwell timer
+  var started = false;
+  var io;
+  var sheet;
   var guard = function (f) {
-    return function (a) {
+    return function (a, b) {
       try {
-        f(a);
+        f(a, b);
       } catch (e) {
         warn('content slots: ' + e);
       }
     };
   };
+  // f(slot) for `root` and each slot inside it.
   var each = function (root, f) {
     if (root.matches(SLOT)) f(root);
-    root.querySelectorAll(SLOT).forEach(f);
+    root.querySelectorAll(SLOT).forEach(function (el) {
+      f(el);
+    });
   };
   var isVariant = function (n) {
     return n.nodeName == 'TEMPLATE' && n.hasAttribute(VARIANT);
@@ -79,110 +90,187 @@ export function mount(call, hide, warn) {
     }
     return box;
   };
-  // Swaps what the slot shows; its default nodes are kept to come back to.
+  // Hides one of the page's own nodes while a variant shows (text outside an element cannot
+  // be hidden without moving it, so it stays, with a warning).
+  var conceal = function (s, n) {
+    if (n.nodeType == 1) {
+      if (n.hidden || n.hasAttribute(HIDDEN)) return;
+      n.setAttribute(HIDDEN, '');
+      if (!sheet) n.hidden = true;
+      s.hid.push(n);
+    } else if (n.nodeType == 3 && n.data.trim() && !s.warned) {
+      s.warned = 1;
+      warn('slot "' + s.name + '": text outside an element stays next to the variant; wrap it in an element');
+    }
+  };
+  // Shows `variant` in the slot: our nodes for it, the page's own nodes for the default.
   var show = function (el, s, variant, content) {
     if (variant == s.shown) return;
-    var nodes;
-    if (variant == 'default') {
-      nodes = s.def;
-    } else {
+    var nodes = [];
+    if (variant != 'default') {
       var t = [].find.call(el.children, function (c) {
         return isVariant(c) && c.getAttribute(VARIANT) == variant;
       });
-      if (t) nodes = [].slice.call(d.importNode(t.content, true).childNodes);
-      else if (content) nodes = [structured(content)];
+      if (content) nodes = [structured(content)];
+      else if (t) nodes = [].slice.call(d.importNode(t.content, true).childNodes);
       else return;
     }
-    var at = [].find.call(el.children, isVariant) || null;
-    s.cur.forEach(function (n) {
+    s.own.forEach(function (n) {
       n.remove();
     });
+    s.hid.forEach(function (n) {
+      n.removeAttribute(HIDDEN);
+      if (!sheet) n.hidden = false;
+    });
+    s.hid = [];
+    if (variant != 'default') {
+      [].forEach.call(el.childNodes, function (n) {
+        if (!isVariant(n)) conceal(s, n);
+      });
+    }
+    var at = [].find.call(el.children, isVariant) || null;
     nodes.forEach(function (n) {
       el.insertBefore(n, at);
     });
-    s.cur = nodes;
+    s.own = nodes;
     s.shown = variant;
   };
-  var apply = function (el, late) {
+  var apply = guard(function (el, late) {
     var s = state.get(el);
     if (!s) {
-      var def = [].filter.call(el.childNodes, function (n) {
-        return !isVariant(n);
-      });
-      s = { name: el.getAttribute('data-engagekit-slot'), shown: 'default', def: def, cur: def };
+      s = { name: el.getAttribute('data-engagekit-slot'), shown: 'default', own: [], hid: [] };
       state.set(el, s);
-      if (io) io.observe(el);
     }
+    if (io && el.isConnected) io.observe(el); // again after a removal; twice is harmless
     var names = [].filter.call(el.children, isVariant).map(function (t) {
       return t.getAttribute(VARIANT);
     });
     var r = decide(s.name, names, !!late);
     show(el, s, r ? r.variant : 'default', r && r.content);
     el.setAttribute('data-engagekit-shown', s.shown);
-  };
-  var report = function () {
+  });
+  // Slots in view in a visible tab are reported after they have stayed so for DWELL_MS.
+  var dwell = function () {
     if (d.visibilityState != 'visible') return;
     inView.forEach(function (el) {
-      var s = state.get(el);
-      if (s && el.isConnected) viewed(s.name);
+      if (timers.has(el)) return;
+      timers.set(
+        el,
+        setTimeout(
+          guard(function () {
+            timers.delete(el);
+            var s = state.get(el);
+            if (s && inView.has(el) && el.isConnected && d.visibilityState == 'visible') viewed(s.name);
+          }),
+          DWELL_MS
+        )
+      );
     });
   };
-  var io =
-    w.IntersectionObserver &&
-    new IntersectionObserver(
-      guard(function (entries) {
-        entries.forEach(function (e) {
-          var r = e.intersectionRect;
-          var seen = e.isIntersecting && r.width * r.height > 0 && (e.intersectionRatio >= 0.5 || r.height >= w.innerHeight / 2);
-          if (seen) inView.add(e.target);
-          else inView.delete(e.target);
-        });
-        report();
-      }),
-      { threshold: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1] }
-    );
-  // Has the visitor possibly seen this slot's default already? Not in a background tab (one
-  // opened with a middle click), which paints nothing until it is shown.
+  var stop = function (el) {
+    clearTimeout(timers.get(el));
+    timers.delete(el);
+  };
+  var stopAll = function () {
+    timers.forEach(function (_, el) {
+      stop(el);
+    });
+  };
+  // Has the visitor possibly seen this slot's default already? Only if the snippet has
+  // stopped hiding slots (or never could), the tab is visible (a background tab paints
+  // nothing) and the slot is on screen. The core decides what follows.
   var onScreen = function (el) {
     var r = el.getBoundingClientRect();
     return r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0 && r.top < w.innerHeight && r.left < w.innerWidth;
   };
-  var deadline = hide && hide[1];
-  var late = deadline && Date.now() >= deadline && d.visibilityState == 'visible';
-  guard(function () {
-    d.querySelectorAll(SLOT).forEach(function (el) {
-      apply(el, late && onScreen(el));
+  var start = guard(function () {
+    if (started) return;
+    started = true;
+    var hidingOver = !hide || !hide[0].cssRules.length;
+    var visible = d.visibilityState == 'visible';
+    each(d.documentElement, function (el) {
+      apply(el, hidingOver && visible && onScreen(el));
     });
-  })();
-  try {
-    if (hide) hide[0].replaceSync('');
-  } catch (e) {}
-  new MutationObserver(
-    guard(function (records) {
-      records.forEach(function (r) {
-        r.addedNodes.forEach(function (n) {
-          if (n.nodeType == 1) each(n, function (el) {
-            apply(el);
+    try {
+      if (hide) hide[0].replaceSync('');
+    } catch (e) {}
+    new MutationObserver(
+      guard(function (records) {
+        records.forEach(function (r) {
+          var s = state.get(r.target);
+          r.addedNodes.forEach(function (n) {
+            // The page's framework added to a slot showing a variant: hide that too.
+            if (s && s.shown != 'default' && n.parentNode == r.target && s.own.indexOf(n) < 0 && !isVariant(n)) conceal(s, n);
+            if (n.nodeType == 1) each(n, apply);
+          });
+          r.removedNodes.forEach(function (n) {
+            if (n.nodeType == 1)
+              each(n, function (el) {
+                if (!el.isConnected) {
+                  if (io) io.unobserve(el);
+                  inView.delete(el);
+                  stop(el);
+                }
+              });
           });
         });
-        r.removedNodes.forEach(function (n) {
-          if (n.nodeType == 1)
-            each(n, function (el) {
-              if (!el.isConnected) {
-                if (io) io.unobserve(el);
-                inView.delete(el);
-              }
-            });
-        });
-      });
+      })
+    ).observe(d.documentElement, { childList: true, subtree: true });
+  });
+  try {
+    var thresholds = [];
+    for (var i = 0; i <= 100; i++) thresholds.push(i / 100);
+    io =
+      w.IntersectionObserver &&
+      new IntersectionObserver(
+        guard(function (entries) {
+          entries.forEach(function (e) {
+            var r = e.intersectionRect;
+            var seen = e.isIntersecting && r.width * r.height > 0 && (e.intersectionRatio >= 0.5 || r.height >= w.innerHeight / 2);
+            if (seen) inView.add(e.target);
+            else {
+              inView.delete(e.target);
+              stop(e.target);
+            }
+          });
+          dwell();
+        }),
+        { threshold: thresholds }
+      );
+    sheet = new CSSStyleSheet();
+    sheet.replaceSync('[' + HIDDEN + ']{display:none!important}');
+    d.adoptedStyleSheets = d.adoptedStyleSheets.concat(sheet);
+  } catch (e) {
+    sheet = null; // an older browser: the `hidden` attribute instead
+  }
+  // A click inside a slot proves it was seen, however soon (before the page's own handlers,
+  // so the exposure is recorded before a conversion the click may cause).
+  d.addEventListener(
+    'click',
+    guard(function (e) {
+      var el = e.target.closest && e.target.closest(SLOT);
+      var s = el && state.get(el);
+      if (s) viewed(s.name);
+    }),
+    true
+  );
+  d.addEventListener(
+    'visibilitychange',
+    guard(function () {
+      if (d.visibilityState == 'visible') dwell();
+      else stopAll();
     })
-  ).observe(d.documentElement, { childList: true, subtree: true });
-  d.addEventListener('visibilitychange', guard(report));
-  // After SPA navigation: a new page view decides afresh and reports again.
+  );
+  // A slot's children may still be arriving while the document loads: decide once they
+  // are all there (the snippet's timer still bounds how long slots stay hidden).
+  if (d.readyState == 'loading') d.addEventListener('DOMContentLoaded', start);
+  else start();
+  // After SPA navigation: a new page view decides afresh, and the slots in view are seen
+  // anew once they have stayed in view for the new page view's own second.
   return guard(function () {
-    d.querySelectorAll(SLOT).forEach(function (el) {
-      apply(el);
-    });
-    report();
+    if (!started) return;
+    stopAll();
+    each(d.documentElement, apply);
+    dwell();
   });
 }

@@ -85,11 +85,10 @@ async function visitor(env, { hideMs = 300, headers = {}, extra = '' } = {}) {
   return { context, page, problems, warnings };
 }
 
+/** What slot `id` shows: its variant, the text a visitor sees, its visibility. */
 const shown = (page, id) => page.evaluate((id) => {
   const el = document.getElementById(id);
-  const copy = el.cloneNode(true);
-  copy.querySelectorAll('template').forEach((t) => t.remove());
-  return { variant: el.getAttribute('data-engagekit-shown'), text: copy.textContent.trim(), visibility: getComputedStyle(el).visibility };
+  return { variant: el.getAttribute('data-engagekit-shown'), text: el.innerText.replace(/\s+/g, ' ').trim(), visibility: getComputedStyle(el).visibility };
 }, id);
 
 /** What the hero slot painted, frame by frame: [visibility, variant, Date.now()]. */
@@ -113,7 +112,7 @@ test('each visitor sees the variant their attributes choose, from the first pain
   const painted = (await frames(b.page)).filter((f) => f[0] === 'visible');
   assert.ok(painted.length > 0, 'the hero was painted');
   assert.deepEqual(painted.map((f) => f[1]), ['pro'], `every visible frame shows the decided variant: ${JSON.stringify(await frames(b.page))}`);
-  assert.equal(await b.page.locator('#hero h1').count(), 1, 'one heading: the variant replaced the default');
+  assert.equal(await b.page.locator('#hero h1:visible').count(), 1, 'one heading shows: the default one is hidden');
 
   // An engaged visitor (score in the high tier) gets the next rule, on the next page view.
   await b.page.evaluate(() => engagekit.reset());
@@ -135,6 +134,7 @@ test('a variant written in the config is text: markup in it is never parsed', { 
   await waitReady(page);
   const promo = await page.evaluate(() => {
     const el = document.getElementById('promo');
+    const built = el.querySelector('.engagekit-content');
     const cta = el.querySelector('a.engagekit-cta');
     const img = el.querySelector('img');
     return {
@@ -144,7 +144,8 @@ test('a variant written in the config is text: markup in it is never parsed', { 
       cta: cta && { text: cta.textContent, href: cta.getAttribute('href') },
       images: [...el.querySelectorAll('img')].map((i) => i.getAttribute('src')),
       alt: img && img.alt,
-      elements: [...el.querySelectorAll('*')].map((e) => e.tagName.toLowerCase()),
+      elements: [built, ...built.querySelectorAll('*')].map((e) => e.tagName.toLowerCase()),
+      text: el.innerText,
       xss: window.__xss,
     };
   });
@@ -155,6 +156,7 @@ test('a variant written in the config is text: markup in it is never parsed', { 
   assert.deepEqual(promo.images, ['/favicon.svg'], 'only the configured image, no <img src=x> from the text');
   assert.equal(promo.alt, XSS, 'alt text is an attribute value, not markup');
   assert.deepEqual(promo.elements, ['div', 'img', 'h2', 'p', 'a'], 'exactly the elements engagekit builds');
+  assert.doesNotMatch(promo.text, /Default promo/, "the page's default is hidden");
   await sleep(300);
   assert.equal(await page.evaluate(() => window.__xss), undefined, 'no handler or script from the config ran');
   assert.deepEqual(problems, []);
@@ -251,6 +253,12 @@ test('no slot stays hidden past the timeout; one already seen keeps its default,
   await background.page.goto('/slots.html?identify=pro');
   await waitReady(background.page, 15000);
   assert.equal((await shown(background.page, 'hero')).text, 'Hello, Pro customer');
+  // Nor is anything counted as seen while the tab is in the background.
+  await sleep(1500);
+  await background.page.evaluate(() => engagekit.flush());
+  await sleep(500);
+  const pro = (await eventRows(env.ws.db)).filter((r) => r.event === 'Content Viewed' && r.body.properties.variant === 'pro');
+  assert.deepEqual(pro, [], 'no Content Viewed from the background tab');
 });
 
 test('Content Viewed: once per visible slot per page view, never for a hidden one', { timeout: 60000 }, async (t) => {
@@ -260,6 +268,12 @@ test('Content Viewed: once per visible slot per page view, never for a hidden on
   await waitReady(page);
   const expected = ['page /slots.html', 'track Content Viewed slot=hero', 'track Content Viewed slot=promo'];
   const store = () => expectStoredExactly(env.ws.db, expected, { propKeys: ['slot'], settleMs: 800 });
+  await store();
+
+  // Scrolled past in less than a second: not seen.
+  await page.locator('#below').scrollIntoViewIfNeeded();
+  await sleep(300);
+  await page.evaluate(() => window.scrollTo(0, 0));
   await store();
 
   // Scroll to the slot below the fold, back up, and down again: one Content Viewed.
@@ -280,12 +294,60 @@ test('Content Viewed: once per visible slot per page view, never for a hidden on
   const rows = await store();
   const byPage = rows.filter((r) => r.event === 'Content Viewed').map((r) => `${r.body.properties.slot} ${r.body.context.page.search}`);
   assert.deepEqual(byPage.sort(), ['below ', 'below ?step=2', 'hero ', 'hero ?step=2', 'promo ', 'promo ?step=2']);
+
+  // A router that pushes the new URL and then tears the old route down: its slots were
+  // never seen on the new page view.
+  await page.evaluate(() => {
+    history.pushState({}, '', '/slots.html?step=3');
+    setTimeout(() => ['hero', 'promo'].forEach((id) => document.getElementById(id).remove()), 100);
+  });
+  expected.push('page /slots.html?step=3');
+  await expectStoredExactly(env.ws.db, expected, { propKeys: ['slot'], settleMs: 2000 });
   assert.deepEqual(problems, []);
+});
+
+test("the page's own nodes are never moved: hidden while a variant shows, back with the default", { timeout: 40000 }, async (t) => {
+  const config = testConfig({
+    tracking: { autocapture: { pageviews: false } },
+    content: { slots: { hero: { rules: [{ if: { 'query.show': 'pro' }, variant: 'pro' }] } } },
+  });
+  const env = await setup(t, { config });
+  // A framework holds its own references to the nodes it rendered.
+  const holdDefault = '<script>document.addEventListener("DOMContentLoaded", function () { window.__own = document.querySelector("#hero > h1"); });</script>';
+  const { page, problems, warnings } = await visitor(env, { extra: holdDefault });
+  await page.goto('/slots.html?show=pro');
+  await waitReady(page);
+  const own = () => page.evaluate(() => ({
+    connected: window.__own.isConnected,
+    parent: window.__own.parentNode.id,
+    display: getComputedStyle(window.__own).display,
+  }));
+  assert.deepEqual(await shown(page, 'hero'), { variant: 'pro', text: 'Hello, Pro customer', visibility: 'visible' });
+  assert.deepEqual(await own(), { connected: true, parent: 'hero', display: 'none' });
+
+  // The framework renders more into the slot while the variant shows: hidden too.
+  await page.evaluate(() => {
+    const p = document.createElement('p');
+    p.id = 'later';
+    p.textContent = 'Rendered later';
+    document.getElementById('hero').append(p);
+  });
+  await sleep(50);
+  assert.equal(await page.evaluate(() => getComputedStyle(document.getElementById('later')).display), 'none');
+
+  // SPA navigation to a URL the rule does not match (page events off: still a new page
+  // view for content): the same nodes show again, the variant's are gone.
+  await page.evaluate(() => history.pushState({}, '', '/slots.html'));
+  assert.deepEqual(await shown(page, 'hero'), { variant: 'default', text: 'Default hero Rendered later', visibility: 'visible' });
+  assert.deepEqual(await own(), { connected: true, parent: 'hero', display: 'block' });
+  assert.equal(await page.locator('#hero h1:visible').count(), 1);
+  assert.deepEqual(problems, []);
+  assert.deepEqual(warnings, []);
 });
 
 test('a slot added later (SPA) is decided before it is first painted', { timeout: 40000 }, async (t) => {
   const env = await setup(t, { config: testConfig(CONTENT) });
-  const { page, problems } = await visitor(env);
+  const { page, problems, warnings } = await visitor(env);
   await page.goto('/slots.html');
   await waitReady(page);
   const first = await page.evaluate(() => new Promise((resolve) => {
@@ -298,13 +360,14 @@ test('a slot added later (SPA) is decided before it is first painted', { timeout
     tpl.content.appendChild(document.createElement('p')).textContent = 'Variant later';
     el.append(p, tpl);
     document.body.prepend(el);
-    requestAnimationFrame(() => resolve({ shown: el.getAttribute('data-engagekit-shown'), text: el.querySelector('p').textContent }));
+    requestAnimationFrame(() => resolve({ shown: el.getAttribute('data-engagekit-shown'), text: el.innerText.trim() }));
   }));
   assert.deepEqual(first, { shown: 'v', text: 'Variant later' }, 'the first frame already shows the variant');
-  // Removing slots never throws.
+  // Removing slots never throws (nor warns, which is what a caught throw would do).
   await page.evaluate(() => document.querySelectorAll('[data-engagekit-slot]').forEach((e) => e.remove()));
   await sleep(200);
   assert.deepEqual(problems, []);
+  assert.deepEqual(warnings, []);
 });
 
 test('under a strict CSP (no inline styles) the snippet still hides slots until they are decided', { timeout: 40000 }, async (t) => {

@@ -63,7 +63,7 @@
       var a = event.target.closest && event.target.closest('a[href*="trial="]');
       if (!a) return;
       var plan = new URL(a.href).searchParams.get('trial');
-      engagekit.track('Trial Started', { plan: PLAN_NAMES[plan] ? plan : 'pro' });
+      engagekit.track('Trial Started', { plan: Object.prototype.hasOwnProperty.call(PLAN_NAMES, plan) ? plan : 'pro' });
     });
   }
 
