@@ -66,6 +66,9 @@ pub struct Experiment {
     pub coverage: f64,
     /// Attribute whose value is hashed (default `id`).
     pub hash_attribute: String,
+    /// GrowthBook namespace `(name, start, end)`: only visitors in this slice of the
+    /// namespace enter, so experiments with disjoint slices never share a visitor.
+    pub namespace: Option<(String, f64, f64)>,
 }
 
 /// A variant written in config: rendered as text nodes and a safe link, never as HTML.
@@ -203,8 +206,17 @@ pub fn decide(
             Value::String(s) if !s.is_empty() => Some(s),
             _ => None,
         };
-        let assigned =
-            unit.and_then(|u| bucket::assign(&exp.key, u, &exp.weights, exp.coverage, sticky));
+        // A visitor already assigned stays; anyone else enters only inside the namespace.
+        let enters = |u: &str| {
+            sticky.is_some()
+                || exp
+                    .namespace
+                    .as_ref()
+                    .is_none_or(|(name, start, end)| bucket::in_namespace(u, (name, *start, *end)))
+        };
+        let assigned = unit
+            .filter(|u| enters(u))
+            .and_then(|u| bucket::assign(&exp.key, u, &exp.weights, exp.coverage, sticky));
         if let Some(i) = assigned {
             let variant = exp
                 .variations

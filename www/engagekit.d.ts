@@ -55,6 +55,8 @@ export interface ContentSlot {
     weights?: number[];
     coverage?: number;
     hashAttribute?: string;
+    /** [name, start, end]: only visitors in this slice of the namespace enter. */
+    namespace?: [string, number, number];
   };
   /** Variants written in the config, rendered as text (never as HTML). */
   variants?: Record<string, StructuredVariant>;

@@ -99,7 +99,14 @@ fn read_slot(
 }
 
 fn read_experiment(e: &Obj) -> Result<Experiment, ConfigError> {
-    e.no_other_keys(&["key", "variations", "weights", "coverage", "hashAttribute"])?;
+    e.no_other_keys(&[
+        "key",
+        "variations",
+        "weights",
+        "coverage",
+        "hashAttribute",
+        "namespace",
+    ])?;
     let key = e.string("key")?.ok_or_else(|| e.error("key", "required"))?;
     let variations: Vec<String> = match e.array("variations")? {
         Some(v) if v.len() >= 2 && v.iter().all(|x| x.as_str().is_some_and(|s| !s.is_empty())) => v
@@ -136,6 +143,22 @@ fn read_experiment(e: &Obj) -> Result<Experiment, ConfigError> {
         weights,
         coverage: e.number("coverage", 1.0, (0.0, 1.0), "from 0 to 1")?,
         hash_attribute: e.string("hashAttribute")?.unwrap_or_else(|| "id".into()),
+        namespace: match e.array("namespace")? {
+            None => None,
+            Some(ns) => match ns.as_slice() {
+                [Value::String(name), Value::Number(start), Value::Number(end)]
+                    if !name.is_empty() && 0.0 <= *start && start < end && *end <= 1.0 =>
+                {
+                    Some((name.clone(), *start, *end))
+                }
+                _ => {
+                    return Err(e.error(
+                        "namespace",
+                        "expected [name, start, end] with 0 <= start < end <= 1",
+                    ))
+                }
+            },
+        },
     })
 }
 

@@ -291,3 +291,38 @@ fn weights_are_shares_and_an_image_needs_its_description() {
     let s = slot(r#"{"variants":{"x":{"image":"/a.png","imageAlt":""}}}"#);
     assert_eq!(structured(&s, "x").unwrap().image_alt.as_deref(), Some(""));
 }
+
+#[test]
+fn experiments_in_disjoint_slices_of_a_namespace_never_share_a_visitor() {
+    let exp = |key: &str, start: f64, end: f64| {
+        slot(&format!(
+            r#"{{"experiment":{{"key":"{key}","variations":["default","bold"],"namespace":["pricing",{start},{end}]}}}}"#
+        ))
+    };
+    let (first, second) = (exp("e1", 0.0, 0.5), exp("e2", 0.5, 1.0));
+    let (mut in_first, mut in_second) = (0, 0);
+    for i in 0..200 {
+        let a = format!(r#"{{"id":"v{i}"}}"#);
+        let one = run(&first, &a, None).experiment.is_some();
+        let two = run(&second, &a, None).experiment.is_some();
+        assert!(!(one && two), "visitor v{i} is in both");
+        in_first += usize::from(one);
+        in_second += usize::from(two);
+    }
+    assert!(in_first > 60 && in_second > 60, "{in_first} / {in_second}");
+    let outside = (0..200)
+        .map(|i| format!(r#"{{"id":"v{i}"}}"#))
+        .find(|a| run(&first, a, None).experiment.is_none())
+        .unwrap();
+    assert_eq!(
+        run(&first, &outside, Some(1)).variant,
+        "bold",
+        "a visitor assigned before keeps the variation"
+    );
+    assert_eq!(
+        config(r#"{"content":{"slots":{"hero":{"experiment":{"key":"e","variations":["a","b"],"namespace":["n",0.6,0.2]}}}}}"#)
+            .unwrap_err()
+            .path,
+        "content.slots.hero.experiment.namespace"
+    );
+}

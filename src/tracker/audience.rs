@@ -123,8 +123,11 @@ impl Tracker {
         if let (Some((key, i)), Reason::Experiment) = (&d.experiment, d.reason) {
             p.set("experiment", key.as_str().into());
             let mut e = Map::new();
+            // Segment's A/B testing spec; the key and the variant name serve as both.
             e.set("experiment_id", key.as_str().into());
+            e.set("experiment_name", key.as_str().into());
             e.set("variation_id", d.variant.as_str().into());
+            e.set("variation_name", d.variant.as_str().into());
             e.set("variation_index", (*i as f64).into());
             exposure = Some(Call::Track {
                 event: "Experiment Viewed".into(),

@@ -480,6 +480,10 @@ fn content_viewed_is_reported_once_per_slot_per_page_view() {
         properties.get("experiment_id"),
         Some(&Value::from("hero-exp"))
     );
+    assert_eq!(
+        properties.get("variation_name"),
+        Some(&Value::from(d.variant.as_str()))
+    );
     assert!(t.viewed("hero").is_empty(), "once per page view");
     assert!(t
         .decide("nope", &PageInfo::default(), 0.0, &re, &|_| true, false)
