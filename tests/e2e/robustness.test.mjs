@@ -27,6 +27,11 @@ test('demo pages use the exact snippet, one shared nav, no inline handlers or in
   const js = (await readFile(path.join(DEMO, 'demo.js'), 'utf8'))
     .replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, ''); // code only, not comments
   assert.doesNotMatch(js, /innerHTML|outerHTML|insertAdjacentHTML|document\.write/, 'demo.js builds DOM without HTML strings');
+  // engagekit's own page code: nothing from the config or the visitor can become markup.
+  for (const file of ['loader.js', 'widgets.js']) {
+    const code = (await readFile(path.join(ROOT, 'www', file), 'utf8')).replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+    assert.doesNotMatch(code, /innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function|setAttribute\(['"]on/, `www/${file} builds no markup from strings`);
+  }
   const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
   const documented = SNIPPET.replace('"demo"', '"YOUR_WRITE_KEY"').replace('src="/', 'src="https://collector.example.com/');
   assert.ok(readme.includes(documented), 'the README shows the same snippet');
