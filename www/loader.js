@@ -103,7 +103,8 @@
           warn('a ready() callback threw: ' + e);
         }
       };
-      // Until the replay and the slots are done, ready() callbacks wait.
+      // ready() callbacks wait for the replay and for mount() (which decides the slots now,
+      // or at DOMContentLoaded if the document is still being parsed).
       ek.ready = function (f) {
         waiting.push(f);
       };
