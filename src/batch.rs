@@ -1,12 +1,16 @@
 //! The delivery queue and its policy: when a batch is due, what goes in it, what to drop.
 //!
 //! Events wait here, in order, from the moment they are tracked until the collector has
-//! acknowledged them; the shell persists the queue (see [`Queue::encode`]) after every change
-//! so a closed tab or a crash loses nothing. Bounds are enforced by dropping the oldest
-//! events and counting them; the count travels in the next batch. This module never sends,
-//! sleeps or stores anything itself.
+//! acknowledged them. The queue also knows how it is laid out in storage, so that persisting
+//! costs the same whatever its length: events are written once, in chunks of the events
+//! recorded since the last write (an append, never a rewrite of the whole queue), and a chunk
+//! is rewritten or removed only when events leave it (acknowledged, refused or dropped).
+//! Bounds are enforced by dropping the oldest events and counting them; the count travels in
+//! the next batch. This module never sends, sleeps or stores anything itself.
 
-use crate::json::write_str;
+use std::collections::VecDeque;
+
+use crate::json::{push_uint, write_str};
 
 /// An event over this many bytes of JSON is refused (Segment's limit).
 pub const MAX_EVENT_BYTES: usize = 32 * 1024;
@@ -15,6 +19,11 @@ pub const MAX_BATCH_BYTES: usize = 500 * 1024;
 /// A request sent while the page unloads stays under this: the keepalive and beacon quota
 /// is 64 KiB in flight per page, less room for headers.
 pub const MAX_UNLOAD_BYTES: usize = 60_000;
+/// A storage chunk holds at most this many events, so rewriting one (when some of its
+/// events leave) costs a bounded amount whatever the queue's length.
+pub const CHUNK_EVENTS: usize = 32;
+/// ... and at most about this many bytes of JSON.
+pub const CHUNK_BYTES: usize = 64 * 1024;
 
 /// One queued event.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +34,23 @@ pub struct Queued {
     pub at_ms: f64,
     /// Its JSON text.
     pub json: String,
+    /// The storage chunk it is written in; 0 until written.
+    chunk: u32,
+    /// The request carrying it; 0 while it waits.
+    batch: u32,
+}
+
+impl Queued {
+    /// A new event, not yet written or sent.
+    pub fn new(id: String, at_ms: f64, json: String) -> Queued {
+        Queued {
+            id,
+            at_ms,
+            json,
+            chunk: 0,
+            batch: 0,
+        }
+    }
 }
 
 /// Limits on the queue, from `tracking` in the config.
@@ -51,16 +77,43 @@ impl From<&crate::config::Tracking> for Limits {
     }
 }
 
+/// A change to make in storage, under the tab's queue prefix: `name` is a chunk's number or
+/// [`DROPPED`]; `None` removes it.
+pub type Write = (String, Option<String>);
+
+/// Name of the stored line that carries the dropped count (`!N`).
+pub const DROPPED: &str = "dropped";
+
 /// Events waiting for acknowledgement, oldest first.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Queue {
-    items: Vec<Queued>,
+    items: VecDeque<Queued>,
     bytes: usize,
-    in_flight: Vec<String>,
+    in_flight: usize,
     /// Events dropped by the bounds and not yet reported to the collector.
     pub dropped: u64,
     /// Part of `dropped` carried by a request now in flight, so no second request repeats it.
     dropped_in_flight: u64,
+    last_batch: u32,
+    last_chunk: u32,
+    /// Events not yet written to storage.
+    unsaved: usize,
+    /// Chunks that lost events since the last write.
+    stale: Vec<u32>,
+    dropped_changed: bool,
+}
+
+impl PartialEq for Queue {
+    /// Same events and the same dropped count (storage bookkeeping aside).
+    fn eq(&self, other: &Queue) -> bool {
+        self.dropped == other.dropped
+            && self.items.len() == other.items.len()
+            && self
+                .items
+                .iter()
+                .zip(&other.items)
+                .all(|(a, b)| a.id == b.id && a.at_ms == b.at_ms && a.json == b.json)
+    }
 }
 
 impl Queue {
@@ -74,9 +127,9 @@ impl Queue {
         self.items.is_empty()
     }
 
-    /// Number of events in the request now in flight.
+    /// Number of events in requests now in flight.
     pub fn in_flight(&self) -> usize {
-        self.in_flight.len()
+        self.in_flight
     }
 
     /// Bytes of JSON waiting.
@@ -84,54 +137,83 @@ impl Queue {
         self.bytes
     }
 
+    /// `messageId`s in order (for tests and `debug`).
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.items.iter().map(|q| q.id.as_str())
+    }
+
     /// Appends an event, then enforces the bounds; returns how many old events were dropped.
+    /// Constant time: ids are fresh, so no search for a duplicate (adoption checks those).
     pub fn push(&mut self, item: Queued, limits: &Limits) -> usize {
-        if self.items.iter().any(|q| q.id == item.id) {
-            return 0;
-        }
         self.bytes += item.json.len();
-        self.items.push(item);
+        if item.chunk == 0 {
+            self.unsaved += 1;
+        }
+        self.items.push_back(item);
         self.enforce(limits)
     }
 
-    /// Takes over events of another queue (a closed tab's), skipping ones already here.
+    /// Takes over events of another queue (a closed tab's), skipping ones already here. They
+    /// are written anew under this queue's chunks.
     pub fn adopt(&mut self, other: Queue, limits: &Limits) -> usize {
-        self.dropped += other.dropped;
+        self.add_dropped(other.dropped);
         // Theirs first: a closed tab's events are older than ours in the common case, and
         // exact order across tabs does not matter (every event carries its timestamp).
-        let mut merged = other.items;
-        merged.retain(|q| !self.items.iter().any(|mine| mine.id == q.id));
+        let mut merged: VecDeque<Queued> = other
+            .items
+            .into_iter()
+            .filter(|q| !self.items.iter().any(|mine| mine.id == q.id))
+            .map(|q| Queued::new(q.id, q.at_ms, q.json))
+            .collect();
+        self.unsaved += merged.len();
+        self.bytes += merged.iter().map(|q| q.json.len()).sum::<usize>();
         merged.append(&mut self.items);
-        self.bytes = merged.iter().map(|q| q.json.len()).sum();
         self.items = merged;
         self.enforce(limits)
+    }
+
+    fn add_dropped(&mut self, n: u64) {
+        if n > 0 {
+            self.dropped = self.dropped.saturating_add(n);
+            self.dropped_changed = true;
+        }
     }
 
     /// Drops the oldest events until both bounds hold; returns how many went.
     fn enforce(&mut self, limits: &Limits) -> usize {
         let mut dropped = 0;
-        let mut bytes = self.bytes;
-        while dropped < self.items.len()
-            && (self.items.len() - dropped > limits.max_events.max(1) || bytes > limits.max_bytes)
+        while self.items.len() > limits.max_events.max(1)
+            || (self.bytes > limits.max_bytes && !self.items.is_empty())
         {
-            bytes -= self.items[dropped].json.len();
-            dropped += 1;
+            if let Some(old) = self.items.pop_front() {
+                self.forget_item(old.json.len(), old.chunk, old.batch);
+                dropped += 1;
+            }
         }
-        for old in self.items.drain(..dropped) {
-            self.in_flight.retain(|id| *id != old.id);
-        }
-        self.bytes = bytes;
-        self.dropped += dropped as u64;
+        self.add_dropped(dropped as u64);
         dropped
+    }
+
+    /// Bookkeeping for an event leaving the queue.
+    fn forget_item(&mut self, bytes: usize, chunk: u32, batch: u32) {
+        self.bytes = self.bytes.saturating_sub(bytes);
+        if batch != 0 {
+            self.in_flight = self.in_flight.saturating_sub(1);
+        }
+        if chunk == 0 {
+            self.unsaved = self.unsaved.saturating_sub(1);
+        } else if !self.stale.contains(&chunk) {
+            self.stale.push(chunk);
+        }
     }
 
     /// Whether a batch should be sent now: enough events, or the oldest has waited long enough.
     /// Nothing is due while a request is in flight; its outcome decides what comes next.
     pub fn is_due(&self, now_ms: f64, limits: &Limits) -> bool {
-        if !self.in_flight.is_empty() {
+        if self.in_flight > 0 {
             return false;
         }
-        match self.items.first() {
+        match self.items.front() {
             None => false,
             Some(oldest) => {
                 self.items.len() >= limits.flush_at
@@ -143,19 +225,19 @@ impl Queue {
     /// When the next batch falls due by age, if anything waits.
     pub fn due_at(&self, limits: &Limits) -> Option<f64> {
         self.items
-            .first()
+            .front()
             .map(|q| q.at_ms + limits.flush_interval_ms)
     }
 
-    /// Marks the oldest events that fit in `max_bytes` as in flight and returns their ids and
-    /// the request body. None when nothing waits or a request is already in flight.
+    /// Marks the oldest events that fit in `max_bytes` as in flight and returns their request.
+    /// None when nothing waits or a request is already in flight.
     pub fn start_batch(
         &mut self,
         write_key: &str,
         sent_at: &str,
         max_bytes: usize,
     ) -> Option<Request> {
-        if !self.in_flight.is_empty() {
+        if self.in_flight > 0 {
             return None;
         }
         self.start(write_key, sent_at, max_bytes, 1)
@@ -185,130 +267,239 @@ impl Queue {
         max_requests: usize,
     ) -> Vec<Request> {
         let report = self.dropped.saturating_sub(self.dropped_in_flight);
-        let waiting = self
-            .items
-            .iter()
-            .filter(|q| !self.in_flight.contains(&q.id));
-        let all = chunk(waiting, write_key, sent_at, report, max_bytes);
-        let mut out = Vec::new();
-        for (i, (ids, body)) in all.into_iter().take(max_requests).enumerate() {
-            let reported = if i == 0 { report } else { 0 };
-            self.in_flight.extend(ids.iter().cloned());
-            self.dropped_in_flight += reported;
-            out.push(Request {
-                ids,
-                body,
-                reported_dropped: reported,
+        let body = Body::new(write_key, sent_at, report);
+        let mut out: Vec<Request> = Vec::new();
+        let mut current: Option<Request> = None;
+        let mut last = self.last_batch;
+        let mut started = 0;
+        for q in self.items.iter_mut().filter(|q| q.batch == 0) {
+            let first = out.is_empty();
+            let full = current.as_ref().is_some_and(|r| {
+                r.body.len() + 1 + q.json.len() + body.tail(first).len() > max_bytes
             });
+            if full {
+                if let Some(r) = current.take() {
+                    out.push(body.close(r, first));
+                }
+                if out.len() >= max_requests {
+                    break;
+                }
+            }
+            let r = current.get_or_insert_with(|| {
+                last = last.wrapping_add(1).max(1);
+                Request {
+                    ids: Vec::new(),
+                    body: String::from(HEAD),
+                    reported_dropped: 0,
+                    batch: last,
+                }
+            });
+            if !r.ids.is_empty() {
+                r.body.push(',');
+            }
+            r.body.push_str(&q.json);
+            r.ids.push(q.id.clone());
+            q.batch = r.batch;
+            started += 1;
+        }
+        if let Some(r) = current.take() {
+            let first = out.is_empty();
+            out.push(body.close(r, first));
+        }
+        self.last_batch = last;
+        self.in_flight += started;
+        if let Some(first) = out.first_mut() {
+            first.reported_dropped = report;
+            self.dropped_in_flight = self.dropped_in_flight.saturating_add(report);
         }
         out
     }
 
-    /// Applies the outcome of the request for `ids`: removes them when delivered or rejected;
+    /// Applies the outcome of request `batch`: removes its events when delivered or refused;
     /// keeps them for a retry otherwise. Returns whether they left the queue.
-    pub fn settle(&mut self, ids: &[String], outcome: Outcome, reported_dropped: u64) -> bool {
-        self.in_flight.retain(|id| !ids.contains(id));
+    pub fn settle(&mut self, batch: u32, outcome: Outcome, reported_dropped: u64) -> bool {
         self.dropped_in_flight = self.dropped_in_flight.saturating_sub(reported_dropped);
         if outcome == Outcome::Retry {
+            for q in self.items.iter_mut().filter(|q| q.batch == batch) {
+                q.batch = 0;
+                self.in_flight = self.in_flight.saturating_sub(1);
+            }
             return false;
         }
-        self.items.retain(|q| !ids.contains(&q.id));
-        self.bytes = self.items.iter().map(|q| q.json.len()).sum();
-        if outcome == Outcome::Delivered {
+        let mut gone = Vec::new();
+        self.items.retain(|q| {
+            let keep = q.batch != batch;
+            if !keep {
+                gone.push((q.json.len(), q.chunk));
+            }
+            keep
+        });
+        for (len, chunk) in gone {
+            self.forget_item(len, chunk, batch);
+        }
+        if outcome == Outcome::Delivered && reported_dropped > 0 {
             self.dropped = self.dropped.saturating_sub(reported_dropped);
+            self.dropped_changed = true;
         }
         true
     }
 
-    /// The queue as text for localStorage: a `!dropped` line, then one `id\tat\tjson` line per
-    /// event. Our JSON never holds a raw newline or tab, so no parser is needed to read it back.
-    pub fn encode(&self) -> String {
-        let mut out = format!("!{}\n", self.dropped);
-        for q in &self.items {
-            out.push_str(&q.id);
-            out.push('\t');
-            out.push_str(&(q.at_ms as u64).to_string());
-            out.push('\t');
-            out.push_str(&q.json);
-            out.push('\n');
+    /// Whether storage already holds everything [`Queue::writes`] would write.
+    pub fn is_saved(&self) -> bool {
+        self.unsaved == 0 && self.stale.is_empty() && !self.dropped_changed
+    }
+
+    /// What to write to storage to bring it up to date, and marks it written: new events as
+    /// new chunks, chunks that lost events rewritten or removed, the dropped count. The work
+    /// is proportional to what changed, never to the queue's length in bytes.
+    pub fn writes(&mut self) -> Vec<Write> {
+        let mut out: Vec<Write> = Vec::new();
+        self.stale.sort_unstable();
+        let mut rewritten: Vec<String> = self.stale.iter().map(|_| String::new()).collect();
+        let mut fresh = String::new();
+        let mut fresh_count = 0;
+        let mut chunk = 0;
+        for q in self.items.iter_mut() {
+            if q.chunk == 0 {
+                if chunk == 0 || fresh_count >= CHUNK_EVENTS || fresh.len() >= CHUNK_BYTES {
+                    if chunk != 0 {
+                        out.push((number(chunk), Some(std::mem::take(&mut fresh))));
+                    }
+                    self.last_chunk = self.last_chunk.wrapping_add(1).max(1);
+                    chunk = self.last_chunk;
+                    fresh_count = 0;
+                }
+                q.chunk = chunk;
+                encode_line(&mut fresh, q);
+                fresh_count += 1;
+            } else if let Ok(i) = self.stale.binary_search(&q.chunk) {
+                if let Some(text) = rewritten.get_mut(i) {
+                    encode_line(text, q);
+                }
+            }
         }
+        if chunk != 0 {
+            out.push((number(chunk), Some(fresh)));
+        }
+        for (c, text) in self.stale.drain(..).zip(rewritten) {
+            out.push((number(c), (!text.is_empty()).then_some(text)));
+        }
+        if self.dropped_changed {
+            let text = (self.dropped > 0).then(|| {
+                let mut t = String::from("!");
+                push_uint(&mut t, self.dropped);
+                t
+            });
+            out.push((DROPPED.into(), text));
+        }
+        self.unsaved = 0;
+        self.dropped_changed = false;
         out
     }
 
-    /// Reads what [`Queue::encode`] wrote; damaged lines are skipped.
-    pub fn decode(text: &str) -> Queue {
+    /// Marks everything unwritten, e.g. after storage was cleared behind the queue's back.
+    pub fn mark_unsaved(&mut self) {
+        for q in self.items.iter_mut() {
+            q.chunk = 0;
+        }
+        self.unsaved = self.items.len();
+        self.stale.clear();
+        self.dropped_changed = self.dropped > 0;
+    }
+
+    /// Reads a queue back from its stored chunks (`name`, text), in chunk order; a text in
+    /// the one-key format of earlier versions has an empty name. Damaged lines are skipped,
+    /// and a dropped count is parsed checked (stored text is untrusted).
+    pub fn load(mut chunks: Vec<(String, String)>) -> Queue {
         let mut q = Queue::default();
-        for line in text.lines() {
-            if let Some(n) = line.strip_prefix('!') {
-                q.dropped = n.parse().unwrap_or(0);
-                continue;
+        let order = |name: &str| name.parse::<u32>().unwrap_or(0);
+        chunks.sort_by_key(|(name, _)| order(name));
+        for (name, text) in chunks {
+            let chunk = order(&name);
+            q.last_chunk = q.last_chunk.max(chunk);
+            for line in text.lines() {
+                if let Some(n) = line.strip_prefix('!') {
+                    q.dropped = q.dropped.saturating_add(n.parse().unwrap_or(0));
+                    continue;
+                }
+                if let Some(mut item) = decode_line(line) {
+                    item.chunk = chunk;
+                    if chunk == 0 {
+                        q.unsaved += 1;
+                    }
+                    q.bytes += item.json.len();
+                    q.items.push_back(item);
+                }
             }
-            let mut parts = line.splitn(3, '\t');
-            let (Some(id), Some(at), Some(json)) = (parts.next(), parts.next(), parts.next())
-            else {
-                continue;
-            };
-            let Ok(at_ms) = at.parse::<u64>().map(|ms| ms as f64) else {
-                continue;
-            };
-            if id.is_empty() || !json.starts_with('{') || !json.ends_with('}') {
-                continue;
-            }
-            q.bytes += json.len();
-            q.items.push(Queued {
-                id: id.to_owned(),
-                at_ms,
-                json: json.to_owned(),
-            });
         }
         q
     }
 }
 
-/// Splits events into request bodies of at most `max_bytes`, in order. Only the first body
-/// reports `dropped`, so the count is reported once. An event that alone is too big for the
-/// limit still gets a body of its own rather than being lost here.
-fn chunk<'a>(
-    items: impl Iterator<Item = &'a Queued>,
-    write_key: &str,
-    sent_at: &str,
-    dropped: u64,
-    max_bytes: usize,
-) -> Vec<(Vec<String>, String)> {
-    const HEAD: &str = "{\"batch\":[";
-    let mut tail = String::from("],\"sentAt\":");
-    write_str(&mut tail, sent_at);
-    tail.push_str(",\"writeKey\":");
-    write_str(&mut tail, write_key);
-    let first_tail = if dropped > 0 {
-        format!("{tail},\"dropped\":{dropped}}}")
-    } else {
-        format!("{tail}}}")
-    };
-    tail.push('}');
-    let mut out: Vec<(Vec<String>, String)> = Vec::new();
-    let mut ids: Vec<String> = Vec::new();
-    let mut body = String::from(HEAD);
-    for q in items {
-        let closing = if out.is_empty() { &first_tail } else { &tail };
-        if !ids.is_empty() && body.len() + 1 + q.json.len() + closing.len() > max_bytes {
-            body.push_str(closing);
-            out.push((
-                std::mem::take(&mut ids),
-                std::mem::replace(&mut body, String::from(HEAD)),
-            ));
-        }
-        if !ids.is_empty() {
-            body.push(',');
-        }
-        body.push_str(&q.json);
-        ids.push(q.id.clone());
+fn number(n: u32) -> String {
+    let mut s = String::new();
+    push_uint(&mut s, u64::from(n));
+    s
+}
+
+/// One stored event: `id\tat\tjson\n`. Our JSON never holds a raw newline or tab, so no
+/// parser is needed to read it back.
+fn encode_line(out: &mut String, q: &Queued) {
+    out.push_str(&q.id);
+    out.push('\t');
+    push_uint(out, q.at_ms as u64);
+    out.push('\t');
+    out.push_str(&q.json);
+    out.push('\n');
+}
+
+fn decode_line(line: &str) -> Option<Queued> {
+    let mut parts = line.splitn(3, '\t');
+    let (id, at, json) = (parts.next()?, parts.next()?, parts.next()?);
+    let at_ms = at.parse::<u64>().ok()? as f64;
+    if id.is_empty() || !json.starts_with('{') || !json.ends_with('}') {
+        return None;
     }
-    if !ids.is_empty() {
-        body.push_str(if out.is_empty() { &first_tail } else { &tail });
-        out.push((ids, body));
+    Some(Queued::new(id.to_owned(), at_ms, json.to_owned()))
+}
+
+const HEAD: &str = "{\"batch\":[";
+
+/// The closing parts of request bodies: `],"sentAt":…,"writeKey":…}`, and for the first
+/// request of a round, the dropped count too (so it is reported once).
+struct Body {
+    tail: String,
+    first_tail: String,
+}
+
+impl Body {
+    fn new(write_key: &str, sent_at: &str, dropped: u64) -> Body {
+        let mut tail = String::from("],\"sentAt\":");
+        write_str(&mut tail, sent_at);
+        tail.push_str(",\"writeKey\":");
+        write_str(&mut tail, write_key);
+        let mut first_tail = tail.clone();
+        if dropped > 0 {
+            first_tail.push_str(",\"dropped\":");
+            push_uint(&mut first_tail, dropped);
+        }
+        tail.push('}');
+        first_tail.push('}');
+        Body { tail, first_tail }
     }
-    out
+
+    fn tail(&self, first: bool) -> &str {
+        if first {
+            &self.first_tail
+        } else {
+            &self.tail
+        }
+    }
+
+    fn close(&self, mut r: Request, first: bool) -> Request {
+        r.body.push_str(self.tail(first));
+        r
+    }
 }
 
 /// A request to send: the events it carries and its body.
@@ -320,6 +511,8 @@ pub struct Request {
     pub body: String,
     /// The dropped count this body reports (0 for most).
     pub reported_dropped: u64,
+    /// Its number, by which its answer is applied.
+    pub batch: u32,
 }
 
 /// What a response means for the events it carried.
@@ -394,15 +587,25 @@ mod tests {
     };
 
     fn ev(id: &str, at: f64) -> Queued {
-        Queued {
-            id: id.into(),
-            at_ms: at,
-            json: format!("{{\"messageId\":\"{id}\"}}"),
+        Queued::new(id.into(), at, format!("{{\"messageId\":\"{id}\"}}"))
+    }
+
+    /// Applies `writes` to a map standing in for storage.
+    fn apply(store: &mut std::collections::BTreeMap<String, String>, writes: Vec<Write>) {
+        for (name, text) in writes {
+            match text {
+                Some(t) => store.insert(name, t),
+                None => store.remove(&name),
+            };
         }
     }
 
+    fn reload(store: &std::collections::BTreeMap<String, String>) -> Queue {
+        Queue::load(store.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+    }
+
     fn ids(q: &Queue) -> Vec<String> {
-        q.items.iter().map(|q| q.id.clone()).collect()
+        q.ids().map(str::to_owned).collect()
     }
 
     #[test]
@@ -474,7 +677,7 @@ mod tests {
         assert_eq!(v["dropped"], 1);
         assert_eq!(v["writeKey"], "key");
         assert_eq!(v["batch"][0]["messageId"], "b");
-        assert!(q.settle(&["b".to_string()], Outcome::Delivered, 1));
+        assert!(q.settle(req.batch, Outcome::Delivered, 1));
         assert_eq!(q.dropped, 0);
         assert!(q.is_empty());
     }
@@ -485,8 +688,8 @@ mod tests {
         for id in ["a", "b"] {
             q.push(ev(id, 0.0), &LIMITS);
         }
-        q.start_batch("k", "t", MAX_BATCH_BYTES).unwrap();
-        assert!(!q.settle(&["a".into(), "b".into()], Outcome::Retry, 0));
+        let req = q.start_batch("k", "t", MAX_BATCH_BYTES).unwrap();
+        assert!(!q.settle(req.batch, Outcome::Retry, 0));
         assert_eq!(ids(&q), ["a", "b"]);
         assert_eq!(q.in_flight(), 0);
     }
@@ -495,9 +698,9 @@ mod tests {
     fn events_tracked_during_a_request_stay_queued_after_it_succeeds() {
         let mut q = Queue::default();
         q.push(ev("a", 0.0), &LIMITS);
-        q.start_batch("k", "t", MAX_BATCH_BYTES).unwrap();
+        let req = q.start_batch("k", "t", MAX_BATCH_BYTES).unwrap();
         q.push(ev("b", 1.0), &LIMITS);
-        q.settle(&["a".into()], Outcome::Delivered, 0);
+        q.settle(req.batch, Outcome::Delivered, 0);
         assert_eq!(ids(&q), ["b"]);
     }
 
@@ -569,22 +772,99 @@ mod tests {
     fn a_rejected_batch_leaves_the_queue() {
         let mut q = Queue::default();
         q.push(ev("a", 0.0), &LIMITS);
-        q.start_batch("k", "t", MAX_BATCH_BYTES).unwrap();
-        assert!(q.settle(&["a".into()], Outcome::Reject, 0));
+        let req = q.start_batch("k", "t", MAX_BATCH_BYTES).unwrap();
+        assert!(q.settle(req.batch, Outcome::Reject, 0));
         assert!(q.is_empty());
     }
 
     #[test]
-    fn encode_decode_round_trips_and_skips_damage() {
+    fn stored_chunks_round_trip_and_skip_damage() {
         let mut q = Queue::default();
         q.push(ev("a", 1.0), &LIMITS);
         q.push(ev("b", 2.0), &LIMITS);
         q.dropped = 4;
-        let text = q.encode();
-        assert_eq!(Queue::decode(&text), q);
-        let damaged = format!("{text}garbage\nx\tnotanumber\t{{}}\n");
-        assert_eq!(Queue::decode(&damaged), q);
-        assert_eq!(Queue::decode(""), Queue::default());
+        q.dropped_changed = true;
+        let mut store = std::collections::BTreeMap::new();
+        apply(&mut store, q.writes());
+        assert!(q.is_saved());
+        assert_eq!(reload(&store), q);
+        store.insert("9".into(), "garbage\nx\tnotanumber\t{}\n!-3\n".into());
+        assert_eq!(reload(&store), q);
+        assert_eq!(Queue::load(Vec::new()), Queue::default());
+        // The one-key layout of earlier versions is still read (another tab may have left it).
+        let legacy = Queue::load(vec![(String::new(), "!2\nx\t5\t{}\n".into())]);
+        assert_eq!(legacy.ids().collect::<Vec<_>>(), ["x"]);
+        assert_eq!(legacy.dropped, 2);
+    }
+
+    #[test]
+    fn a_stored_dropped_count_cannot_overflow() {
+        let q = Queue::load(vec![
+            ("1".into(), "!18446744073709551615\n".into()),
+            ("2".into(), "!18446744073709551615\n".into()),
+        ]);
+        assert_eq!(q.dropped, u64::MAX);
+        let mut mine = Queue {
+            dropped: 5,
+            ..Queue::default()
+        };
+        mine.adopt(q, &LIMITS);
+        assert_eq!(mine.dropped, u64::MAX);
+    }
+
+    #[test]
+    fn storage_writes_are_appends_and_acknowledgements_delete() {
+        let limits = Limits {
+            max_events: 1_000,
+            max_bytes: 1 << 20,
+            ..LIMITS
+        };
+        let mut q = Queue::default();
+        let mut store = std::collections::BTreeMap::new();
+        for i in 0..100 {
+            q.push(ev(&format!("e{i:03}"), f64::from(i)), &limits);
+        }
+        apply(&mut store, q.writes());
+        assert_eq!(store.len(), 100usize.div_ceil(CHUNK_EVENTS));
+        // One more event writes one new chunk of one line; nothing else is touched.
+        q.push(ev("new", 200.0), &limits);
+        let w = q.writes();
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].1.as_deref().map(|t| t.lines().count()), Some(1));
+        apply(&mut store, w);
+        // A delivered batch removes the chunks it emptied and rewrites the one it split.
+        let req = q.start_batch("k", "t", 45 * 20).unwrap();
+        let n = req.ids.len();
+        assert!(n > CHUNK_EVENTS && n < 2 * CHUNK_EVENTS, "{n}");
+        q.settle(req.batch, Outcome::Delivered, 0);
+        let w = q.writes();
+        let removed = w.iter().filter(|(_, t)| t.is_none()).count();
+        let rewritten: Vec<usize> = w
+            .iter()
+            .filter_map(|(_, t)| t.as_ref().map(|t| t.lines().count()))
+            .collect();
+        assert_eq!(removed, 1);
+        assert_eq!(rewritten, [2 * CHUNK_EVENTS - n]);
+        apply(&mut store, w);
+        assert_eq!(reload(&store), q);
+    }
+
+    #[test]
+    fn a_burst_is_written_in_bounded_chunks() {
+        let limits = Limits {
+            max_events: 10_000,
+            max_bytes: 1 << 30,
+            ..LIMITS
+        };
+        let mut q = Queue::default();
+        for i in 0..1_000 {
+            q.push(ev(&i.to_string(), 0.0), &limits);
+        }
+        let w = q.writes();
+        assert_eq!(w.len(), 1_000usize.div_ceil(CHUNK_EVENTS));
+        assert!(w
+            .iter()
+            .all(|(_, t)| t.as_ref().unwrap().lines().count() <= CHUNK_EVENTS));
     }
 
     #[test]

@@ -29,8 +29,8 @@ pub struct PageInfo {
     pub screen: (f64, f64, f64),
 }
 
-/// Builds `context` for an event in session `session_id`.
-pub fn context(p: &PageInfo, session_id: f64) -> Map {
+/// Builds `context` for the events of a page view (the session id is added per event).
+pub fn context(p: &PageInfo) -> Map {
     let mut c = Map::new();
     let mut page = Map::new();
     page.set("url", p.url.as_str().into());
@@ -47,7 +47,6 @@ pub fn context(p: &PageInfo, session_id: f64) -> Map {
     screen.set("height", p.screen.1.into());
     screen.set("density", p.screen.2.into());
     c.set("screen", screen.into());
-    c.set("sessionId", session_id.into());
     let campaign = campaign(&p.search);
     if !campaign.is_empty() {
         c.set("campaign", campaign.into());
@@ -134,7 +133,7 @@ mod tests {
     fn no_utm_no_campaign() {
         assert!(campaign("?q=1").is_empty());
         assert!(campaign("").is_empty());
-        let ctx = context(&PageInfo::default(), 1.0);
+        let ctx = context(&PageInfo::default());
         assert!(ctx.get("campaign").is_none());
     }
 
@@ -159,14 +158,13 @@ mod tests {
             screen: (1280.0, 800.0, 2.0),
             ..PageInfo::default()
         };
-        let c = Value::Object(context(&p, 42.0));
+        let c = Value::Object(context(&p));
         assert_eq!(
             c.get("page").and_then(|p| p.get("path")),
             Some(&Value::from("/x"))
         );
         assert_eq!(c.get("locale"), Some(&Value::from("en-GB")));
         assert_eq!(c.get("timezone"), Some(&Value::from("Europe/London")));
-        assert_eq!(c.get("sessionId"), Some(&Value::Number(42.0)));
         assert_eq!(
             c.get("screen").and_then(|s| s.get("width")),
             Some(&Value::Number(1280.0))

@@ -6,7 +6,7 @@
 //! the time and the `messageId` come in from the shell.
 
 use crate::batch::MAX_EVENT_BYTES;
-use crate::json::{Map, Value};
+use crate::json::{push_uint, write_str, Map, Value};
 
 /// Library name and version reported in `context.library`.
 pub const LIBRARY: &str = "engagekit";
@@ -16,8 +16,9 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// What the page asked to record.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Call {
-    /// `track(event, properties)`.
-    Track { event: String, properties: Map },
+    /// `track(event, properties)`; the properties as JSON object text (the browser's
+    /// `JSON.stringify` wrote it, so the hot path never walks the object).
+    Track { event: String, properties: String },
     /// `page(name, properties)`; properties are completed from the page context.
     Page {
         name: Option<String>,
@@ -31,6 +32,14 @@ pub enum Call {
 }
 
 impl Call {
+    /// A `track` call with properties given as a map (written as JSON by `to_json`).
+    pub fn track(event: &str, properties: &Map, to_json: &dyn Fn(&Value) -> String) -> Call {
+        Call::Track {
+            event: event.to_owned(),
+            properties: to_json(&Value::Object(properties.clone())),
+        }
+    }
+
     /// The Segment `type` of this call.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -70,14 +79,21 @@ pub enum EventError {
     TooLarge { name: String, bytes: usize },
 }
 
-impl std::fmt::Display for EventError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl EventError {
+    /// The message for the page's console.
+    pub fn message(&self) -> String {
         match self {
-            EventError::BadName(what) => write!(f, "{what}"),
-            EventError::TooLarge { name, bytes } => write!(
-                f,
-                "event \"{name}\" is {bytes} bytes, over the {MAX_EVENT_BYTES}-byte limit; it was not queued"
-            ),
+            EventError::BadName(what) => (*what).to_owned(),
+            EventError::TooLarge { name, bytes } => {
+                let mut m = String::from("event \"");
+                m.push_str(name);
+                m.push_str("\" is ");
+                push_uint(&mut m, *bytes as u64);
+                m.push_str(" bytes, over the ");
+                push_uint(&mut m, MAX_EVENT_BYTES as u64);
+                m.push_str("-byte limit; it was not queued");
+                m
+            }
         }
     }
 }
@@ -91,29 +107,73 @@ pub struct Built {
     pub json: String,
 }
 
-/// Builds the event for `call`, checking names and size. `to_json` writes the JSON text (the
-/// browser's `JSON.stringify` in the wasm build, so no float formatter ships in it).
+/// What every event of one page view shares, written as JSON text once per page view (and
+/// when the traits change) rather than once per event.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Frame {
+    /// `context` without its closing brace (page, userAgent, locale, timezone, screen,
+    /// campaign); `sessionId`, `library` and `traits` are added per event.
+    pub context: String,
+    /// Segment's page properties (`path`, `url`, `title`, `referrer`, `search`).
+    pub page: Map,
+    /// The visitor's traits as JSON text, empty when there are none.
+    pub traits: String,
+}
+
+impl Frame {
+    /// The frame for `context` (as [`crate::context::context`] builds it).
+    pub fn new(context: &Map, traits: &Map, to_json: &dyn Fn(&Value) -> String) -> Frame {
+        let mut text = to_json(&Value::Object(context.clone()));
+        text.pop();
+        Frame {
+            context: text,
+            page: page_properties(context),
+            traits: traits_text(traits, to_json),
+        }
+    }
+}
+
+/// The traits as JSON text for [`Frame::traits`].
+pub fn traits_text(traits: &Map, to_json: &dyn Fn(&Value) -> String) -> String {
+    if traits.is_empty() {
+        String::new()
+    } else {
+        to_json(&Value::Object(traits.clone()))
+    }
+}
+
+/// Builds the event for `call` as JSON text, checking names and size. The text is assembled
+/// from pieces already written (the frame, the properties), so the cost of a `track` does not
+/// depend on the page or on the visitor's history. `to_json` writes what is new (page
+/// properties, traits: the browser's `JSON.stringify` in the wasm build).
 pub fn build(
     call: &Call,
     identity: &Identity,
-    context: &Map,
+    frame: &Frame,
+    session_id: f64,
     message_id: &str,
     now_ms: f64,
     to_json: &dyn Fn(&Value) -> String,
 ) -> Result<Built, EventError> {
-    let mut e = Map::new();
-    e.set("type", call.kind().into());
-    e.set("messageId", message_id.into());
-    e.set("timestamp", iso8601(now_ms).into());
-    e.set("anonymousId", identity.anonymous_id.as_str().into());
-    if let Some(uid) = &identity.user_id {
-        e.set("userId", uid.as_str().into());
+    let mut e = String::with_capacity(frame.context.len() + frame.traits.len() + 400);
+    e.push_str("{\"type\":\"");
+    e.push_str(call.kind());
+    e.push_str("\",\"messageId\":");
+    write_str(&mut e, message_id);
+    e.push_str(",\"timestamp\":\"");
+    push_iso8601(&mut e, now_ms);
+    e.push_str("\",\"anonymousId\":");
+    write_str(&mut e, &identity.anonymous_id);
+    let user_id = match call {
+        Call::Identify {
+            user_id: Some(u), ..
+        } => Some(u),
+        _ => identity.user_id.as_ref(),
+    };
+    if let Some(uid) = user_id {
+        e.push_str(",\"userId\":");
+        write_str(&mut e, uid);
     }
-    let mut context = context.clone();
-    let mut library = Map::new();
-    library.set("name", LIBRARY.into());
-    library.set("version", VERSION.into());
-    context.set("library", library.into());
     let label = match call {
         Call::Track { event, properties } => {
             if event.trim().is_empty() {
@@ -121,49 +181,73 @@ pub fn build(
                     "track: the event name must be a non-empty string",
                 ));
             }
-            e.set("event", event.as_str().into());
-            e.set("properties", properties.clone().into());
-            event.clone()
+            e.push_str(",\"event\":");
+            write_str(&mut e, event);
+            e.push_str(",\"properties\":");
+            e.push_str(
+                if properties.starts_with('{') && properties.ends_with('}') {
+                    properties
+                } else {
+                    "{}"
+                },
+            );
+            event.as_str()
         }
         Call::Page { name, properties } => {
-            let mut props = page_properties(&context);
+            let mut props = frame.page.clone();
             props.extend(properties.clone());
             if let Some(n) = name {
-                e.set("name", n.as_str().into());
+                e.push_str(",\"name\":");
+                write_str(&mut e, n);
                 props.set("name", n.as_str().into());
             }
-            e.set("properties", props.into());
-            name.clone().unwrap_or_else(|| "page".into())
+            e.push_str(",\"properties\":");
+            e.push_str(&to_json(&Value::Object(props)));
+            name.as_deref().unwrap_or("page")
         }
         Call::Identify { user_id, traits } => {
-            if let Some(user_id) = user_id {
-                if user_id.trim().is_empty() {
-                    return Err(EventError::BadName(
-                        "identify: the userId must be a non-empty string",
-                    ));
-                }
-                e.set("userId", user_id.as_str().into());
+            if user_id.as_ref().is_some_and(|u| u.trim().is_empty()) {
+                return Err(EventError::BadName(
+                    "identify: the userId must be a non-empty string",
+                ));
             }
             let mut all = identity.traits.clone();
             all.extend(traits.clone());
-            e.set("traits", all.into());
-            "identify".into()
+            e.push_str(",\"traits\":");
+            e.push_str(&to_json(&Value::Object(all)));
+            "identify"
         }
     };
-    if !identity.traits.is_empty() && !matches!(call, Call::Identify { .. }) {
-        context.set("traits", identity.traits.clone().into());
+    e.push_str(",\"context\":");
+    if frame.context.is_empty() {
+        e.push('{');
+    } else {
+        e.push_str(&frame.context);
+        if frame.context.len() > 1 {
+            e.push(',');
+        }
     }
-    e.set("context", context.into());
-    let json = to_json(&Value::Object(e));
-    if json.len() > MAX_EVENT_BYTES {
+    e.push_str("\"sessionId\":");
+    push_uint(&mut e, session_id.max(0.0) as u64);
+    e.push_str(",\"library\":{\"name\":\"");
+    e.push_str(LIBRARY);
+    e.push_str("\",\"version\":\"");
+    e.push_str(VERSION);
+    e.push_str("\"}");
+    if !frame.traits.is_empty() && !matches!(call, Call::Identify { .. }) {
+        e.push_str(",\"traits\":");
+        e.push_str(&frame.traits);
+    }
+    e.push_str("}}");
+    if e.len() > MAX_EVENT_BYTES {
         return Err(EventError::TooLarge {
-            name: label,
-            bytes: json.len(),
+            name: label.to_owned(),
+            bytes: e.len(),
         });
     }
     Ok(Built {
         id: message_id.to_owned(),
-        json,
+        json: e,
     })
 }
 
@@ -210,6 +294,13 @@ pub fn click_properties(tag: &str, id: &str, text: &str, href: Option<&str>) -> 
 
 /// `2026-11-23T09:17:30.123Z` for a Unix time in milliseconds.
 pub fn iso8601(ms: f64) -> String {
+    let mut s = String::with_capacity(24);
+    push_iso8601(&mut s, ms);
+    s
+}
+
+/// Appends [`iso8601`] of `ms` (digits pushed one by one: no `core::fmt` in the wasm).
+pub fn push_iso8601(out: &mut String, ms: f64) {
     let ms = if ms.is_finite() {
         ms.max(0.0) as i64
     } else {
@@ -218,12 +309,24 @@ pub fn iso8601(ms: f64) -> String {
     let (secs, milli) = (ms.div_euclid(1000), ms.rem_euclid(1000));
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{milli:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    let fields: [(i64, usize, char); 7] = [
+        (y, 4, '-'),
+        (i64::from(m), 2, '-'),
+        (i64::from(d), 2, 'T'),
+        (rem / 3600, 2, ':'),
+        (rem % 3600 / 60, 2, ':'),
+        (rem % 60, 2, '.'),
+        (milli, 3, 'Z'),
+    ];
+    for (value, width, sep) in fields {
+        let mut digits = String::new();
+        push_uint(&mut digits, value.max(0) as u64);
+        for _ in digits.len()..width {
+            out.push('0');
+        }
+        out.push_str(&digits);
+        out.push(sep);
+    }
 }
 
 /// Proleptic Gregorian date for days since 1970-01-01 (Howard Hinnant's algorithm).
@@ -271,6 +374,18 @@ mod tests {
         serde_json::from_str(&b.json).unwrap()
     }
 
+    fn frame(context: Map) -> Frame {
+        Frame::new(&context, &Map::new(), &Value::to_json)
+    }
+
+    fn run(call: &Call, id: &Identity, context: Map) -> Result<Built, EventError> {
+        build(call, id, &frame(context), 7.0, "m", 0.0, &Value::to_json)
+    }
+
+    fn track(event: &str, props: &Map) -> Call {
+        Call::track(event, props, &Value::to_json)
+    }
+
     fn page_context() -> Map {
         let mut page = Map::new();
         page.insert("path".into(), "/pricing".into());
@@ -289,6 +404,25 @@ mod tests {
     }
 
     #[test]
+    fn formats_years_and_fields_with_their_widths() {
+        assert_eq!(iso8601(-5.0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso8601(f64::NAN), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso8601(253_402_300_799_999.0), "9999-12-31T23:59:59.999Z");
+        assert_eq!(iso8601(1_000_000_007.0), "1970-01-12T13:46:40.007Z");
+    }
+
+    #[test]
+    fn properties_that_are_not_object_text_become_empty() {
+        let call = Call::Track {
+            event: "x".into(),
+            properties: "[1]".into(),
+        };
+        let v = parsed(&run(&call, &ident(), Map::new()).unwrap());
+        assert_eq!(v["properties"], serde_json::json!({}));
+        assert_eq!(v["context"]["sessionId"], 7);
+    }
+
+    #[test]
     fn uuid_has_version_and_variant_bits() {
         let u = uuid_v4([0xff; 16]);
         assert_eq!(u, "ffffffff-ffff-4fff-bfff-ffffffffffff");
@@ -299,19 +433,11 @@ mod tests {
     fn track_event_has_the_segment_fields() {
         let mut props = Map::new();
         props.insert("plan".into(), "pro".into());
-        let call = Call::Track {
-            event: "Signed Up".into(),
-            properties: props,
-        };
-        let b = build(
-            &call,
-            &ident(),
-            &page_context(),
-            "m-1",
-            0.0,
-            &Value::to_json,
-        )
-        .unwrap();
+        let call = track("Signed Up", &props);
+        let mut with_traits = ident();
+        with_traits.traits.set("plan", "team".into());
+        let f = Frame::new(&page_context(), &with_traits.traits, &Value::to_json);
+        let b = build(&call, &ident(), &f, 42.0, "m-1", 0.0, &Value::to_json).unwrap();
         let v = parsed(&b);
         assert_eq!(v["type"], "track");
         assert_eq!(v["event"], "Signed Up");
@@ -321,6 +447,8 @@ mod tests {
         assert_eq!(v["timestamp"], "1970-01-01T00:00:00.000Z");
         assert_eq!(v["context"]["library"]["name"], "engagekit");
         assert_eq!(v["context"]["page"]["path"], "/pricing");
+        assert_eq!(v["context"]["sessionId"], 42);
+        assert_eq!(v["context"]["traits"]["plan"], "team");
         assert!(v.get("userId").is_none());
     }
 
@@ -330,8 +458,7 @@ mod tests {
             name: Some("Pricing".into()),
             properties: Map::new(),
         };
-        let v =
-            parsed(&build(&call, &ident(), &page_context(), "m", 0.0, &Value::to_json).unwrap());
+        let v = parsed(&run(&call, &ident(), page_context()).unwrap());
         assert_eq!(v["type"], "page");
         assert_eq!(v["name"], "Pricing");
         assert_eq!(v["properties"]["path"], "/pricing");
@@ -348,7 +475,7 @@ mod tests {
             user_id: Some("u-7".into()),
             traits,
         };
-        let v = parsed(&build(&call, &id, &Map::new(), "m", 0.0, &Value::to_json).unwrap());
+        let v = parsed(&run(&call, &id, Map::new()).unwrap());
         assert_eq!(v["userId"], "u-7");
         assert_eq!(v["traits"]["plan"], "free");
         assert_eq!(v["traits"]["name"], "Ada");
@@ -358,22 +485,16 @@ mod tests {
     fn known_user_is_on_every_later_event() {
         let mut id = ident();
         id.user_id = Some("u-7".into());
-        let call = Call::Track {
-            event: "x".into(),
-            properties: Map::new(),
-        };
-        let v = parsed(&build(&call, &id, &Map::new(), "m", 0.0, &Value::to_json).unwrap());
+        let call = track("x", &Map::new());
+        let v = parsed(&run(&call, &id, Map::new()).unwrap());
         assert_eq!(v["userId"], "u-7");
     }
 
     #[test]
     fn refuses_an_empty_event_name() {
-        let call = Call::Track {
-            event: "  ".into(),
-            properties: Map::new(),
-        };
+        let call = track("  ", &Map::new());
         assert!(matches!(
-            build(&call, &ident(), &Map::new(), "m", 0.0, &Value::to_json),
+            run(&call, &ident(), Map::new()),
             Err(EventError::BadName(_))
         ));
     }
@@ -382,12 +503,9 @@ mod tests {
     fn refuses_an_event_over_32_kb_naming_it() {
         let mut props = Map::new();
         props.insert("blob".into(), "x".repeat(40_000).into());
-        let call = Call::Track {
-            event: "Huge".into(),
-            properties: props,
-        };
-        let err = build(&call, &ident(), &Map::new(), "m", 0.0, &Value::to_json).unwrap_err();
-        assert!(err.to_string().contains("\"Huge\""), "{err}");
+        let call = track("Huge", &props);
+        let err = run(&call, &ident(), Map::new()).unwrap_err();
+        assert!(err.message().contains("\"Huge\""), "{}", err.message());
         assert!(matches!(err, EventError::TooLarge { bytes, .. } if bytes > 40_000));
     }
 
@@ -399,7 +517,7 @@ mod tests {
             user_id: None,
             traits: Map::new(),
         };
-        let v = parsed(&build(&call, &id, &Map::new(), "m", 0.0, &Value::to_json).unwrap());
+        let v = parsed(&run(&call, &id, Map::new()).unwrap());
         assert_eq!(v["userId"], "u-1");
     }
 
@@ -421,11 +539,8 @@ mod tests {
 
     #[test]
     fn hostile_strings_stay_valid_json() {
-        let call = Call::Track {
-            event: "</script><img src=x onerror=alert(1)>\"\\\n".into(),
-            properties: Map::new(),
-        };
-        let v = parsed(&build(&call, &ident(), &Map::new(), "m", 0.0, &Value::to_json).unwrap());
+        let call = track("</script><img src=x onerror=alert(1)>\"\\\n", &Map::new());
+        let v = parsed(&run(&call, &ident(), Map::new()).unwrap());
         assert_eq!(v["event"], "</script><img src=x onerror=alert(1)>\"\\\n");
     }
 }

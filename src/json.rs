@@ -240,6 +240,33 @@ pub fn write_value(out: &mut String, v: &Value) {
     }
 }
 
+/// Appends a whole number in decimal (a dozen lines instead of `core::fmt`'s machinery).
+pub fn push_uint(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        if let Some(d) = digits.get_mut(i) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    for d in digits.iter().skip(i) {
+        out.push(char::from(*d));
+    }
+}
+
+/// Appends a whole number, with its sign.
+pub fn push_int(out: &mut String, n: i64) {
+    if n < 0 {
+        out.push('-');
+    }
+    push_uint(out, n.unsigned_abs());
+}
+
 /// Appends a number as JSON; NaN and infinities, which JSON cannot hold, become `null`
 /// (what `JSON.stringify` does).
 pub fn write_number(out: &mut String, n: f64) {
@@ -247,7 +274,7 @@ pub fn write_number(out: &mut String, n: f64) {
     if !n.is_finite() {
         out.push_str("null");
     } else if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
-        let _ = write!(out, "{}", n as i64);
+        push_int(out, n as i64);
     } else {
         let _ = write!(out, "{n}");
     }

@@ -1,17 +1,21 @@
 //! The tracker: one visitor's identity, session, score, consent and delivery queue.
 //!
-//! Every call from the page lands here with the time and the page facts passed in. The
-//! tracker decides what to record, what to persist (through the [`Store`] the shell gives
-//! it), what to send and when, and how to react to each response. It never touches the
-//! network, timers or the DOM: the shell sends the [`Request`]s it hands out and reports back.
+//! Every call from the page lands here with the time passed in; the page's facts come in
+//! once per page view ([`Tracker::set_page`]). The tracker decides what to record, what to
+//! persist (through the [`Store`] the shell gives it), what to send and when, and how to
+//! react to each response. Recording only changes memory: the shell calls
+//! [`Tracker::persist`] once per task (write-behind) and before anything is sent, and
+//! persisting writes only what changed, so a call costs the same whatever the queue holds.
+//! It never touches the network, timers or the DOM: the shell sends the [`Request`]s it
+//! hands out and reports back.
 
 use crate::batch::{self, Limits, Outcome, Queue, Queued, Request};
 use crate::config::Config;
 use crate::consent::{self, Consent, Permission};
 use crate::content::Decision;
 use crate::context::{self, PageInfo};
-use crate::event::{self, Call, EventError, Identity};
-use crate::json::{Map, Value};
+use crate::event::{self, Call, EventError, Frame, Identity};
+use crate::json::{push_uint, Map, Value};
 use crate::score::Points;
 use crate::session::{self, Session};
 
@@ -56,7 +60,9 @@ pub mod keys {
     pub const COUNTS: &str = "engagekit:counts";
     /// Sticky experiment assignments (key → variation index), as JSON.
     pub const EXPERIMENTS: &str = "engagekit:experiments";
-    /// A tab's queue: `engagekit:queue:<tab>`.
+    /// A tab's queue, in chunks: `engagekit:queue:<tab>:<n>` (events, one per line) and
+    /// `engagekit:queue:<tab>:dropped`; earlier versions kept it whole in
+    /// `engagekit:queue:<tab>`, which is still adopted.
     pub const QUEUE: &str = "engagekit:queue:";
     /// A tab's heartbeat: `engagekit:alive:<tab>`, Unix ms, or [`GONE`] once the tab has left.
     pub const ALIVE: &str = "engagekit:alive:";
@@ -75,6 +81,20 @@ pub mod keys {
 /// A tab whose heartbeat is older than this is taken as crashed and its queue adopted.
 /// Hidden tabs run timers about once a minute, so this leaves a wide margin.
 pub const STALE_TAB_MS: f64 = 5.0 * 60_000.0;
+
+/// A tab refreshes its heartbeat at least this often while it writes (and every 30 s).
+const HEARTBEAT_MS: f64 = 10_000.0;
+
+/// What differs between memory and storage, as bits.
+mod dirty {
+    pub const IDENTITY: u8 = 1;
+    pub const SESSION: u8 = 2;
+    pub const SCORE: u8 = 4;
+    pub const COUNTS: u8 = 8;
+    pub const ASSIGNMENTS: u8 = 16;
+    pub const FIRST_SEEN: u8 = 32;
+    pub const ALL: u8 = 63;
+}
 
 /// Score points are stored as integers of this many units per point: parsing and printing
 /// integers keeps float formatting code out of the wasm.
@@ -108,6 +128,15 @@ pub struct Tracker {
     attempt: u32,
     retry_at_ms: f64,
     last_page_url: Option<String>,
+    /// The page the visitor is on, and the JSON every event of this page view shares.
+    page: PageInfo,
+    frame: Frame,
+    /// What must be written at the next [`Tracker::persist`] ([`dirty`] bits).
+    dirty: u8,
+    /// Whether storage holds the current identity (a fresh visitor's is written with its
+    /// first event, not before).
+    identity_saved: bool,
+    last_heartbeat_ms: f64,
     first_seen_ms: f64,
     counts: Map,
     assignments: Map,
@@ -146,6 +175,11 @@ impl Tracker {
             attempt: 0,
             retry_at_ms: 0.0,
             last_page_url: None,
+            page: PageInfo::default(),
+            frame: Frame::default(),
+            dirty: 0,
+            identity_saved: false,
+            last_heartbeat_ms: f64::NEG_INFINITY,
             first_seen_ms: 0.0,
             counts: Map::new(),
             assignments: Map::new(),
@@ -153,16 +187,16 @@ impl Tracker {
             viewed: Vec::new(),
         };
         t.load(fresh_id);
+        t.set_page(PageInfo::default());
         t
     }
 
     fn load(&mut self, fresh_id: String) {
         let s = &self.store;
+        let stored_id = s.get(keys::ANON).filter(|a| !a.is_empty());
+        self.identity_saved = stored_id.is_some();
         self.identity = Identity {
-            anonymous_id: s
-                .get(keys::ANON)
-                .filter(|a| !a.is_empty())
-                .unwrap_or(fresh_id),
+            anonymous_id: stored_id.unwrap_or(fresh_id),
             user_id: s.get(keys::USER).filter(|u| !u.is_empty()),
             traits: s
                 .get(keys::TRAITS)
@@ -193,14 +227,40 @@ impl Tracker {
                 })
             })
             .unwrap_or_default();
-        self.queue = s
-            .get(&self.queue_key())
-            .map(|q| Queue::decode(&q))
-            .unwrap_or_default();
+        self.queue = self.load_queue(&self.tab, &self.store.keys());
     }
 
-    fn queue_key(&self) -> String {
-        keys::for_tab(keys::QUEUE, &self.tab)
+    /// The queue tab `tab` left in storage; `all` is every key in storage.
+    fn load_queue(&self, tab: &str, all: &[String]) -> Queue {
+        let chunks = all
+            .iter()
+            .filter_map(|key| {
+                let (owner, name) = queue_key_parts(key)?;
+                (owner == tab).then(|| Some((name.to_owned(), self.store.get(key)?)))?
+            })
+            .collect();
+        Queue::load(chunks)
+    }
+
+    /// The storage key of this tab's queue chunk `name`.
+    fn chunk_key(&self, name: &str) -> String {
+        let mut key = keys::for_tab(keys::QUEUE, &self.tab);
+        key.push(':');
+        key.push_str(name);
+        key
+    }
+
+    /// Where the visitor is: read by the shell once per page view (and when it changes), so
+    /// recording an event never reads the page.
+    pub fn set_page(&mut self, page: PageInfo) {
+        let to_json = |v: &Value| self.store.to_json(v);
+        self.frame = Frame::new(&context::context(&page), &self.identity.traits, &to_json);
+        self.page = page;
+    }
+
+    /// The page the visitor is on.
+    pub fn page(&self) -> &PageInfo {
+        &self.page
     }
 
     /// What tracking may do now.
@@ -213,11 +273,11 @@ impl Tracker {
         &self.config
     }
 
-    /// Records a call at `now_ms` on the page described by `page`.
+    /// Records a call at `now_ms` on the current page. Memory only: constant work whatever
+    /// the queue holds; [`Tracker::persist`] writes it.
     pub fn record(
         &mut self,
         call: Call,
-        page: &PageInfo,
         message_id: &str,
         now_ms: f64,
     ) -> Result<Recorded, EventError> {
@@ -227,14 +287,27 @@ impl Tracker {
         }
         let timeout = f64::from(self.config.tracking.session_timeout_minutes) * 60_000.0;
         let session = session::touch(self.session, now_ms, timeout);
-        let ctx = context::context(page, session.id);
         let to_json = |v: &Value| self.store.to_json(v);
-        let built = event::build(&call, &self.identity, &ctx, message_id, now_ms, &to_json)?;
+        let built = event::build(
+            &call,
+            &self.identity,
+            &self.frame,
+            session.id,
+            message_id,
+            now_ms,
+            &to_json,
+        )?;
         if let Call::Identify { user_id, traits } = &call {
             if user_id.is_some() {
                 self.identity.user_id.clone_from(user_id);
             }
             self.identity.traits.extend(traits.clone());
+            self.frame.traits = event::traits_text(&self.identity.traits, &to_json);
+            self.identity_saved = false;
+        }
+        self.dirty |= dirty::SESSION | dirty::SCORE | dirty::COUNTS;
+        if !self.identity_saved {
+            self.dirty |= dirty::IDENTITY;
         }
         self.session = Some(session);
         self.points = self
@@ -248,19 +321,27 @@ impl Tracker {
         self.counts.set(call.score_name(), (count + 1.0).into());
         if self.first_seen_ms == 0.0 {
             self.first_seen_ms = now_ms;
+            self.dirty |= dirty::FIRST_SEEN;
         }
-        let item = Queued {
-            id: built.id,
-            at_ms: now_ms,
-            json: built.json,
-        };
+        let item = Queued::new(built.id, now_ms, built.json);
         if permission == Permission::Hold {
             self.held.push(item, &self.limits);
             return Ok(Recorded::Held);
         }
         self.queue.push(item, &self.limits);
-        self.persist_all(now_ms);
         Ok(Recorded::Queued)
+    }
+
+    /// Records a `track` call whose properties the core made (widget events).
+    pub fn record_track(
+        &mut self,
+        event: &str,
+        properties: &Map,
+        message_id: &str,
+        now_ms: f64,
+    ) -> Result<Recorded, EventError> {
+        let call = Call::track(event, properties, &|v: &Value| self.store.to_json(v));
+        self.record(call, message_id, now_ms)
     }
 
     /// Whether a navigation to `url` deserves an automatic page view: SPA routers call
@@ -283,7 +364,9 @@ impl Tracker {
             Permission::Track => {
                 let held = std::mem::take(&mut self.held);
                 self.queue.adopt(held, &self.limits);
-                self.persist_all(now_ms);
+                self.dirty = dirty::ALL;
+                self.identity_saved = false;
+                self.persist(now_ms);
             }
             Permission::Off => {
                 self.held = Queue::default();
@@ -301,16 +384,18 @@ impl Tracker {
     }
 
     /// Segment's `reset()`: a new anonymous id, no user id, no traits (e.g. on logout).
-    pub fn reset(&mut self, fresh_id: String, now_ms: f64) {
+    pub fn reset(&mut self, fresh_id: String) {
         self.identity = Identity {
             anonymous_id: fresh_id,
             ..Identity::default()
         };
+        self.frame.traits.clear();
         self.session = None;
         self.points = Points::default();
         self.counts = Map::new();
         self.assignments = Map::new();
-        self.persist_all(now_ms);
+        self.identity_saved = false;
+        self.dirty = dirty::ALL;
     }
 
     /// Erases this visitor's local state, queued events included; the next call starts a new
@@ -325,11 +410,15 @@ impl Tracker {
             anonymous_id: fresh_id,
             ..Identity::default()
         };
+        self.frame.traits.clear();
         self.session = None;
         self.points = Points::default();
         self.counts = Map::new();
         self.assignments = Map::new();
         self.first_seen_ms = 0.0;
+        // Nothing is written until the new visitor's first event.
+        self.identity_saved = false;
+        self.dirty = 0;
     }
 
     fn erase_storage(&mut self) {
@@ -340,59 +429,73 @@ impl Tracker {
         }
     }
 
-    /// Writes everything that changed, if tracking may persist. Storage failures are not
-    /// errors: events stay in memory and go out with the next batch.
-    fn persist_all(&mut self, now_ms: f64) {
-        if self.permission() != Permission::Track {
-            return;
-        }
-        let s = &mut self.store;
-        s.set(keys::ANON, &self.identity.anonymous_id);
-        match &self.identity.user_id {
-            Some(u) => s.set(keys::USER, u),
-            None => {
-                s.remove(keys::USER);
-                true
-            }
-        };
-        if self.identity.traits.is_empty() {
-            s.remove(keys::TRAITS);
-        } else {
-            let traits = s.to_json(&Value::Object(self.identity.traits.clone()));
-            s.set(keys::TRAITS, &traits);
-        }
-        match &self.session {
-            Some(sess) => s.set(keys::SESSION, &session::encode(sess)),
-            None => {
-                s.remove(keys::SESSION);
-                true
-            }
-        };
-        let counts = s.to_json(&Value::Object(self.counts.clone()));
-        s.set(keys::COUNTS, &counts);
-        let assignments = s.to_json(&Value::Object(self.assignments.clone()));
-        s.set(keys::EXPERIMENTS, &assignments);
-        s.set(keys::FIRST_SEEN, &(self.first_seen_ms as u64).to_string());
-        let points = format!(
-            "{},{}",
-            (self.points.value * SCORE_UNITS).round() as u64,
-            self.points.as_of_ms as u64
-        );
-        s.set(keys::SCORE, &points);
-        self.persist_queue(now_ms);
+    /// Whether [`Tracker::persist`] has anything to write.
+    pub fn needs_persist(&self) -> bool {
+        self.permission() == Permission::Track && (self.dirty != 0 || !self.queue.is_saved())
     }
 
-    fn persist_queue(&mut self, now_ms: f64) {
+    /// Writes what changed since the last call, if tracking may persist: new events as a new
+    /// chunk, chunks that lost events, and the visitor's keys that changed. Storage failures
+    /// are not errors: events stay in memory and go out with the next batch.
+    pub fn persist(&mut self, now_ms: f64) {
         if self.permission() != Permission::Track {
             return;
         }
-        let key = self.queue_key();
-        if self.queue.is_empty() && self.queue.dropped == 0 {
-            self.store.remove(&key);
-        } else {
-            self.store.set(&key, &self.queue.encode());
+        let d = std::mem::take(&mut self.dirty);
+        let s = &mut self.store;
+        if d & dirty::IDENTITY != 0 {
+            s.set(keys::ANON, &self.identity.anonymous_id);
+            match &self.identity.user_id {
+                Some(u) => s.set(keys::USER, u),
+                None => remove(s, keys::USER),
+            };
+            match self.frame.traits.as_str() {
+                "" => remove(s, keys::TRAITS),
+                traits => s.set(keys::TRAITS, traits),
+            };
+            self.identity_saved = true;
         }
-        self.heartbeat(now_ms);
+        if d & dirty::SESSION != 0 {
+            match &self.session {
+                Some(sess) => s.set(keys::SESSION, &session::encode(sess)),
+                None => remove(s, keys::SESSION),
+            };
+        }
+        if d & dirty::COUNTS != 0 {
+            let counts = s.to_json(&Value::Object(self.counts.clone()));
+            s.set(keys::COUNTS, &counts);
+        }
+        if d & dirty::ASSIGNMENTS != 0 {
+            let assignments = s.to_json(&Value::Object(self.assignments.clone()));
+            s.set(keys::EXPERIMENTS, &assignments);
+        }
+        if d & dirty::FIRST_SEEN != 0 {
+            let mut first = String::new();
+            push_uint(&mut first, self.first_seen_ms as u64);
+            s.set(keys::FIRST_SEEN, &first);
+        }
+        if d & dirty::SCORE != 0 {
+            let mut points = String::new();
+            push_uint(
+                &mut points,
+                (self.points.value * SCORE_UNITS).round() as u64,
+            );
+            points.push(',');
+            push_uint(&mut points, self.points.as_of_ms as u64);
+            s.set(keys::SCORE, &points);
+        }
+        if !self.queue.is_saved() {
+            for (name, text) in self.queue.writes() {
+                let key = self.chunk_key(&name);
+                match text {
+                    Some(t) => self.store.set(&key, &t),
+                    None => remove(&mut self.store, &key),
+                };
+            }
+        }
+        if now_ms - self.last_heartbeat_ms >= HEARTBEAT_MS {
+            self.heartbeat(now_ms);
+        }
     }
 
     /// Marks this tab alive, so other tabs leave its queue alone. Nothing is written while
@@ -400,7 +503,10 @@ impl Tracker {
     pub fn heartbeat(&mut self, now_ms: f64) {
         if self.permission() == Permission::Track {
             let key = keys::for_tab(keys::ALIVE, &self.tab);
-            self.store.set(&key, &(now_ms as u64).to_string());
+            let mut at = String::new();
+            push_uint(&mut at, now_ms as u64);
+            self.store.set(&key, &at);
+            self.last_heartbeat_ms = now_ms;
         }
     }
 
@@ -415,12 +521,7 @@ impl Tracker {
     /// Back from the back/forward cache: another tab may have adopted our queue meanwhile,
     /// so storage, not memory, is the truth.
     pub fn resume(&mut self, now_ms: f64) {
-        let key = self.queue_key();
-        self.queue = self
-            .store
-            .get(&key)
-            .map(|q| Queue::decode(&q))
-            .unwrap_or_default();
+        self.queue = self.load_queue(&self.tab, &self.store.keys());
         self.heartbeat(now_ms);
     }
 
@@ -430,37 +531,45 @@ impl Tracker {
         if self.permission() != Permission::Track {
             return 0;
         }
-        let mut adopted = 0;
-        for key in self.store.keys() {
-            let Some(tab) = key.strip_prefix(keys::QUEUE) else {
-                continue;
-            };
-            if tab == self.tab {
-                continue;
+        let all = self.store.keys();
+        let mut tabs: Vec<&str> = Vec::new();
+        for key in &all {
+            if let Some((tab, _)) = queue_key_parts(key) {
+                if tab != self.tab && !tabs.contains(&tab) {
+                    tabs.push(tab);
+                }
             }
+        }
+        let mut adopted = 0;
+        for tab in tabs {
             let alive_key = keys::for_tab(keys::ALIVE, tab);
             if self.is_alive(&alive_key, now_ms) {
                 continue;
             }
-            if let Some(text) = self.store.get(&key) {
-                let theirs = Queue::decode(&text);
-                adopted += theirs.len();
-                self.queue.adopt(theirs, &self.limits);
+            let theirs = self.load_queue(tab, &all);
+            adopted += theirs.len();
+            self.queue.adopt(theirs, &self.limits);
+            for key in &all {
+                if queue_key_parts(key).is_some_and(|(owner, _)| owner == tab) {
+                    self.store.remove(key);
+                }
             }
-            self.store.remove(&key);
             self.store.remove(&alive_key);
         }
         // Heartbeats of tabs that left no queue are litter.
-        for key in self.store.keys() {
+        for key in &all {
             if let Some(tab) = key.strip_prefix(keys::ALIVE) {
-                let has_queue = self.store.get(&keys::for_tab(keys::QUEUE, tab)).is_some();
-                if tab != self.tab && !has_queue && !self.is_alive(&key, now_ms) {
-                    self.store.remove(&key);
+                let has_queue = all
+                    .iter()
+                    .any(|k| queue_key_parts(k).is_some_and(|(owner, _)| owner == tab));
+                if tab != self.tab && !has_queue && !self.is_alive(key, now_ms) {
+                    self.store.remove(key);
                 }
             }
         }
         if adopted > 0 {
-            self.persist_queue(now_ms);
+            // Their keys are gone: write the events under ours before anything else happens.
+            self.persist(now_ms);
         }
         adopted
     }
@@ -522,8 +631,8 @@ impl Tracker {
     ) -> Option<String> {
         let outcome = batch::outcome(status);
         self.queue
-            .settle(&request.ids, outcome, request.reported_dropped);
-        let warning = match outcome {
+            .settle(request.batch, outcome, request.reported_dropped);
+        match outcome {
             Outcome::Delivered => {
                 self.attempt = 0;
                 self.retry_at_ms = 0.0;
@@ -535,14 +644,15 @@ impl Tracker {
                 self.retry_at_ms = now_ms + wait;
                 None
             }
-            Outcome::Reject => Some(format!(
-                "the collector refused {} event(s) with status {}; they were dropped",
-                request.ids.len(),
-                status.unwrap_or(0)
-            )),
-        };
-        self.persist_queue(now_ms);
-        warning
+            Outcome::Reject => {
+                let mut w = String::from("the collector refused ");
+                push_uint(&mut w, request.ids.len() as u64);
+                w.push_str(" event(s) with status ");
+                push_uint(&mut w, u64::from(status.unwrap_or(0)));
+                w.push_str("; they were dropped");
+                Some(w)
+            }
+        }
     }
 
     /// When the shell should wake next to send, if anything waits.
@@ -597,6 +707,18 @@ impl Tracker {
         m.set("tab", self.tab.as_str().into());
         m
     }
+}
+
+/// `(tab, chunk name)` of a queue key; the name is empty for the one-key layout of earlier
+/// versions.
+fn queue_key_parts(key: &str) -> Option<(&str, &str)> {
+    let rest = key.strip_prefix(keys::QUEUE)?;
+    Some(rest.split_once(':').unwrap_or((rest, "")))
+}
+
+fn remove(store: &mut Box<dyn Store>, key: &str) -> bool {
+    store.remove(key);
+    true
 }
 
 mod audience;

@@ -4,7 +4,8 @@
 // widgets), the latter when the page has content slots (fetched at once, beside the config)
 // or the config has widgets. Then it replays the snippet's queued calls and does the I/O the
 // module asks for: each module call returns a list of actions, [0, id, body, keepalive]
-// send, [1, id, body] send while the page unloads, [2, ms] set the timer (-1: cancel). If
+// send, [1, id, body] send while the page unloads, [2, ms] set the timer (-1: cancel), [3]
+// persist at the end of this task (write-behind, so a burst of calls is written once). If
 // anything fails (CSP without 'wasm-unsafe-eval', an old browser, a blocked network) it warns
 // once, shows any slots the snippet hid, and the page goes on, its calls still queued.
 (function (w, d) {
@@ -72,7 +73,8 @@
         };
       };
       var act = function (a) {
-        if (a[0] == 2) {
+        if (a[0] == 3) queueMicrotask(persist);
+        else if (a[0] == 2) {
           clearTimeout(timer);
           if (a[1] >= 0) timer = setTimeout(call('wake'), a[1]);
         } else if (!(a[0] == 1 && navigator.sendBeacon && navigator.sendBeacon(url, a[2]))) {
@@ -92,6 +94,7 @@
         }
       };
       var settle = call('settle');
+      var persist = call('persist');
       'track page identify reset consent forget flush score debug'.split(' ').forEach(function (n) {
         ek[n] = call(n);
       });

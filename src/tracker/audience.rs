@@ -1,20 +1,18 @@
 //! The tracker's audience side: visitor attributes, content decisions with sticky experiment
 //! assignments, and the `Content Viewed` / `Experiment Viewed` events, once per page view.
 
-use super::Tracker;
+use super::{dirty, Tracker};
 use crate::attributes::{self, Facts};
 use crate::content::{self, Decision, Reason, Structured};
-use crate::context::PageInfo;
-use crate::event::Call;
 use crate::json::{Map, Value};
 use crate::regex::RegexEngine;
 
 impl Tracker {
     /// The attributes audience conditions see right now.
-    pub fn attributes(&self, page: &PageInfo, now_ms: f64) -> Value {
+    pub fn attributes(&self, now_ms: f64) -> Value {
         let facts = Facts {
             identity: &self.identity,
-            page,
+            page: &self.page,
             score: self.score(now_ms),
             session: self.session.as_ref(),
             first_seen_ms: if self.first_seen_ms > 0.0 {
@@ -37,7 +35,6 @@ impl Tracker {
     pub fn decide(
         &mut self,
         name: &str,
-        page: &PageInfo,
         now_ms: f64,
         re: &dyn RegexEngine,
         defined: &dyn Fn(&str) -> bool,
@@ -53,10 +50,11 @@ impl Tracker {
             let structured = config_variant(d);
             if d.variant != content::DEFAULT && structured.is_none() && !defined(&d.variant) {
                 // Another element of this name showed a variant this one lacks.
-                let warning = format!(
-                    "slot \"{name}\": another element of this slot shows variant \"{}\", which this one does not define; it shows its default",
-                    d.variant
-                );
+                let mut warning = String::from("slot \"");
+                warning.push_str(name);
+                warning.push_str("\": another element of this slot shows variant \"");
+                warning.push_str(&d.variant);
+                warning.push_str("\", which this one does not define; it shows its default");
                 return Some((
                     Decision::default_content(Reason::Fallback, Some(warning)),
                     None,
@@ -67,7 +65,7 @@ impl Tracker {
         let (d, sticky) = if late {
             (Decision::default_content(Reason::Timeout, None), None)
         } else {
-            let attrs = self.attributes(page, now_ms);
+            let attrs = self.attributes(now_ms);
             let sticky = slot
                 .experiment
                 .as_ref()
@@ -88,7 +86,7 @@ impl Tracker {
         if let Some((key, i)) = &d.experiment {
             if sticky != Some(*i) {
                 self.assignments.insert(key.clone(), (*i as f64).into());
-                self.persist_all(now_ms);
+                self.dirty |= dirty::ASSIGNMENTS;
             }
         }
         // Kept without its warning: the page hears about a problem once.
@@ -105,7 +103,7 @@ impl Tracker {
     /// The events to record now that slot `name` has been seen: `Content Viewed`, and
     /// `Experiment Viewed` when an experiment chose the variant. Empty when already reported
     /// on this page view or never decided.
-    pub fn viewed(&mut self, name: &str) -> Vec<Call> {
+    pub fn viewed(&mut self, name: &str) -> Vec<(&'static str, Map)> {
         if self.viewed.iter().any(|v| v == name) {
             return Vec::new();
         }
@@ -129,16 +127,10 @@ impl Tracker {
             e.set("variation_id", d.variant.as_str().into());
             e.set("variation_name", d.variant.as_str().into());
             e.set("variation_index", (*i as f64).into());
-            exposure = Some(Call::Track {
-                event: "Experiment Viewed".into(),
-                properties: e,
-            });
+            exposure = Some(("Experiment Viewed", e));
         }
         let mut calls = Vec::new();
-        calls.push(Call::Track {
-            event: "Content Viewed".into(),
-            properties: p,
-        });
+        calls.push(("Content Viewed", p));
         if let Some(e) = exposure {
             calls.push(e);
         }

@@ -53,12 +53,29 @@ fn tab(store: &MemStore, name: &str, cfg: &str) -> Tracker {
     )
 }
 
+/// A `track` call as the shell makes it: recorded, then written at the end of the task.
 fn track(t: &mut Tracker, name: &str, id: &str, now: f64) -> Recorded {
-    let call = Call::Track {
-        event: name.into(),
-        properties: Map::new(),
-    };
-    t.record(call, &PageInfo::default(), id, now).unwrap()
+    let r = t.record_track(name, &Map::new(), id, now).unwrap();
+    t.persist(now);
+    r
+}
+
+/// Every stored line of tab `tab`'s queue, chunks in order.
+fn queue_text(store: &MemStore, tab: &str) -> String {
+    let prefix = format!("engagekit:queue:{tab}:");
+    store
+        .keys()
+        .iter()
+        .filter(|k| k.starts_with(&prefix))
+        .filter_map(|k| store.get(k))
+        .collect()
+}
+
+fn stored_events(store: &MemStore, tab: &str) -> usize {
+    queue_text(store, tab)
+        .lines()
+        .filter(|l| !l.starts_with('!'))
+        .count()
 }
 
 fn ids_in(body: &str) -> Vec<String> {
@@ -76,7 +93,7 @@ fn events_are_persisted_before_they_are_sent() {
     let store = MemStore::default();
     let mut t = tab(&store, "a", "{}");
     assert_eq!(track(&mut t, "x", "m1", 0.0), Recorded::Queued);
-    let q = store.get("engagekit:queue:a").unwrap();
+    let q = queue_text(&store, "a");
     assert!(q.contains("m1"));
     assert_eq!(store.get(keys::ANON).as_deref(), Some("anon-a"));
 }
@@ -107,7 +124,8 @@ fn batch_goes_out_when_due_and_leaves_once_delivered() {
     let req = t.next_request(20.0).unwrap();
     assert_eq!(ids_in(&req.body), ["m1", "m2"]);
     assert!(t.settle(&req, Some(200), None, 0.5, 30.0).is_none());
-    assert!(store.get("engagekit:queue:a").is_none());
+    t.persist(30.0);
+    assert_eq!(queue_text(&store, "a"), "");
     assert_eq!(t.next_wake(), None);
 }
 
@@ -244,7 +262,8 @@ fn identify_then_reset() {
         user_id: Some("u1".into()),
         traits,
     };
-    t.record(call, &PageInfo::default(), "m1", 0.0).unwrap();
+    t.record(call, "m1", 0.0).unwrap();
+    t.persist(0.0);
     assert_eq!(store.get(keys::USER).as_deref(), Some("u1"));
     assert_eq!(
         store.get(keys::TRAITS).as_deref(),
@@ -255,7 +274,8 @@ fn identify_then_reset() {
         again.identity().traits.get("plan"),
         Some(&Value::from("pro"))
     );
-    t.reset("anon-2".into(), 1.0);
+    t.reset("anon-2".into());
+    t.persist(1.0);
     assert!(store.get(keys::USER).is_none());
     assert_eq!(store.get(keys::ANON).as_deref(), Some("anon-2"));
 }
@@ -310,7 +330,7 @@ fn a_closed_tabs_queue_is_adopted_once() {
     let mut c = tab(&store, "c", "{}");
     assert_eq!(b.adopt_orphans(10.0), 1);
     assert_eq!(c.adopt_orphans(10.0), 0, "already taken");
-    assert!(store.get("engagekit:queue:a").is_none());
+    assert_eq!(queue_text(&store, "a"), "");
     assert!(store.get("engagekit:alive:a").is_none());
     assert_eq!(b.flush_request(10.0).unwrap().ids, ["a1"]);
 }
@@ -345,11 +365,7 @@ fn unload_sends_everything_in_beacon_sized_pieces() {
     for i in 0..8 {
         let mut props = Map::new();
         props.insert("blob".into(), big.as_str().into());
-        let call = Call::Track {
-            event: "big".into(),
-            properties: props,
-        };
-        t.record(call, &PageInfo::default(), &format!("m{i}"), 0.0)
+        t.record_track("big", &props, &format!("m{i}"), 0.0)
             .unwrap();
     }
     let reqs = t.unload_requests(0.0);
@@ -360,11 +376,9 @@ fn unload_sends_everything_in_beacon_sized_pieces() {
         all.extend(ids_in(&r.body));
     }
     assert_eq!(all, (0..8).map(|i| format!("m{i}")).collect::<Vec<_>>());
-    // Still queued until acknowledged: a page that dies here loses nothing.
-    assert_eq!(
-        store.get("engagekit:queue:a").map(|q| q.lines().count()),
-        Some(9)
-    );
+    // Still queued until acknowledged, and in storage: a page that dies here loses nothing.
+    t.persist(0.0);
+    assert_eq!(stored_events(&store, "a"), 8);
 }
 
 #[test]
@@ -372,11 +386,7 @@ fn bad_event_is_refused_and_the_queue_is_untouched() {
     let store = MemStore::default();
     let mut t = tab(&store, "a", "{}");
     track(&mut t, "ok", "m1", 0.0);
-    let call = Call::Track {
-        event: String::new(),
-        properties: Map::new(),
-    };
-    assert!(t.record(call, &PageInfo::default(), "m2", 0.0).is_err());
+    assert!(t.record_track("", &Map::new(), "m2", 0.0).is_err());
     assert_eq!(t.debug().get("queued"), Some(&Value::Number(1.0)));
 }
 
@@ -401,14 +411,7 @@ fn decide(t: &mut Tracker, now: f64) -> crate::content::Decision {
 fn decide_late(t: &mut Tracker, now: f64, late: bool) -> crate::content::Decision {
     let re = crate::regex::RegressEngine::default();
     let (d, _) = t
-        .decide(
-            "hero",
-            &PageInfo::default(),
-            now,
-            &re,
-            &|v| v == "member" || v == "bold",
-            late,
-        )
+        .decide("hero", now, &re, &|v| v == "member" || v == "bold", late)
         .unwrap();
     d
 }
@@ -422,7 +425,7 @@ fn per_event_counts_feed_audiences_and_persist() {
     t.is_new_page("https://a.test/next");
     assert_eq!(decide(&mut t, 2.0).variant, "member");
     let again = tab(&store, "a", SLOTS);
-    let attrs = again.attributes(&PageInfo::default(), 3.0);
+    let attrs = again.attributes(3.0);
     assert_eq!(
         crate::condition::lookup(&attrs, "counts.Signed Up"),
         &Value::Number(1.0)
@@ -436,6 +439,7 @@ fn experiment_assignment_is_stored_and_reused_on_the_next_visit() {
     track(&mut t, "x", "m1", 0.0);
     let first = decide(&mut t, 1.0);
     assert!(first.experiment.is_some());
+    t.persist(1.0);
     let stored = store.get(keys::EXPERIMENTS).unwrap();
     assert!(stored.contains("hero-exp"), "{stored}");
     // The weights change to send everyone to the other variation: this visitor stays.
@@ -461,10 +465,8 @@ fn content_viewed_is_reported_once_per_slot_per_page_view() {
     assert!(t.viewed("hero").is_empty(), "nothing before a decision");
     let d = decide(&mut t, 0.0);
     let calls = t.viewed("hero");
-    let Call::Track { event, properties } = &calls[0] else {
-        panic!()
-    };
-    assert_eq!(event, "Content Viewed");
+    let (event, properties) = &calls[0];
+    assert_eq!(*event, "Content Viewed");
     assert_eq!(properties.get("slot"), Some(&Value::from("hero")));
     assert_eq!(
         properties.get("variant"),
@@ -472,10 +474,8 @@ fn content_viewed_is_reported_once_per_slot_per_page_view() {
     );
     assert_eq!(properties.get("reason"), Some(&Value::from("experiment")));
     assert_eq!(properties.get("experiment"), Some(&Value::from("hero-exp")));
-    let Call::Track { event, properties } = &calls[1] else {
-        panic!()
-    };
-    assert_eq!(event, "Experiment Viewed");
+    let (event, properties) = &calls[1];
+    assert_eq!(*event, "Experiment Viewed");
     assert_eq!(
         properties.get("experiment_id"),
         Some(&Value::from("hero-exp"))
@@ -485,9 +485,7 @@ fn content_viewed_is_reported_once_per_slot_per_page_view() {
         Some(&Value::from(d.variant.as_str()))
     );
     assert!(t.viewed("hero").is_empty(), "once per page view");
-    assert!(t
-        .decide("nope", &PageInfo::default(), 0.0, &re, &|_| true, false)
-        .is_none());
+    assert!(t.decide("nope", 0.0, &re, &|_| true, false).is_none());
     t.is_new_page("https://a.test/other");
     decide(&mut t, 1.0);
     assert_eq!(t.viewed("hero").len(), 2, "again on the next page view");
@@ -511,10 +509,9 @@ fn a_late_decision_keeps_the_default_without_exposing_the_experiment() {
     );
     let calls = t.viewed("hero");
     assert_eq!(calls.len(), 1, "Content Viewed only, no Experiment Viewed");
-    let Call::Track { properties, .. } = &calls[0] else {
-        panic!()
-    };
+    let (_, properties) = &calls[0];
     assert_eq!(properties.get("reason"), Some(&Value::from("timeout")));
+    t.persist(2.0);
     assert!(
         !store
             .get(keys::EXPERIMENTS)
@@ -536,20 +533,17 @@ fn a_problem_is_reported_once_and_a_page_template_wins_over_a_config_variant() {
         "rules":[{"if":{},"variant":"promo"}],
         "variants":{"promo":{"title":"From the config"}}}}}}"#;
     let re = crate::regex::RegressEngine::default();
-    let page = PageInfo::default();
     let store = MemStore::default();
     let mut t = tab(&store, "a", cfg);
     t.is_new_page("https://a.test/");
-    let (d, structured) = t
-        .decide("hero", &page, 0.0, &re, &|_| false, false)
-        .unwrap();
+    let (d, structured) = t.decide("hero", 0.0, &re, &|_| false, false).unwrap();
     assert_eq!(d.variant, "promo");
     assert_eq!(
         structured.unwrap().title.as_deref(),
         Some("From the config")
     );
     let (_, structured) = t
-        .decide("hero", &page, 0.0, &re, &|v| v == "promo", false)
+        .decide("hero", 0.0, &re, &|v| v == "promo", false)
         .unwrap();
     assert!(
         structured.is_none(),
@@ -559,13 +553,9 @@ fn a_problem_is_reported_once_and_a_page_template_wins_over_a_config_variant() {
     let cfg = r#"{"content":{"slots":{"hero":{"rules":[{"if":{},"variant":"gone"}]}}}}"#;
     let mut t = tab(&store, "b", cfg);
     t.is_new_page("https://a.test/");
-    let (first, _) = t
-        .decide("hero", &page, 0.0, &re, &|_| false, false)
-        .unwrap();
+    let (first, _) = t.decide("hero", 0.0, &re, &|_| false, false).unwrap();
     assert!(first.warning.is_some());
-    let (again, _) = t
-        .decide("hero", &page, 0.0, &re, &|_| false, false)
-        .unwrap();
+    let (again, _) = t.decide("hero", 0.0, &re, &|_| false, false).unwrap();
     assert_eq!((again.variant.as_str(), again.warning), ("default", None));
 }
 
@@ -573,23 +563,134 @@ fn a_problem_is_reported_once_and_a_page_template_wins_over_a_config_variant() {
 fn an_element_lacking_the_variant_its_slot_shows_keeps_its_default() {
     let cfg = r#"{"content":{"slots":{"hero":{"rules":[{"if":{},"variant":"v"}]}}}}"#;
     let re = crate::regex::RegressEngine::default();
-    let page = PageInfo::default();
     let mut t = tab(&MemStore::default(), "a", cfg);
     t.is_new_page("https://a.test/");
-    let (d, _) = t
-        .decide("hero", &page, 0.0, &re, &|v| v == "v", false)
-        .unwrap();
+    let (d, _) = t.decide("hero", 0.0, &re, &|v| v == "v", false).unwrap();
     assert_eq!(d.variant, "v");
-    let (other, _) = t
-        .decide("hero", &page, 0.0, &re, &|_| false, false)
-        .unwrap();
+    let (other, _) = t.decide("hero", 0.0, &re, &|_| false, false).unwrap();
     assert_eq!(
         (other.variant.as_str(), other.reason),
         ("default", crate::content::Reason::Fallback)
     );
     assert!(other.warning.unwrap().contains("does not define"));
-    let (first_again, _) = t
-        .decide("hero", &page, 0.0, &re, &|v| v == "v", false)
-        .unwrap();
+    let (first_again, _) = t.decide("hero", 0.0, &re, &|v| v == "v", false).unwrap();
     assert_eq!(first_again.variant, "v", "the slot's decision is unchanged");
+}
+
+/// A store that counts the bytes written to it (keys and values), as localStorage pays them.
+#[derive(Clone, Default)]
+struct CountingStore {
+    inner: MemStore,
+    written: Rc<RefCell<usize>>,
+}
+
+impl Store for CountingStore {
+    fn get(&self, key: &str) -> Option<String> {
+        self.inner.get(key)
+    }
+    fn set(&mut self, key: &str, value: &str) -> bool {
+        *self.written.borrow_mut() += key.len() + value.len();
+        self.inner.set(key, value)
+    }
+    fn remove(&mut self, key: &str) {
+        self.inner.remove(key)
+    }
+    fn keys(&self) -> Vec<String> {
+        self.inner.keys()
+    }
+    fn parse_json(&self, text: &str) -> Option<Value> {
+        self.inner.parse_json(text)
+    }
+}
+
+#[test]
+fn bytes_written_per_event_do_not_depend_on_the_queue_length() {
+    // Nothing is sent, so the queue only grows.
+    let cfg = r#"{"tracking":{"flushAt":100000,"flushIntervalMs":100000000,"maxQueueEvents":5000,"maxQueueBytes":100000000}}"#;
+    let mut probe = Map::new();
+    probe.insert("plan".into(), "pro".into());
+    let mut per_event = Vec::new();
+    for queued in [0usize, 100, 1_000] {
+        let store = CountingStore::default();
+        let mut t = Tracker::new(
+            "key",
+            config(cfg),
+            "a",
+            Box::new(store.clone()),
+            false,
+            "anon".into(),
+        );
+        // A visitor already known (its id and first visit are written with its first event).
+        t.record_track("fill", &probe, "warm-up", 500.0).unwrap();
+        let req = t.flush_request(500.0).unwrap();
+        t.settle(&req, Some(200), None, 0.5, 500.0);
+        t.persist(500.0);
+        for i in 0..queued {
+            t.record_track("fill", &probe, &format!("f{i:06}"), 1_000.0)
+                .unwrap();
+            t.persist(1_000.0);
+        }
+        assert_eq!(t.debug().get("queued"), Some(&Value::Number(queued as f64)));
+        *store.written.borrow_mut() = 0;
+        t.record_track("probe", &probe, "p000000", 2_000.0).unwrap();
+        t.persist(2_000.0);
+        per_event.push(*store.written.borrow());
+    }
+    let (min, max) = (
+        per_event.iter().min().unwrap(),
+        per_event.iter().max().unwrap(),
+    );
+    // The only differences allowed: digits (the per-event count, 1 vs 101 vs 1001 "fill",
+    // and the new chunk's number), a few bytes, where rewriting the queue would cost its size.
+    assert!(
+        max - min <= 8,
+        "bytes written for one event at 0/100/1000 queued: {per_event:?}"
+    );
+    assert!(
+        *max < 1_500,
+        "one event costs about its own size: {per_event:?}"
+    );
+}
+
+#[test]
+fn recording_writes_nothing_until_persist_and_a_burst_is_written_once() {
+    let store = CountingStore::default();
+    let cfg = r#"{"tracking":{"flushAt":100000,"maxQueueEvents":20000,"maxQueueBytes":100000000}}"#;
+    let mut t = Tracker::new(
+        "key",
+        config(cfg),
+        "a",
+        Box::new(store.clone()),
+        false,
+        "anon".into(),
+    );
+    for i in 0..10_000 {
+        t.record_track("burst", &Map::new(), &format!("b{i:05}"), 1.0)
+            .unwrap();
+    }
+    assert_eq!(
+        *store.written.borrow(),
+        0,
+        "write-behind: nothing written by the calls"
+    );
+    assert!(t.needs_persist());
+    t.persist(1.0);
+    assert!(!t.needs_persist());
+    assert_eq!(stored_events(&store.inner, "a"), 10_000);
+    let chunks = store
+        .keys()
+        .iter()
+        .filter(|k| k.starts_with("engagekit:queue:a:"))
+        .count();
+    assert_eq!(chunks, 10_000usize.div_ceil(batch::CHUNK_EVENTS));
+    // A reload finds every event once.
+    let again = Tracker::new(
+        "key",
+        config(cfg),
+        "a",
+        Box::new(store.clone()),
+        false,
+        "anon".into(),
+    );
+    assert_eq!(again.debug().get("queued"), Some(&Value::Number(10_000.0)));
 }

@@ -29,11 +29,9 @@ pub fn decide(name: JsValue, variants: JsValue, late: JsValue) -> JsValue {
     let late = late.is_truthy();
     let mut out = JsValue::UNDEFINED;
     with("decide", |s| {
-        let info = page::page_info();
         let now = page::now_ms();
         let has = |v: &str| defined.iter().any(|d| d == v);
-        let Some((d, structured)) = s.tracker.decide(&name, &info, now, &s.regex, &has, late)
-        else {
+        let Some((d, structured)) = s.tracker.decide(&name, now, &s.regex, &has, late) else {
             return;
         };
         if let Some(w) = &d.warning {
@@ -78,8 +76,8 @@ pub fn viewed(name: JsValue) -> JsValue {
         return JsValue::UNDEFINED;
     };
     with("viewed", |s| {
-        for call in s.tracker.viewed(&name) {
-            s.record(call);
+        for (event, properties) in s.tracker.viewed(&name) {
+            s.record_track(event, &properties);
         }
     })
 }

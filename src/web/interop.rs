@@ -44,7 +44,10 @@ pub fn to_value(v: &JsValue) -> Result<Value, String> {
         return Ok(Value::Null);
     }
     let text = js_sys::JSON::stringify(v).map_err(|e| describe(&e))?;
-    let plain = js_sys::JSON::parse(&String::from(text)).map_err(|e| describe(&e))?;
+    let Some(text) = text.as_string() else {
+        return Ok(Value::Null);
+    };
+    let plain = js_sys::JSON::parse(&text).map_err(|e| describe(&e))?;
     Ok(from_js(&plain))
 }
 
@@ -115,6 +118,41 @@ pub fn object(v: &JsValue, what: &str) -> Result<Map, String> {
         )),
         Err(e) => Err(format!("{what} could not be serialised: {e}")),
     }
+}
+
+/// An optional object argument as JSON object text, written by the browser's
+/// `JSON.stringify` (the fast path of `track`: the object is never walked from Rust).
+/// Absent → `{}`; anything but an object → an error saying what it was.
+pub fn object_text(v: &JsValue) -> Result<String, String> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(String::from("{}"));
+    }
+    let what = if js_sys::Array::is_array(v) {
+        "an array"
+    } else if v.is_object() {
+        match js_sys::JSON::stringify(v) {
+            Ok(text) => match text.as_string() {
+                Some(text) if text.starts_with('{') => return Ok(text),
+                _ => "an object that serialises to something else",
+            },
+            Err(e) => {
+                let mut m = String::from("could not be serialised: ");
+                m.push_str(&describe(&e));
+                return Err(m);
+            }
+        }
+    } else if v.is_string() {
+        "a string"
+    } else if v.as_f64().is_some() {
+        "a number"
+    } else if v.as_bool().is_some() {
+        "a boolean"
+    } else {
+        "another type"
+    };
+    let mut m = String::from("must be an object, got ");
+    m.push_str(what);
+    Err(m)
 }
 
 /// The message of a thrown JS value.

@@ -2,7 +2,8 @@
 //!
 //! Each export converts its arguments (never trusting their types), asks the [`Tracker`],
 //! and returns what must happen next as plain data, a list of [`Action`]s the loader carries
-//! out: send this body, arm the timer. The loader owns fetch, timers and event listeners (as
+//! out: send this body, arm the timer, persist at the end of this task (write-behind: a burst
+//! of calls in one task is written once). The loader owns fetch, timers and event listeners (as
 //! Yggdrasil's hosts do), so the wasm holds no closures and no async executor, which keeps
 //! it inside its size budget. Nothing here throws into the page: bad input becomes one
 //! `console.warn` and the call is ignored or trimmed.
@@ -21,7 +22,7 @@ use wasm_bindgen::prelude::*;
 use crate::batch::Request;
 use crate::config::Config;
 use crate::consent::Consent;
-use crate::event::{self, Call};
+use crate::event::{self, Call, EventError};
 use crate::json::{Map, Value};
 use crate::tracker::{Recorded, Tracker};
 use interop::warn;
@@ -35,6 +36,8 @@ enum Action {
     Leave(u32, String),
     /// `[2, ms]`: call `wake()` in `ms` (replacing the timer); `[2, -1]` cancels it.
     Timer(f64),
+    /// `[3]`: call `persist()` once the current task's calls are done (a microtask).
+    Persist,
 }
 
 /// How likely the page is to be gone before a response arrives.
@@ -56,6 +59,10 @@ struct Shell {
     pending: Vec<(u32, Request)>,
     next_id: u32,
     actions: Vec<Action>,
+    /// A `persist()` is already asked for.
+    persist_asked: bool,
+    /// When the loader's timer is set to fire (Unix ms), -1 when not set.
+    timer_at: f64,
 }
 
 thread_local! {
@@ -79,12 +86,16 @@ fn with_dyn(what: &str, f: &mut dyn FnMut(&mut Shell)) -> JsValue {
         Ok(mut guard) => match guard.as_mut() {
             Some(shell) => {
                 f(shell);
+                if !shell.persist_asked && shell.tracker.needs_persist() {
+                    shell.persist_asked = true;
+                    shell.actions.push(Action::Persist);
+                }
                 std::mem::take(&mut shell.actions)
             }
             None => {
-                warn(&format!(
-                    "{what}() was called before init(); it was ignored"
-                ));
+                let mut m = String::from(what);
+                m.push_str("() was called before init(); it was ignored");
+                warn(&m);
                 Vec::new()
             }
         },
@@ -105,6 +116,7 @@ fn to_js(actions: Vec<Action>) -> JsValue {
             }
             Action::Leave(id, body) => js_sys::Array::of3(&1.into(), &id.into(), &body.into()),
             Action::Timer(ms) => js_sys::Array::of2(&2.into(), &ms.into()),
+            Action::Persist => js_sys::Array::of1(&3.into()),
         };
         list.push(&item);
     }
@@ -113,19 +125,24 @@ fn to_js(actions: Vec<Action>) -> JsValue {
 
 impl Shell {
     /// Hands out whatever the tracker says is due and sets the timer for the next wake-up.
+    /// The timer is set only when its time changes, so a run of calls arms it once.
     fn pump(&mut self) {
         let now = page::now_ms();
         while let Some(req) = self.tracker.next_request(now) {
             self.hand_out(req, Leaving::No);
         }
-        let at = self
-            .tracker
-            .next_wake()
-            .map_or(-1.0, |at| (at - now).max(0.0));
-        self.actions.push(Action::Timer(at));
+        let at = self.tracker.next_wake().map_or(-1.0, |at| at.max(now));
+        if at != self.timer_at {
+            self.timer_at = at;
+            self.actions
+                .push(Action::Timer(if at < 0.0 { -1.0 } else { at - now }));
+        }
     }
 
+    /// Events are in storage before they are sent (DESIGN.md rule 5), so the pending
+    /// write-behind is done now.
     fn hand_out(&mut self, req: Request, leaving: Leaving) {
+        self.tracker.persist(page::now_ms());
         self.next_id = self.next_id.wrapping_add(1);
         let id = self.next_id;
         let body = req.body.clone();
@@ -138,12 +155,34 @@ impl Shell {
     }
 
     fn record(&mut self, call: Call) {
-        let now = page::now_ms();
-        let info = page::page_info();
-        match self.tracker.record(call, &info, &page::uuid(), now) {
+        self.refresh_title();
+        let result = self.tracker.record(call, &page::uuid(), page::now_ms());
+        self.recorded(result);
+    }
+
+    fn record_track(&mut self, event: &str, properties: &Map) {
+        let result = self
+            .tracker
+            .record_track(event, properties, &page::uuid(), page::now_ms());
+        self.recorded(result);
+    }
+
+    fn recorded(&mut self, result: Result<Recorded, EventError>) {
+        match result {
             Ok(Recorded::Queued) => self.pump(),
             Ok(Recorded::Held | Recorded::Discarded) => {}
-            Err(e) => warn(&e.to_string()),
+            Err(e) => warn(&e.message()),
+        }
+    }
+
+    /// A single-page app may retitle the page without navigating; the title is the one page
+    /// fact read per call (a cheap property), and the page's JSON is rebuilt only if it moved.
+    fn refresh_title(&mut self) {
+        let title = page::title();
+        if title != self.tracker.page().title {
+            let mut info = self.tracker.page().clone();
+            info.title = title;
+            self.tracker.set_page(info);
         }
     }
 }
@@ -177,6 +216,8 @@ pub fn init(write_key: JsValue, options: JsValue) -> JsValue {
         pending: Vec::new(),
         next_id: 0,
         actions: Vec::new(),
+        persist_asked: false,
+        timer_at: -1.0,
     };
     SHELL.with(|c| {
         if let Ok(mut guard) = c.try_borrow_mut() {
@@ -191,9 +232,10 @@ fn read_config(v: &JsValue) -> Config {
         Ok(Value::Null) => return Config::default(),
         Ok(value) => value,
         Err(e) => {
-            warn(&format!(
-                "config could not be read ({e}); using the default configuration"
-            ));
+            let mut m = String::from("config could not be read (");
+            m.push_str(&e);
+            m.push_str("); using the default configuration");
+            warn(&m);
             return Config::default();
         }
     };
@@ -206,11 +248,14 @@ fn read_config(v: &JsValue) -> Config {
 
 /// Properties or traits from the page; anything but an object is dropped with a warning.
 fn object_arg(v: &JsValue, what: &str) -> Map {
-    interop::object(v, what).unwrap_or_else(|e| {
-        warn(&format!("{e}; the call was recorded without them"));
+    interop::object(v, what).unwrap_or_else(|mut e| {
+        e.push_str(WITHOUT);
+        warn(&e);
         Map::new()
     })
 }
+
+const WITHOUT: &str = "; the call was recorded without them";
 
 /// Records a custom event: `track('Signed Up', {plan: 'pro'})`.
 #[wasm_bindgen]
@@ -219,7 +264,16 @@ pub fn track(event: JsValue, properties: JsValue) -> JsValue {
         warn("track: the event name must be a non-empty string; the call was ignored");
         return JsValue::UNDEFINED;
     };
-    let properties = object_arg(&properties, &format!("track(\"{name}\"): properties"));
+    let properties = interop::object_text(&properties).unwrap_or_else(|mut e| {
+        let mut m = String::from("track(\"");
+        m.push_str(&name);
+        m.push_str("\"): properties ");
+        m.push_str(&e);
+        e.clear();
+        m.push_str(WITHOUT);
+        warn(&m);
+        String::from("{}")
+    });
     with("track", |s| {
         s.record(Call::Track {
             event: name,
@@ -266,7 +320,7 @@ pub fn identify(user_id: JsValue, traits: JsValue) -> JsValue {
 /// Forgets the user id and traits and starts a new anonymous visitor (e.g. on logout).
 #[wasm_bindgen]
 pub fn reset() -> JsValue {
-    with("reset", |s| s.tracker.reset(page::uuid(), page::now_ms()))
+    with("reset", |s| s.tracker.reset(page::uuid()))
 }
 
 /// Records the visitor's consent: `consent('granted')` or `consent('denied')`.
@@ -321,12 +375,11 @@ pub fn debug() -> JsValue {
 /// The URL may have changed (SPA navigation): records a page view if it did.
 #[wasm_bindgen]
 pub fn navigated() -> JsValue {
-    let url = web_sys::window()
-        .and_then(|w| w.location().href().ok())
-        .unwrap_or_default();
     with("navigated", |s| {
+        let info = page::page_info(s.tracker.page());
         // A new URL is a new page view for content slots too, page events or not.
-        let new_page = s.tracker.is_new_page(&url);
+        let new_page = s.tracker.is_new_page(&info.url);
+        s.tracker.set_page(info);
         if new_page && s.tracker.config().tracking.autocapture.pageviews {
             s.record(Call::Page {
                 name: None,
@@ -341,7 +394,20 @@ pub fn navigated() -> JsValue {
 /// The loader's timer fired.
 #[wasm_bindgen]
 pub fn wake() -> JsValue {
-    with("wake", Shell::pump)
+    with("wake", |s| {
+        s.timer_at = -1.0;
+        s.pump();
+    })
+}
+
+/// Writes what changed since the last call (the loader calls this in a microtask after an
+/// export asked for it with `[3]`).
+#[wasm_bindgen]
+pub fn persist() -> JsValue {
+    with("persist", |s| {
+        s.persist_asked = false;
+        s.tracker.persist(page::now_ms());
+    })
 }
 
 /// The answer to request `id`: its HTTP status (anything else: a network error) and its
@@ -380,6 +446,8 @@ pub fn settle(id: u32, status: JsValue, retry_after: JsValue) -> JsValue {
 pub fn hide(leaving: JsValue) -> JsValue {
     let leaving = leaving.is_truthy();
     with("hide", |s| {
+        // Write-behind ends here: the page may be frozen or killed without another task.
+        s.tracker.persist(page::now_ms());
         for req in s.tracker.unload_requests(page::now_ms()) {
             s.hand_out(
                 req,
@@ -452,9 +520,6 @@ pub fn click(tag: JsValue, id: JsValue, text: JsValue, href: JsValue) -> JsValue
         interop::string(&href).as_deref(),
     );
     with("click", |sh| {
-        sh.record(Call::Track {
-            event: "Element Clicked".into(),
-            properties,
-        })
+        sh.record_track("Element Clicked", &properties)
     })
 }

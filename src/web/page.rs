@@ -34,23 +34,42 @@ pub fn jitter() -> f64 {
     js_sys::Math::random()
 }
 
-/// The facts `context` is built from.
-pub fn page_info() -> PageInfo {
+/// `document.title`.
+pub fn title() -> String {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .map(|d| d.title())
+        .unwrap_or_default()
+}
+
+/// The facts `context` is built from. What cannot change during a page's life (user agent,
+/// language, timezone, screen) is taken from `prev` once read, so a navigation reads only
+/// the URL, title and referrer.
+pub fn page_info(prev: &PageInfo) -> PageInfo {
     let Some(w) = web_sys::window() else {
         return PageInfo::default();
     };
     let loc = w.location();
     let doc = w.document();
+    let mut info = if prev.user_agent.is_empty() {
+        statics(&w)
+    } else {
+        prev.clone()
+    };
+    info.url = loc.href().unwrap_or_default();
+    info.path = loc.pathname().unwrap_or_default();
+    info.search = loc.search().unwrap_or_default();
+    info.title = doc.as_ref().map(|d| d.title()).unwrap_or_default();
+    info.referrer = doc.as_ref().map(|d| d.referrer()).unwrap_or_default();
+    info
+}
+
+fn statics(w: &web_sys::Window) -> PageInfo {
     let nav = w.navigator();
     let screen = w.screen().ok();
     let timezone = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
         .resolved_options();
     PageInfo {
-        url: loc.href().unwrap_or_default(),
-        path: loc.pathname().unwrap_or_default(),
-        search: loc.search().unwrap_or_default(),
-        title: doc.as_ref().map(|d| d.title()).unwrap_or_default(),
-        referrer: doc.as_ref().map(|d| d.referrer()).unwrap_or_default(),
         user_agent: nav.user_agent().unwrap_or_default(),
         locale: nav.language().unwrap_or_default(),
         timezone: get(&timezone, "timeZone").as_string().unwrap_or_default(),
@@ -65,6 +84,7 @@ pub fn page_info() -> PageInfo {
                 .map_or(0.0, f64::from),
             w.device_pixel_ratio(),
         ),
+        ..PageInfo::default()
     }
 }
 
