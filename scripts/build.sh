@@ -27,9 +27,12 @@ module engagekit_widgets
 esbuild() {
   npx --no-install esbuild --minify --target=es2017 --log-level=warning "$@"
 }
-esbuild target/glue/engagekit_core.js --format=esm --target=es2020 --outfile=dist/engagekit_core.js
-esbuild www/widgets.js --bundle --format=esm --target=es2020 --alias:engagekit-glue=./target/glue/engagekit_widgets.js \
-  --outfile=dist/engagekit_widgets.js
+# Each build's glue is bundled with the page code that runs it (www/host.js: actions,
+# listeners, replay), and the widgets build with the widgets' page side (www/widgets.js).
+esbuild www/host.js --bundle --format=esm --target=es2020 --alias:engagekit-glue=./target/glue/engagekit_core.js \
+  --alias:engagekit-widgets=./www/no-widgets.js --outfile=dist/engagekit_core.js
+esbuild www/host.js --bundle --format=esm --target=es2020 --alias:engagekit-glue=./target/glue/engagekit_widgets.js \
+  --alias:engagekit-widgets=./www/widgets.js --outfile=dist/engagekit_widgets.js
 esbuild www/loader.js --outfile=dist/engagekit.js
 cp www/engagekit.d.ts dist/engagekit.d.ts 2>/dev/null || true
 cargo build --release -p engagekit-collector

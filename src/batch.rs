@@ -354,7 +354,6 @@ impl Queue {
     /// is proportional to what changed, never to the queue's length in bytes.
     pub fn writes(&mut self) -> Vec<Write> {
         let mut out: Vec<Write> = Vec::new();
-        self.stale.sort_unstable();
         let mut rewritten: Vec<String> = self.stale.iter().map(|_| String::new()).collect();
         let mut fresh = String::new();
         let mut fresh_count = 0;
@@ -372,7 +371,7 @@ impl Queue {
                 q.chunk = chunk;
                 encode_line(&mut fresh, q);
                 fresh_count += 1;
-            } else if let Ok(i) = self.stale.binary_search(&q.chunk) {
+            } else if let Some(i) = self.stale.iter().position(|c| *c == q.chunk) {
                 if let Some(text) = rewritten.get_mut(i) {
                     encode_line(text, q);
                 }
@@ -410,12 +409,20 @@ impl Queue {
     /// Reads a queue back from its stored chunks (`name`, text), in chunk order; a text in
     /// the one-key format of earlier versions has an empty name. Damaged lines are skipped,
     /// and a dropped count is parsed checked (stored text is untrusted).
-    pub fn load(mut chunks: Vec<(String, String)>) -> Queue {
+    pub fn load(chunks: Vec<(String, String)>) -> Queue {
         let mut q = Queue::default();
-        let order = |name: &str| name.parse::<u32>().unwrap_or(0);
-        chunks.sort_by_key(|(name, _)| order(name));
+        // In chunk order (storage lists keys in any order); an insertion, not `sort`, whose
+        // generic code would cost the wasm kilobytes for a list this short.
+        let mut ordered: Vec<(u32, String)> = Vec::with_capacity(chunks.len());
         for (name, text) in chunks {
-            let chunk = order(&name);
+            let chunk = name.parse::<u32>().unwrap_or(0);
+            let at = ordered
+                .iter()
+                .position(|(c, _)| *c > chunk)
+                .unwrap_or(ordered.len());
+            ordered.insert(at, (chunk, text));
+        }
+        for (chunk, text) in ordered {
             q.last_chunk = q.last_chunk.max(chunk);
             for line in text.lines() {
                 if let Some(n) = line.strip_prefix('!') {

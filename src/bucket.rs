@@ -108,7 +108,7 @@ pub fn choose_variation(n: f64, ranges: &[Range]) -> i32 {
 /// Whether `id` falls in the `[start, end)` slice of namespace `name`, so experiments in
 /// the same namespace with disjoint slices never share a visitor.
 pub fn in_namespace(id: &str, (name, start, end): (&str, f64, f64)) -> bool {
-    let seed = format!("__{name}");
+    let seed = crate::text::cat(&["__", name]);
     hash(&seed, id, 1).is_some_and(|n| n >= start && n < end)
 }
 

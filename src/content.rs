@@ -11,6 +11,9 @@ use crate::bucket;
 use crate::condition::eval_condition;
 use crate::json::{Map, Value};
 use crate::regex::RegexEngine;
+use crate::text::cat;
+
+const NOT_DEFINED: &str = "\", which the page does not define; showing the default";
 
 /// The name of the page's own content in a slot.
 pub const DEFAULT: &str = "default";
@@ -187,10 +190,15 @@ pub fn decide(
         if !exists(&rule.variant) {
             return Decision::default_content(
                 Reason::Fallback,
-                Some(format!(
-                    "slot \"{}\": {} shows variant \"{}\", which the page does not define; showing the default",
-                    slot.name, rule.name, rule.variant
-                )),
+                Some(cat(&[
+                    "slot \"",
+                    &slot.name,
+                    "\": ",
+                    &rule.name,
+                    " shows variant \"",
+                    &rule.variant,
+                    NOT_DEFINED,
+                ])),
             );
         }
         return Decision {
@@ -226,10 +234,15 @@ pub fn decide(
             if !exists(&variant) {
                 return Decision::default_content(
                     Reason::Fallback,
-                    Some(format!(
-                        "slot \"{}\": experiment \"{}\" shows variant \"{variant}\", which the page does not define; showing the default",
-                        slot.name, exp.key
-                    )),
+                    Some(cat(&[
+                        "slot \"",
+                        &slot.name,
+                        "\": experiment \"",
+                        &exp.key,
+                        "\" shows variant \"",
+                        &variant,
+                        NOT_DEFINED,
+                    ])),
                 );
             }
             return Decision {

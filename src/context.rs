@@ -54,6 +54,26 @@ pub fn context(p: &PageInfo) -> Map {
     c
 }
 
+/// The path and the query (with its `?`) of an absolute URL; the fragment is dropped.
+pub fn split_url(url: &str) -> (&str, &str) {
+    let after_scheme = url
+        .as_bytes()
+        .windows(3)
+        .position(|w| w == b"://")
+        .map_or(0, |i| i + 3);
+    let rest = url.get(after_scheme..).unwrap_or_default();
+    let rest = rest.split('#').next().unwrap_or_default();
+    let path_at = rest.find('/').unwrap_or(rest.len());
+    let tail = rest.get(path_at..).unwrap_or_default();
+    match tail.find('?') {
+        Some(q) => (
+            tail.get(..q).unwrap_or_default(),
+            tail.get(q..).unwrap_or_default(),
+        ),
+        None => (tail, ""),
+    }
+}
+
 /// Segment's `campaign` from `utm_*` parameters (`utm_campaign` becomes `name`).
 pub fn campaign(search: &str) -> Map {
     let mut out = Map::new();
@@ -127,6 +147,14 @@ mod tests {
         assert_eq!(c.get("term"), Some(&Value::from("a b")));
         assert_eq!(c.get("content"), Some(&Value::from("hero")));
         assert_eq!(c.len(), 5);
+    }
+
+    #[test]
+    fn splits_a_url_into_path_and_query() {
+        assert_eq!(split_url("https://a.test/x/y?q=1#h"), ("/x/y", "?q=1"));
+        assert_eq!(split_url("https://a.test"), ("", ""));
+        assert_eq!(split_url("http://a.test/?"), ("/", "?"));
+        assert_eq!(split_url("garbage"), ("", ""));
     }
 
     #[test]

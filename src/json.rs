@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+pub use crate::text::{push_int, push_uint};
+
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
@@ -238,33 +240,6 @@ pub fn write_value(out: &mut String, v: &Value) {
             out.push('}');
         }
     }
-}
-
-/// Appends a whole number in decimal (a dozen lines instead of `core::fmt`'s machinery).
-pub fn push_uint(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        if let Some(d) = digits.get_mut(i) {
-            *d = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 || i == 0 {
-            break;
-        }
-    }
-    for d in digits.iter().skip(i) {
-        out.push(char::from(*d));
-    }
-}
-
-/// Appends a whole number, with its sign.
-pub fn push_int(out: &mut String, n: i64) {
-    if n < 0 {
-        out.push('-');
-    }
-    push_uint(out, n.unsigned_abs());
 }
 
 /// Appends a number as JSON; NaN and infinities, which JSON cannot hold, become `null`

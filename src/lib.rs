@@ -13,11 +13,13 @@ pub mod config;
 pub mod consent;
 pub mod content;
 pub mod context;
+pub mod early;
 pub mod event;
 pub mod json;
 pub mod regex;
 pub mod score;
 pub mod session;
+pub mod text;
 pub mod tracker;
 
 #[cfg(target_arch = "wasm32")]

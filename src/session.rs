@@ -35,10 +35,22 @@ pub fn touch(prev: Option<Session>, now_ms: f64, timeout_ms: f64) -> Session {
 
 /// Session as text for storage: `id,last,count,idle`, whole numbers (times are whole ms).
 pub fn encode(s: &Session) -> String {
-    format!(
-        "{},{},{},{}",
-        s.id as u64, s.last_ms as u64, s.count, s.idle_before_ms as u64
-    )
+    let mut out = String::new();
+    for (i, n) in [
+        s.id as u64,
+        s.last_ms as u64,
+        u64::from(s.count),
+        s.idle_before_ms as u64,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if i > 0 {
+            out.push(',');
+        }
+        crate::text::push_uint(&mut out, n);
+    }
+    out
 }
 
 /// Reads what [`encode`] wrote.

@@ -68,6 +68,9 @@ pub mod keys {
     pub const ALIVE: &str = "engagekit:alive:";
     /// Heartbeat value of a tab that has left the page.
     pub const GONE: &str = "gone";
+    /// Calls a page made before its module ran, kept by the loader when the page was hidden
+    /// or closed first: `engagekit:early:<id>` (see [`crate::early`]).
+    pub const EARLY: &str = "engagekit:early:";
 
     /// `prefix` + `tab` (no `format!`: its machinery costs bytes in the wasm).
     pub fn for_tab(prefix: &str, tab: &str) -> String {
@@ -565,6 +568,19 @@ impl Tracker {
                 if tab != self.tab && !has_queue && !self.is_alive(key, now_ms) {
                     self.store.remove(key);
                 }
+            }
+        }
+        // Pages whose module never ran: their calls, replayed as they were made.
+        for key in &all {
+            if key.starts_with(keys::EARLY) {
+                let record = self.store.get(key).and_then(|text| {
+                    let v = self.store.parse_json(&text)?;
+                    crate::early::read(&v, &|v: &Value| self.store.to_json(v))
+                });
+                if let Some(record) = record {
+                    adopted += self.replay(record);
+                }
+                self.store.remove(key);
             }
         }
         if adopted > 0 {

@@ -1,6 +1,7 @@
 /*! engagekit widgets | MIT */
-// The page side of the widgets build of the module, bundled with its glue into
-// dist/engagekit_widgets.js, which the loader takes only for sites whose config has widgets.
+// The page side of the widgets build of the module, bundled with its glue and www/host.js
+// into dist/engagekit_widgets.js, which the loader takes only for sites whose config has
+// widgets.
 //
 // Content slots: <div data-engagekit-slot="hero">default</div>, with variants written by the
 // web developer as <template data-engagekit-variant="name"> children. The wasm decides (rules,
@@ -15,9 +16,6 @@
 // are decided in the MutationObserver callback, before the browser paints them. A slot counts
 // as seen (`Content Viewed`) once half of it, or half the viewport, has been on screen for a
 // second in a visible tab (the IAB's viewability rule), or at once when it is clicked.
-export * from 'engagekit-glue';
-export { default } from 'engagekit-glue';
-
 var SLOT = '[data-engagekit-slot]';
 var VARIANT = 'data-engagekit-variant';
 var HIDDEN = 'data-engagekit-hidden';

@@ -12,7 +12,7 @@ use tower_http::compression::CompressionLayer;
 
 use crate::config::ConfigStore;
 use crate::store::Store;
-use crate::{api, cors, ingest, reports, static_files};
+use crate::{api, cors, early, ingest, reports, static_files};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -58,6 +58,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/batch",
             post(ingest::post_batch).layer(DefaultBodyLimit::max(ingest::MAX_BODY_BYTES)),
+        )
+        .route(
+            "/calls",
+            post(early::post_calls).layer(DefaultBodyLimit::max(ingest::MAX_BODY_BYTES)),
         )
         .route("/config/{write_key}", get(api::get_config))
         .route("/health", get(api::health))

@@ -130,7 +130,7 @@ fn write_key_of(root: &Map<String, Value>, headers: &HeaderMap) -> Result<String
 }
 
 /// Checks one event; the error names the field as `batch[i].field: problem`.
-fn validate_event(index: usize, item: &Value) -> Result<NewEvent, String> {
+pub fn validate_event(index: usize, item: &Value) -> Result<NewEvent, String> {
     let at = |field: &str, problem: &str| format!("batch[{index}].{field}: {problem}");
     let Value::Object(event) = item else {
         return Err(format!("batch[{index}]: expected an object"));

@@ -10,6 +10,7 @@ pub mod api;
 pub mod app;
 pub mod config;
 pub mod cors;
+pub mod early;
 pub mod error;
 pub mod http_util;
 pub mod ingest;

@@ -35,8 +35,7 @@ fn nested<T>(path: &mut String, key: &str, f: impl FnOnce(&mut String) -> T) -> 
 fn indexed<T>(path: &mut String, i: usize, f: impl FnOnce(&mut String) -> T) -> T {
     let len = path.len();
     path.push('[');
-    // As u64, whose formatter the wasm already has (usize's would be one more).
-    path.push_str(&(i as u64).to_string());
+    crate::text::push_uint(path, i as u64);
     path.push(']');
     let out = f(path);
     path.truncate(len);
@@ -45,9 +44,9 @@ fn indexed<T>(path: &mut String, i: usize, f: impl FnOnce(&mut String) -> T) -> 
 
 fn problem(path: &str, message: &str) -> Result<(), String> {
     if path.is_empty() {
-        Err(format!("condition: {message}"))
+        Err(crate::text::cat(&["condition: ", message]))
     } else {
-        Err(format!("{path}: {message}"))
+        Err(crate::text::cat(&[path, ": ", message]))
     }
 }
 

@@ -34,9 +34,16 @@ impl ConfigError {
     }
 }
 
+impl ConfigError {
+    /// `config <path>: <message>`, for the console.
+    pub fn text(&self) -> String {
+        crate::text::cat(&["config ", &self.path, ": ", &self.message])
+    }
+}
+
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "config {}: {}", self.path, self.message)
+        f.write_str(&self.text())
     }
 }
 

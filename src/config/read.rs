@@ -3,6 +3,7 @@
 
 use super::ConfigError;
 use crate::json::{Map, Value};
+use crate::text::cat;
 
 /// An object of the document being read, with its path for error messages.
 pub(crate) struct Obj<'a> {
@@ -37,7 +38,7 @@ impl<'a> Obj<'a> {
                 } else {
                     path.into()
                 },
-                message: format!("expected an object, got {}", kind(other)),
+                message: cat(&["expected an object, got ", kind(other)]),
             }),
         }
     }
@@ -47,7 +48,7 @@ impl<'a> Obj<'a> {
         if self.path.is_empty() {
             key.to_owned()
         } else {
-            format!("{}.{key}", self.path)
+            cat(&[&self.path, ".", key])
         }
     }
 
@@ -73,7 +74,7 @@ impl<'a> Obj<'a> {
             None => Ok(default),
             Some(Value::Bool(b)) => Ok(*b),
             Some(other) => {
-                Err(self.error(key, &format!("expected true or false, got {}", kind(other))))
+                Err(self.error(key, &cat(&["expected true or false, got ", kind(other)])))
             }
         }
     }
@@ -89,10 +90,12 @@ impl<'a> Obj<'a> {
             }
             Some(other) => Err(self.error(
                 key,
-                &format!(
-                    "expected a whole number of at least {min}, got {}",
-                    kind(other)
-                ),
+                &cat(&[
+                    "expected a whole number of at least ",
+                    &crate::text::uint(u64::from(min)),
+                    ", got ",
+                    kind(other),
+                ]),
             )),
         }
     }
@@ -104,7 +107,7 @@ impl<'a> Obj<'a> {
             Some(Value::Number(n)) if n.is_finite() && *n > 0.0 => Ok(*n),
             Some(other) => Err(self.error(
                 key,
-                &format!("expected a positive number, got {}", kind(other)),
+                &cat(&["expected a positive number, got ", kind(other)]),
             )),
         }
     }
@@ -134,7 +137,7 @@ impl<'a> Obj<'a> {
             Some(Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
             Some(other) => Err(self.error(
                 key,
-                &format!("expected a non-empty string, got {}", kind(other)),
+                &cat(&["expected a non-empty string, got ", kind(other)]),
             )),
         }
     }
@@ -155,7 +158,7 @@ impl<'a> Obj<'a> {
             Some(Value::Number(n)) if (min..=max).contains(n) => Ok(*n),
             Some(other) => Err(self.error(
                 key,
-                &format!("expected a number {range}, got {}", kind(other)),
+                &cat(&["expected a number ", range, ", got ", kind(other)]),
             )),
         }
     }
@@ -167,7 +170,7 @@ impl<'a> Obj<'a> {
         match self.map.get(key) {
             None => Ok(None),
             Some(Value::Array(a)) => Ok(Some(a)),
-            Some(other) => Err(self.error(key, &format!("expected an array, got {}", kind(other)))),
+            Some(other) => Err(self.error(key, &cat(&["expected an array, got ", kind(other)]))),
         }
     }
 

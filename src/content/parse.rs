@@ -59,7 +59,7 @@ fn read_slot(
     slot.goal = s.string("goal")?;
     // Counted in u64, whose formatter the wasm already has (usize's would be one more).
     for (i, rule) in (0u64..).zip(s.array("rules")?.into_iter().flatten()) {
-        let path = format!("{}[{i}]", s.path_of("rules"));
+        let path = crate::text::cat(&[&s.path_of("rules"), "[", &crate::text::uint(i), "]"]);
         let r = Obj::new(rule, &path)?;
         r.no_other_keys(&["name", "if", "variant"])?;
         let condition = match r.map.get("if") {
@@ -79,7 +79,7 @@ fn read_slot(
         slot.rules.push(Rule {
             name: r
                 .string("name")?
-                .unwrap_or_else(|| format!("rule {}", i + 1)),
+                .unwrap_or_else(|| crate::text::cat(&["rule ", &crate::text::uint(i + 1)])),
             condition,
             variant,
         });

@@ -694,3 +694,63 @@ fn recording_writes_nothing_until_persist_and_a_burst_is_written_once() {
     );
     assert_eq!(again.debug().get("queued"), Some(&Value::Number(10_000.0)));
 }
+
+/// The loader's record of a page's early calls, as `engagekit:early:<id>` holds it.
+fn early_record() -> String {
+    serde_json::json!({
+        "writeKey": "key", "anonymousId": "anon-a", "consent": null,
+        "page": {"url": "https://a.test/pricing?x=1", "title": "Pricing", "referrer": ""},
+        "calls": [
+            ["_pv", [], 1000, "pv"],
+            ["track", ["Early", {"n": 1}], 1050, "e1"],
+            ["identify", [{"plan": "pro"}], 1060, "e2"],
+            ["track", [{}], 1070, "bad"],
+        ]
+    })
+    .to_string()
+}
+
+#[test]
+fn a_page_whose_module_never_ran_is_replayed_by_the_next_with_its_times_and_ids() {
+    let store = MemStore::default();
+    store.clone().set("engagekit:early:x1", &early_record());
+    let mut t = tab(&store, "b", "{}");
+    t.set_page(PageInfo {
+        url: "https://a.test/next".into(),
+        user_agent: "UA".into(),
+        ..PageInfo::default()
+    });
+    assert_eq!(t.adopt_orphans(5_000.0), 3);
+    assert!(store.get("engagekit:early:x1").is_none(), "replayed once");
+    assert_eq!(
+        t.page().url,
+        "https://a.test/next",
+        "the current page is back"
+    );
+    let req = t.flush_request(5_000.0).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&req.body).unwrap();
+    let events = v["batch"].as_array().unwrap();
+    assert_eq!(ids_in(&req.body), ["pv", "e1", "e2"]);
+    assert_eq!(events[0]["type"], "page");
+    assert_eq!(events[0]["properties"]["path"], "/pricing");
+    assert_eq!(events[1]["timestamp"], "1970-01-01T00:00:01.050Z");
+    assert_eq!(events[1]["context"]["page"]["title"], "Pricing");
+    assert_eq!(events[1]["context"]["userAgent"], "UA");
+    assert_eq!(events[2]["traits"]["plan"], "pro");
+    assert_eq!(t.adopt_orphans(6_000.0), 0);
+}
+
+#[test]
+fn early_page_views_follow_autocapture_and_forget_drops_the_record() {
+    let store = MemStore::default();
+    store.clone().set("engagekit:early:x1", &early_record());
+    let mut t = tab(
+        &store,
+        "b",
+        r#"{"tracking":{"autocapture":{"pageviews":false}}}"#,
+    );
+    assert_eq!(t.adopt_orphans(5_000.0), 2, "no automatic page view");
+    let forgotten = early_record().replace(r#"["_pv""#, r#"["forget",[],999,"f"],["_pv""#);
+    let v: Value = serde_json::from_str(&forgotten).unwrap();
+    assert_eq!(crate::early::read(&v, &Value::to_json), None);
+}

@@ -27,7 +27,10 @@ pub fn warn(message: &str) {
         new
     });
     if first {
-        web_sys::console::warn_1(&JsValue::from_str(&format!("engagekit: {message}")));
+        web_sys::console::warn_2(
+            &JsValue::from_str("engagekit:"),
+            &JsValue::from_str(message),
+        );
     }
 }
 
@@ -112,11 +115,12 @@ pub fn object(v: &JsValue, what: &str) -> Result<Map, String> {
     match to_value(v) {
         Ok(Value::Null) => Ok(Map::new()),
         Ok(Value::Object(m)) => Ok(m),
-        Ok(other) => Err(format!(
-            "{what} must be an object, got {}",
-            crate::config::kind(&other)
-        )),
-        Err(e) => Err(format!("{what} could not be serialised: {e}")),
+        Ok(other) => Err(crate::text::cat(&[
+            what,
+            " must be an object, got ",
+            crate::config::kind(&other),
+        ])),
+        Err(e) => Err(crate::text::cat(&[what, " could not be serialised: ", &e])),
     }
 }
 

@@ -63,10 +63,14 @@ struct Shell {
     persist_asked: bool,
     /// When the loader's timer is set to fire (Unix ms), -1 when not set.
     timer_at: f64,
+    /// The time and id the snippet gave the call being replayed.
+    stamp: Option<(f64, Option<String>)>,
 }
 
 thread_local! {
     static SHELL: RefCell<Option<Shell>> = const { RefCell::new(None) };
+    /// The time and id of the call about to be replayed (see [`stamp`]).
+    static STAMP: RefCell<Option<(f64, Option<String>)>> = const { RefCell::new(None) };
 }
 
 /// Runs `f` on the shell and returns the actions it queued; warns before `init`.
@@ -82,10 +86,13 @@ fn with(what: &str, f: impl FnOnce(&mut Shell)) -> JsValue {
 /// The body of [`with`], compiled once rather than once per export (it is the wasm's
 /// largest repeated code otherwise).
 fn with_dyn(what: &str, f: &mut dyn FnMut(&mut Shell)) -> JsValue {
+    let stamp = STAMP.with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.take()));
     let actions = SHELL.with(|cell| match cell.try_borrow_mut() {
         Ok(mut guard) => match guard.as_mut() {
             Some(shell) => {
+                shell.stamp = stamp;
                 f(shell);
+                shell.stamp = None;
                 if !shell.persist_asked && shell.tracker.needs_persist() {
                     shell.persist_asked = true;
                     shell.actions.push(Action::Persist);
@@ -156,15 +163,24 @@ impl Shell {
 
     fn record(&mut self, call: Call) {
         self.refresh_title();
-        let result = self.tracker.record(call, &page::uuid(), page::now_ms());
+        let (id, at) = self.id_and_time();
+        let result = self.tracker.record(call, &id, at);
         self.recorded(result);
     }
 
     fn record_track(&mut self, event: &str, properties: &Map) {
-        let result = self
-            .tracker
-            .record_track(event, properties, &page::uuid(), page::now_ms());
+        let (id, at) = self.id_and_time();
+        let result = self.tracker.record_track(event, properties, &id, at);
         self.recorded(result);
+    }
+
+    /// A new event's `messageId` and time: the snippet's, for a call it queued (so a call
+    /// the loader already sent or kept is the same event), else new ones.
+    fn id_and_time(&mut self) -> (String, f64) {
+        match self.stamp.take() {
+            Some((at, id)) => (id.unwrap_or_else(page::uuid), at),
+            None => (page::uuid(), page::now_ms()),
+        }
     }
 
     fn recorded(&mut self, result: Result<Recorded, EventError>) {
@@ -218,6 +234,7 @@ pub fn init(write_key: JsValue, options: JsValue) -> JsValue {
         actions: Vec::new(),
         persist_asked: false,
         timer_at: -1.0,
+        stamp: None,
     };
     SHELL.with(|c| {
         if let Ok(mut guard) = c.try_borrow_mut() {
@@ -241,7 +258,7 @@ fn read_config(v: &JsValue) -> Config {
     };
     let (config, problems) = Config::from_value(&value, &regex::JsRegexEngine::default());
     for p in problems {
-        warn(&p.to_string());
+        warn(&p.text());
     }
     config
 }
@@ -389,6 +406,24 @@ pub fn navigated() -> JsValue {
             s.pump();
         }
     })
+}
+
+/// The next call is one the snippet queued before the module ran: `at` is when it was made
+/// (Unix ms), `id` the id the loader gave it if it kept or sent it. Its event gets that time
+/// and that `messageId`.
+#[wasm_bindgen]
+pub fn stamp(at: JsValue, id: JsValue) {
+    let stamp = at.as_f64().filter(|t| t.is_finite() && *t > 0.0).map(|t| {
+        (
+            t,
+            interop::string(&id).filter(|i| !i.is_empty() && i.len() <= 100),
+        )
+    });
+    STAMP.with(|s| {
+        if let Ok(mut s) = s.try_borrow_mut() {
+            *s = stamp;
+        }
+    });
 }
 
 /// The loader's timer fired.

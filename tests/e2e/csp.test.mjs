@@ -16,7 +16,7 @@ window.__violations = [];
 document.addEventListener('securitypolicyviolation', function (e) { window.__violations.push(e.violatedDirective + ' ' + e.blockedURI); });
 </script>
 <script>
-!function(w,k){var e=w[k]=w[k]||{q:[]};"init track page identify reset consent forget flush ready".split(" ").forEach(function(m){e[m]=e[m]||function(){e.q.push([m,[].slice.call(arguments)])}})}(window,"engagekit");
+!function(w,k){var e=w[k]=w[k]||{q:[]};"init track page identify reset consent forget flush ready".split(" ").forEach(function(m){e[m]=e[m]||function(){e.q.push([m,[].slice.call(arguments),Date.now()])}})}(window,"engagekit");
 engagekit.init("demo");
 </script>
 <script async src="/engagekit.js"></script>

@@ -240,7 +240,7 @@ const BROWSER_OR_SAFELISTED = new Set([
 async function crossOriginPage(t, context, base) {
   const html = `<!doctype html><html><head><title>Shop</title>
 <script>
-!function(w,k){var e=w[k]=w[k]||{q:[]};"init track page identify reset consent forget flush ready".split(" ").forEach(function(m){e[m]=e[m]||function(){e.q.push([m,[].slice.call(arguments)])}})}(window,"engagekit");
+!function(w,k){var e=w[k]=w[k]||{q:[]};"init track page identify reset consent forget flush ready".split(" ").forEach(function(m){e[m]=e[m]||function(){e.q.push([m,[].slice.call(arguments),Date.now()])}})}(window,"engagekit");
 engagekit.init("demo");
 </script>
 <script async src="${base}/engagekit.js"></script>

@@ -46,6 +46,7 @@ pub fn config_json() -> Value {
             "footer": {"rules": []},
         }}},
         "nogoal": {"content": {"slots": {"hero": {}}}},
+        "consent": {"privacy": {"requireConsent": true}},
     })
 }
 

@@ -1,0 +1,78 @@
+// Calls made before the module runs are never lost. The CPU is throttled 6× (a slow phone)
+// and the module is slow to arrive; the page tracks right away, then is closed 100 ms after
+// load, long before the module runs. The loader keeps the calls: a beacon the collector
+// turns into events, and a copy in storage that the next page of the site replays. Every
+// call is stored with the time it was made, exactly once, without and with a later visit.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { setup, snippet, waitReady, eventRows, waitFor, sleep } from './harness.mjs';
+
+const N = 5;
+
+function earlyPage() {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Early</title>
+${snippet(0)}
+<script>
+window.__made = [];
+for (var i = 0; i < ${N}; i++) { var at = Date.now(); __made.push(at); engagekit.track('Early Call', { n: i, madeAt: at }); }
+</script></head><body><h1>Early</h1></body></html>`;
+}
+
+const early = (rows) => rows.filter((r) => r.event === 'Early Call');
+
+test('calls made before the module runs are stored once, with their times, with and without a later visit', { timeout: 90000 }, async (t) => {
+  const env = await setup(t);
+  const context = await env.browser.newContext({ baseURL: env.base });
+  await context.route('**/early.html', (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: earlyPage() }));
+  // The module is slow to arrive (a slow network), so the page is gone before it runs.
+  let slow = true;
+  await context.route('**/*_bg.wasm', async (route) => {
+    if (slow) await sleep(5000);
+    route.continue().catch(() => {});
+  });
+  const beacons = [];
+  context.on('request', (r) => { if (r.url().endsWith('/v1/calls')) beacons.push(r.url()); });
+
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 6 });
+  await page.goto('/early.html', { waitUntil: 'load' });
+  await sleep(100);
+  const before = await page.evaluate(() => ({ started: window.engagekit.q.length === 0, made: window.__made }));
+  assert.equal(before.started, false, 'the module has not run when the page closes');
+  await page.close();
+
+  // Without a later visit: the beacon alone.
+  await waitFor(async () => early(await eventRows(env.ws.db)).length >= N,
+    { timeoutMs: 15000, message: `${N} early calls stored from the beacon` });
+  const check = async (label) => {
+    const rows = await eventRows(env.ws.db);
+    const calls = early(rows);
+    assert.equal(calls.length, N, `${label}: each call once`);
+    for (const row of calls) {
+      const made = row.body.properties.madeAt;
+      const stamped = Date.parse(row.body.timestamp);
+      assert.ok(stamped >= made && stamped - made <= 2, `${label}: call ${row.body.properties.n} keeps its time (${row.body.timestamp} vs ${made})`);
+    }
+    assert.deepEqual(calls.map((r) => r.body.properties.n).sort(), [...Array(N).keys()]);
+    const views = rows.filter((r) => r.type === 'page' && r.body.context.page.path === '/early.html');
+    assert.equal(views.length, 1, `${label}: the bounce's page view counts, once`);
+    return rows;
+  };
+  await check('beacon');
+  t.diagnostic(`beacons sent: ${beacons.length}`);
+
+  // With a later visit: the next page replays the stored copy; the collector keeps one each.
+  slow = false;
+  const next = await context.newPage();
+  await next.goto('/');
+  await waitReady(next);
+  await waitFor(async () => (await eventRows(env.ws.db)).some((r) => r.type === 'page' && r.body.context.page.path === '/'),
+    { timeoutMs: 15000, message: 'the next page view' });
+  await sleep(1500);
+  const rows = await check('after a later visit');
+  const stored = await next.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('engagekit:early:')));
+  assert.deepEqual(stored, [], 'the stored copy was replayed and removed');
+  assert.equal(new Set(rows.map((r) => r.message_id)).size, rows.length);
+  await context.close();
+});

@@ -1,0 +1,134 @@
+/*! engagekit host | MIT */
+// The page side of the module, bundled with its glue (dist/engagekit_core.js and, with
+// www/widgets.js, dist/engagekit_widgets.js), so the loader every page runs stays small.
+// start() takes over from the loader: it carries out the actions each module call returns
+// ([0, id, body, keepalive] send, [1, id, body] send while the page unloads, [2, ms] set the
+// timer (-1: cancel), [3] persist at the end of this task), owns the listeners (SPA
+// navigation, visibility, bfcache, online, clicks, the cross-tab adoption timer), replays the
+// calls the snippet queued, each with the time it was made, and runs ready() callbacks. Every
+// decision is the module's; nothing here throws into the page.
+import init, * as m from 'engagekit-glue';
+import { mount } from 'engagekit-widgets';
+
+export default init;
+
+/**
+ * `ek` is window.engagekit with the snippet's queue `ek.q` of [name, args, time, id?] (the
+ * first, "_pv", is the page view the loader stamped); `url` is the collector's batch URL.
+ */
+export function start(ek, key, config, url, reveal, warn) {
+  var w = window;
+  var d = document;
+  var q = ek.q;
+  var timer;
+  var call = function (name) {
+    return function () {
+      try {
+        var out = m[name].apply(null, arguments);
+        if (Array.isArray(out)) out.forEach(act);
+        else return out;
+      } catch (e) {
+        warn(name + '() failed: ' + e);
+      }
+    };
+  };
+  var settle = call('settle');
+  var persist = call('persist');
+  var act = function (a) {
+    if (a[0] == 3) queueMicrotask(persist);
+    else if (a[0] == 2) {
+      clearTimeout(timer);
+      if (a[1] >= 0) timer = setTimeout(call('wake'), a[1]);
+    } else if (!(a[0] == 1 && navigator.sendBeacon && navigator.sendBeacon(url, a[2]))) {
+      // A string body is text/plain: a CORS-simple request, no preflight to lose.
+      fetch(url, { method: 'POST', body: a[2], keepalive: a[0] == 1 || a[3], credentials: 'omit' })
+        .then(
+          function (res) {
+            return [res.status, res.headers.get('Retry-After')];
+          },
+          function () {
+            return [];
+          }
+        )
+        .then(function (s) {
+          settle(a[1], s[0], s[1]);
+        });
+    }
+  };
+  'track page identify reset consent forget flush score debug'.split(' ').forEach(function (n) {
+    ek[n] = call(n);
+  });
+  var waiting = [];
+  var run = function (f) {
+    try {
+      f(ek);
+    } catch (e) {
+      warn('a ready() callback threw: ' + e);
+    }
+  };
+  // ready() callbacks wait for the replay and for mount() (which decides the slots now, or
+  // at DOMContentLoaded if the document is still being parsed).
+  ek.ready = function (f) {
+    waiting.push(f);
+  };
+  var on = function (t, name, f) {
+    t.addEventListener(name, f, true);
+  };
+  var refresh = reveal;
+  var navigated = call('navigated');
+  var nav = function () {
+    navigated();
+    refresh();
+  };
+  var adopt = call('adopt');
+  var lockedAdopt = function () {
+    navigator.locks ? navigator.locks.request('engagekit:adopt', adopt) : adopt();
+  };
+  // The page view the loader stamped when the page started.
+  var pv = q[0] && q[0][0] == '_pv' ? q.shift() : [];
+  m.stamp(pv[2], pv[3]);
+  call('init')(key, { config: config });
+  m.stamp();
+  lockedAdopt();
+  setInterval(lockedAdopt, 3e4);
+  ['pushState', 'replaceState'].forEach(function (f) {
+    var orig = history[f];
+    history[f] = function () {
+      var out = orig.apply(this, arguments);
+      nav();
+      return out;
+    };
+  });
+  on(w, 'popstate', nav);
+  on(w, 'hashchange', nav);
+  on(w, 'pagehide', function () {
+    call('hide')(1);
+  });
+  on(w, 'pageshow', function (e) {
+    if (e.persisted) call('show')(1);
+  });
+  on(w, 'online', call('online'));
+  on(d, 'visibilitychange', function () {
+    call(d.visibilityState == 'hidden' ? 'hide' : 'show')(0);
+  });
+  if (m.wantsClicks()) {
+    on(d, 'click', function (e) {
+      var el = e.target.closest && e.target.closest('a,button,[role=button],input[type=submit],input[type=button]');
+      if (el) call('click')(el.tagName, el.id, el.innerText || el.value, el.href);
+    });
+  }
+  q.forEach(function (c) {
+    if (c[0] != 'init' && ek[c[0]]) {
+      m.stamp(c[2], c[3]);
+      ek[c[0]].apply(null, c[1]);
+      m.stamp(); // a call that recorded nothing leaves no stamp for the next
+    }
+  });
+  q.length = 0;
+  // After the replay, so traits from an early identify() count in the decisions. The widgets
+  // code shows the slots once decided; without it there is nothing to wait for.
+  if (mount) refresh = mount(call, ek._hide, warn);
+  else reveal();
+  ek.ready = run;
+  waiting.forEach(run);
+}
