@@ -358,7 +358,20 @@ impl Queue {
         let mut fresh = String::new();
         let mut fresh_count = 0;
         let mut chunk = 0;
-        for q in self.items.iter_mut() {
+        // New events are at the back: without chunks to rewrite, only that tail is visited.
+        let mut start = 0;
+        if self.stale.is_empty() {
+            let mut seen = 0;
+            start = self.items.len();
+            for q in self.items.iter().rev() {
+                if seen == self.unsaved {
+                    break;
+                }
+                seen += usize::from(q.chunk == 0);
+                start -= 1;
+            }
+        }
+        for q in self.items.iter_mut().skip(start) {
             if q.chunk == 0 {
                 if chunk == 0 || fresh_count >= CHUNK_EVENTS || fresh.len() >= CHUNK_BYTES {
                     if chunk != 0 {
