@@ -4,7 +4,8 @@
 //! once per page view ([`Tracker::set_page`]). The tracker decides what to record, what to
 //! persist (through the [`Store`] the shell gives it), what to send and when, and how to
 //! react to each response. Recording only changes memory: the shell calls
-//! [`Tracker::persist`] once per task (write-behind) and before anything is sent, and
+//! [`Tracker::persist`] shortly after a run of calls (write-behind), before anything is
+//! sent and when the page is hidden, and
 //! persisting writes only what changed, so a call costs the same whatever the queue holds.
 //! It never touches the network, timers or the DOM: the shell sends the [`Request`]s it
 //! hands out and reports back.

@@ -30,6 +30,16 @@ fn actions(v: JsValue) -> Vec<js_sys::Array> {
         .collect()
 }
 
+/// The actions of an export, then those of the timer it armed: a page call never sends by
+/// itself; a batch that falls due goes out when the timer fires.
+fn then_wake(v: JsValue) -> Vec<js_sys::Array> {
+    let mut acts = actions(v);
+    if timer(&acts) == Some(0.0) {
+        acts.extend(actions(web::wake()));
+    }
+    acts
+}
+
 fn sends(acts: &[js_sys::Array]) -> Vec<(u32, String)> {
     acts.iter()
         .filter(|a| a.get(0).as_f64() == Some(0.0) || a.get(0).as_f64() == Some(1.0))
@@ -171,7 +181,7 @@ fn content_slots_are_decided_and_reported() {
     assert_eq!(field(&d, "variant").as_deref(), Some("default"));
     assert_eq!(field(&d, "reason").as_deref(), Some("default"));
     // Traits arrive; the next page view decides with them (one decision per page view).
-    deliver(actions(web::identify(
+    deliver(then_wake(web::identify(
         "u-pro".into(),
         js(r#"{"plan":"pro"}"#),
     )));
@@ -181,7 +191,7 @@ fn content_slots_are_decided_and_reported() {
     history
         .push_state_with_url(&JsValue::NULL, "", Some("?page=2"))
         .unwrap();
-    deliver(actions(web::navigated()));
+    deliver(then_wake(web::navigated()));
     let d = web::content::decide("hero".into(), js(r#"["pro"]"#), JsValue::FALSE);
     assert_eq!(field(&d, "variant").as_deref(), Some("pro"));
     assert_eq!(field(&d, "reason").as_deref(), Some("rule"));
@@ -221,7 +231,7 @@ fn content_slots_are_decided_and_reported() {
     );
 
     // Seen: Content Viewed goes out once per slot per page view.
-    let events = deliver(actions(web::content::viewed("hero".into())));
+    let events = deliver(then_wake(web::content::viewed("hero".into())));
     let viewed: Vec<_> = events
         .iter()
         .filter(|e| e["event"] == "Content Viewed")
@@ -256,7 +266,14 @@ fn exported_api_follows_the_action_contract_and_never_throws() {
     let options = js(&format!(
         r#"{{"config":{{"tracking":{{"flushAt":1,"flushIntervalMs":1000}},"score":{{"weights":{{"Signed Up":50}}}},{CONTENT}}}}}"#
     ));
-    let first = actions(web::init("key".into(), options));
+    let init = actions(web::init("key".into(), options));
+    assert!(sends(&init).is_empty(), "a page call never sends by itself");
+    assert_eq!(
+        timer(&init),
+        Some(0.0),
+        "the due batch goes out from the timer at once"
+    );
+    let first = actions(web::wake());
     let sent = sends(&first);
     assert_eq!(sent.len(), 1, "the automatic page view is sent at once");
     let (page_id, body) = &sent[0];
@@ -280,7 +297,7 @@ fn exported_api_follows_the_action_contract_and_never_throws() {
     assert_eq!(debug("queued").as_f64(), Some(0.0));
 
     // A network error keeps the event and backs off (≥ 500 ms), honouring Retry-After.
-    let acts = actions(web::track("Signed Up".into(), js(r#"{"plan":"pro"}"#)));
+    let acts = then_wake(web::track("Signed Up".into(), js(r#"{"plan":"pro"}"#)));
     let (id, _) = sends(&acts)[0].clone();
     let after = actions(web::settle(id, JsValue::UNDEFINED, JsValue::UNDEFINED));
     assert!(sends(&after).is_empty());

@@ -2,8 +2,8 @@
 //!
 //! Each export converts its arguments (never trusting their types), asks the [`Tracker`],
 //! and returns what must happen next as plain data, a list of [`Action`]s the loader carries
-//! out: send this body, arm the timer, persist at the end of this task (write-behind: a burst
-//! of calls in one task is written once). The loader owns fetch, timers and event listeners (as
+//! out: send this body, arm the timer, persist soon (write-behind: a run of calls is written
+//! once). The loader owns fetch, timers and event listeners (as
 //! Yggdrasil's hosts do), so the wasm holds no closures and no async executor, which keeps
 //! it inside its size budget. Nothing here throws into the page: bad input becomes one
 //! `console.warn` and the call is ignored or trimmed.
@@ -36,7 +36,7 @@ enum Action {
     Leave(u32, String),
     /// `[2, ms]`: call `wake()` in `ms` (replacing the timer); `[2, -1]` cancels it.
     Timer(f64),
-    /// `[3]`: call `persist()` once the current task's calls are done (a microtask).
+    /// `[3]`: call `persist()` soon (within 100 ms), once for a run of calls.
     Persist,
 }
 
@@ -132,14 +132,21 @@ fn to_js(actions: Vec<Action>) -> JsValue {
 
 impl Shell {
     /// Hands out whatever the tracker says is due and sets the timer for the next wake-up.
-    /// The timer is set only when its time changes, so a run of calls arms it once.
     fn pump(&mut self) {
         let now = page::now_ms();
         while let Some(req) = self.tracker.next_request(now) {
             self.hand_out(req, Leaving::No);
         }
+        self.arm(now);
+    }
+
+    /// Sets the timer for the next wake-up, only when it must fire sooner than it is set to
+    /// (or be cancelled), so a run of calls arms it once; a wake that finds nothing due
+    /// re-arms it.
+    fn arm(&mut self, now: f64) {
         let at = self.tracker.next_wake().map_or(-1.0, |at| at.max(now));
-        if at != self.timer_at {
+        let sooner = at >= 0.0 && (self.timer_at < 0.0 || at < self.timer_at);
+        if sooner || (at < 0.0 && self.timer_at >= 0.0) {
             self.timer_at = at;
             self.actions
                 .push(Action::Timer(if at < 0.0 { -1.0 } else { at - now }));
@@ -185,7 +192,9 @@ impl Shell {
 
     fn recorded(&mut self, result: Result<Recorded, EventError>) {
         match result {
-            Ok(Recorded::Queued) => self.pump(),
+            // A page call never sends: a batch that fell due goes out from the timer, in a
+            // task of its own, so the page's handler does no network work.
+            Ok(Recorded::Queued) => self.arm(page::now_ms()),
             Ok(Recorded::Held | Recorded::Discarded) => {}
             Err(e) => warn(&e.message()),
         }
@@ -435,8 +444,8 @@ pub fn wake() -> JsValue {
     })
 }
 
-/// Writes what changed since the last call (the loader calls this in a microtask after an
-/// export asked for it with `[3]`).
+/// Writes what changed since the last write (the host calls this shortly after an export
+/// asked for it with `[3]`).
 #[wasm_bindgen]
 pub fn persist() -> JsValue {
     with("persist", |s| {

@@ -24,9 +24,43 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
     b
 }
 
-/// A random version-4 UUID.
+thread_local! {
+    /// xoshiro128++ state for event ids, seeded once from `crypto.getRandomValues`, which
+    /// costs about 10 µs a call in Chromium: too much for every `track`.
+    static IDS: std::cell::Cell<[u32; 4]> = const { std::cell::Cell::new([0; 4]) };
+    static DOCUMENT: Option<web_sys::Document> = web_sys::window().and_then(|w| w.document());
+}
+
+/// A random version-4 UUID (a `messageId` or a visitor id): 122 random bits from a generator
+/// seeded with 128 bits of the browser's cryptographic randomness.
 pub fn uuid() -> String {
-    crate::event::uuid_v4(random_bytes::<16>())
+    let mut s = IDS.with(std::cell::Cell::get);
+    if s == [0; 4] {
+        let b = random_bytes::<16>();
+        for (i, word) in s.iter_mut().enumerate() {
+            let at = i * 4;
+            *word = u32::from_le_bytes([
+                b.get(at).copied().unwrap_or(0),
+                b.get(at + 1).copied().unwrap_or(0),
+                b.get(at + 2).copied().unwrap_or(0),
+                b.get(at + 3).copied().unwrap_or(0) | 1,
+            ]);
+        }
+    }
+    let mut out = [0u8; 16];
+    for chunk in out.chunks_mut(4) {
+        let r = s[0].wrapping_add(s[3]).rotate_left(7).wrapping_add(s[0]);
+        let t = s[1] << 9;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(11);
+        chunk.copy_from_slice(&r.to_le_bytes());
+    }
+    IDS.with(|c| c.set(s));
+    crate::event::uuid_v4(out)
 }
 
 /// A random number in [0, 1), for backoff jitter.
@@ -34,12 +68,9 @@ pub fn jitter() -> f64 {
     js_sys::Math::random()
 }
 
-/// `document.title`.
+/// `document.title` (the document looked up once: each lookup is a few µs of JS).
 pub fn title() -> String {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .map(|d| d.title())
-        .unwrap_or_default()
+    DOCUMENT.with(|d| d.as_ref().map(|d| d.title()).unwrap_or_default())
 }
 
 /// The facts `context` is built from. What cannot change during a page's life (user agent,
