@@ -6,6 +6,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p dist target/glue
 
+# No build-machine path in the shipped wasm: panic locations name source files, so map the
+# repo, the cargo registry and $CARGO_HOME to short neutral names (scripts/sizes.mjs fails
+# the run if one slips through). Set for the wasm target only, so native builds (collector,
+# tests) keep their cache. Last match wins in rustc, so the general prefix comes first.
+cargo_home=${CARGO_HOME:-$HOME/.cargo}
+remap="--remap-path-prefix=$cargo_home=cargo"
+for d in "$cargo_home"/registry/src/*/ "$cargo_home"/git/checkouts/*/; do
+  if [ -d "$d" ]; then remap+=" --remap-path-prefix=${d%/}=crates"; fi
+done
+remap+=" --remap-path-prefix=$PWD=engagekit"
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:-} $remap"
+
 # $1: the module's name; the rest: cargo feature flags.
 #   engagekit_core     tracking only, for sites without widgets
 #   engagekit_widgets  tracking, audiences and widgets (the `widgets` feature)

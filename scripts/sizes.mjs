@@ -2,6 +2,8 @@
 // Budgets: the loader every page runs first; each build of the module with its glue (a page
 // loads one of them: engagekit_core to track, engagekit_widgets when the site has widgets).
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 const kb = (n) => (n / 1024).toFixed(1) + ' KB';
@@ -23,6 +25,21 @@ const budgets = [
   ['widgets: glue + wasm', sum(builds.widgets), 60 * 1024],
 ];
 let over = 0;
+
+// No build-machine path may ship (scripts/build.sh remaps them): the repo, $HOME,
+// $CARGO_HOME and the cargo registry say who built it where, and cost bytes.
+const dirs = [process.cwd(), dirname(process.cwd()), homedir(), process.env.CARGO_HOME];
+const machinePaths = [...new Set(dirs.filter((d) => d && d !== '/').map((d) => d.replace(/\/?$/, '/')))];
+machinePaths.push('/registry/src/');
+for (const f of [loader, ...builds.core, ...builds.widgets]) {
+  const text = readFileSync(f).toString('latin1');
+  for (const p of machinePaths) {
+    if (text.includes(p)) {
+      over++;
+      console.log(`  ${f} contains the build-machine path ${p}`);
+    }
+  }
+}
 for (const [name, size, budget] of budgets) {
   const ok = size <= budget;
   if (!ok) over++;
