@@ -28,7 +28,12 @@ module() {
   wasm-bindgen --target web --no-typescript --out-dir target/glue --out-name "$name" \
     target/wasm32-unknown-unknown/release/engagekit.wasm
   # The npm binaryen, not Debian's 108 (its output crashes in Chromium with this wasm-bindgen).
-  npx --no-install wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+  # Beyond -Oz (size-anatomy.md §3): --low-memory-unused lets it fold constant offsets into
+  # loads and stores, which holds because rustc puts the 1 MB stack first (it grows down
+  # towards 0) and the allocator only hands out memory above the data; the memory is the
+  # module's own, so it starts zero-filled. Not --traps-never-happen: a trap must stay a trap.
+  npx --no-install wasm-opt --flatten --rereloop -Oz -Oz --low-memory-unused --zero-filled-memory \
+    --converge --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
     --strip-debug --strip-producers \
     "target/glue/${name}_bg.wasm" -o "dist/${name}_bg.wasm"
