@@ -32,11 +32,20 @@ module() {
   # loads and stores, which holds because rustc puts the 1 MB stack first (it grows down
   # towards 0) and the allocator only hands out memory above the data; the memory is the
   # module's own, so it starts zero-filled. Not --traps-never-happen: a trap must stay a trap.
+  local features="--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+    --enable-mutable-globals --enable-reference-types --enable-multivalue"
+  # shellcheck disable=SC2086
   npx --no-install wasm-opt --flatten --rereloop -Oz -Oz --low-memory-unused --zero-filled-memory \
-    --converge --enable-bulk-memory --enable-nontrapping-float-to-int \
-    --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    --strip-debug --strip-producers \
+    --converge $features --strip-debug --strip-producers \
     "target/glue/${name}_bg.wasm" -o "dist/${name}_bg.wasm"
+  # Then one- and two-letter import, export and module names instead of wasm-bindgen's
+  # hashed ones (a separate run: the pass prints its old -> new map, once), and the glue
+  # rewritten to match before esbuild sees it.
+  # shellcheck disable=SC2086
+  npx --no-install wasm-opt --minify-imports-and-exports-and-modules --strip-target-features \
+    $features "dist/${name}_bg.wasm" -o "dist/${name}_bg.wasm" >"target/glue/${name}.names.json"
+  node scripts/minify-names.mjs "dist/${name}_bg.wasm" "target/glue/${name}.names.json" \
+    "target/glue/${name}.js"
 }
 module engagekit_core --no-default-features
 module engagekit_widgets
