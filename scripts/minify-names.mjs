@@ -10,7 +10,6 @@
 // Rewrites the glue in place, before esbuild, then instantiates the wasm with it in node so
 // that a missing or misnamed import fails the build rather than a visitor's page.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 
 const [wasmPath, mapPath, gluePath] = process.argv.slice(2);
 if (!gluePath) {
@@ -61,7 +60,7 @@ writeFileSync(gluePath, glue);
 
 // The proof: instantiate the wasm with the rewritten glue's imports (nothing is called but
 // wasm-bindgen's start function, which fills the externref table).
-const glueModule = await import(pathToFileURL(gluePath).href + '?minified');
+const glueModule = await import('data:text/javascript;base64,' + Buffer.from(glue).toString('base64'));
 try {
   glueModule.initSync({ module });
 } catch (e) {
