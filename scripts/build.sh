@@ -6,6 +6,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p dist target/glue
 
+# No build-machine path in the shipped wasm: panic locations name source files, so map the
+# repo, the cargo registry and $CARGO_HOME to short neutral names (scripts/sizes.mjs fails
+# the run if one slips through). Set for the wasm target only, so native builds (collector,
+# tests) keep their cache. Last match wins in rustc, so the general prefix comes first.
+cargo_home=${CARGO_HOME:-$HOME/.cargo}
+remap="--remap-path-prefix=$cargo_home=cargo"
+for d in "$cargo_home"/registry/src/*/ "$cargo_home"/git/checkouts/*/; do
+  if [ -d "$d" ]; then remap+=" --remap-path-prefix=${d%/}=crates"; fi
+done
+remap+=" --remap-path-prefix=$PWD=engagekit"
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:-} $remap"
+
 # $1: the module's name; the rest: cargo feature flags.
 #   engagekit_core     tracking only, for sites without widgets
 #   engagekit_widgets  tracking, audiences and widgets (the `widgets` feature)
@@ -16,10 +28,24 @@ module() {
   wasm-bindgen --target web --no-typescript --out-dir target/glue --out-name "$name" \
     target/wasm32-unknown-unknown/release/engagekit.wasm
   # The npm binaryen, not Debian's 108 (its output crashes in Chromium with this wasm-bindgen).
-  npx --no-install wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-    --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    --strip-debug --strip-producers \
+  # Beyond -Oz (size-anatomy.md §3): --low-memory-unused lets it fold constant offsets into
+  # loads and stores, which holds because rustc puts the 1 MB stack first (it grows down
+  # towards 0) and the allocator only hands out memory above the data; the memory is the
+  # module's own, so it starts zero-filled. Not --traps-never-happen: a trap must stay a trap.
+  local features="--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+    --enable-mutable-globals --enable-reference-types --enable-multivalue"
+  # shellcheck disable=SC2086
+  npx --no-install wasm-opt --flatten --rereloop -Oz -Oz --low-memory-unused --zero-filled-memory \
+    --converge $features --strip-debug --strip-producers \
     "target/glue/${name}_bg.wasm" -o "dist/${name}_bg.wasm"
+  # Then one- and two-letter import, export and module names instead of wasm-bindgen's
+  # hashed ones (a separate run: the pass prints its old -> new map, once), and the glue
+  # rewritten to match before esbuild sees it.
+  # shellcheck disable=SC2086
+  npx --no-install wasm-opt --minify-imports-and-exports-and-modules --strip-target-features \
+    $features "dist/${name}_bg.wasm" -o "dist/${name}_bg.wasm" >"target/glue/${name}.names.json"
+  node scripts/minify-names.mjs "dist/${name}_bg.wasm" "target/glue/${name}.names.json" \
+    "target/glue/${name}.js"
 }
 module engagekit_core --no-default-features
 module engagekit_widgets

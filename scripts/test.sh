@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test layer, fastest first: native Rust (core, conformance, collector), the wasm
 # module in headless Chromium, then loader + module + collector end to end. Ends with the
-# shipped sizes, which fail the run when over budget.
+# shipped sizes (raw, gzip, brotli), which fail the run when an item passes its ceiling.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -8,6 +8,7 @@
 //! it inside its size budget. Nothing here throws into the page: bad input becomes one
 //! `console.warn` and the call is ignored or trimmed.
 
+mod alloc;
 #[cfg(feature = "widgets")]
 pub mod content;
 pub mod interop;

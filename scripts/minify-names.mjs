@@ -1,0 +1,69 @@
+// Makes wasm-bindgen's glue match a wasm whose import, export and module names wasm-opt has
+// minified (`--minify-imports-and-exports-and-modules`): `__wbg_getItem_49556a3e59cfb688`
+// becomes `s`, `init` becomes `oa`, the module `./engagekit_core_bg.js` becomes `a`. Those
+// names are ~2 KB of each wasm and most of them again in the glue, and compress badly (a hash
+// each). The JS API of the glue (init, track, ..., decide, viewed, and the default export)
+// keeps its names: only the glue's private wiring to the wasm changes.
+//
+//   node scripts/minify-names.mjs <minified.wasm> <map printed by wasm-opt> <glue.js>
+//
+// Rewrites the glue in place, before esbuild, then instantiates the wasm with it in node so
+// that a missing or misnamed import fails the build rather than a visitor's page.
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const [wasmPath, mapPath, gluePath] = process.argv.slice(2);
+if (!gluePath) {
+  console.error('usage: node scripts/minify-names.mjs <minified.wasm> <names map> <glue.js>');
+  process.exit(2);
+}
+const fail = (message) => {
+  console.error(`minify-names: ${gluePath}: ${message}`);
+  process.exit(1);
+};
+
+// wasm-opt prints {"imports": [[module, name, new], ...], "exports": [[name, new], ...]}.
+const printed = readFileSync(mapPath, 'utf8');
+const map = JSON.parse(printed.slice(printed.indexOf('{'), printed.lastIndexOf('}') + 1));
+const bytes = readFileSync(wasmPath);
+const module = new WebAssembly.Module(bytes);
+const modules = new Set(WebAssembly.Module.imports(module).map((i) => i.module));
+if (modules.size !== 1) fail(`expected the wasm to import from one module, found ${[...modules]}`);
+const [newModule] = modules;
+
+let glue = readFileSync(gluePath, 'utf8');
+const esc = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+// Replaces the one match of `pattern` (global) with what `f` makes of it.
+const once = (pattern, f, what) => {
+  let n = 0;
+  glue = glue.replace(pattern, (...m) => (n++, f(...m)));
+  if (n !== 1) fail(`expected ${what} once in the glue, found it ${n} times`);
+};
+
+// The import object: its module key, and one `name: function` key per import.
+for (const m of new Set(map.imports.map(([m]) => m))) {
+  once(new RegExp(`(["'])${esc(m)}\\1(\\s*:)`, 'g'), (_, q, colon) => `"${newModule}"${colon}`, `the module key ${m}`);
+}
+for (const [, name, short] of map.imports) {
+  const key = new RegExp(`^(\\s+)(["']?)${esc(name)}\\2(\\s*:)`, 'gm');
+  once(key, (_, indent, q, colon) => `${indent}"${short}"${colon}`, `the import ${name}`);
+}
+
+// Every use of an export goes through the `wasm` object of the instance's exports.
+const exports = new Map(map.exports);
+glue = glue.replace(/(?<![\w$.])wasm\.([A-Za-z_$][\w$]*)/g, (_, name) => {
+  if (!exports.has(name)) fail(`wasm.${name} is not an export of the wasm`);
+  return `wasm.${exports.get(name)}`;
+});
+const left = glue.match(/__wbg_[\w$]*_[0-9a-f]{16}\b/);
+if (left) fail(`${left[0]} was not renamed`);
+writeFileSync(gluePath, glue);
+
+// The proof: instantiate the wasm with the rewritten glue's imports (nothing is called but
+// wasm-bindgen's start function, which fills the externref table).
+const glueModule = await import('data:text/javascript;base64,' + Buffer.from(glue).toString('base64'));
+try {
+  glueModule.initSync({ module });
+} catch (e) {
+  fail(`the minified wasm does not instantiate with the rewritten glue: ${e.message}`);
+}
+console.log(`minify-names: ${gluePath}: ${map.imports.length} imports, ${map.exports.length} exports, module "${newModule}"`);
