@@ -13,19 +13,17 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use engagekit::config::Config;
 use engagekit::context::PageInfo;
 use engagekit::tracker::{keys, Store, Tracker};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::app::AppState;
 use crate::config::Site;
-use crate::cors::CorsSite;
 use crate::error::ApiError;
-use crate::ingest::validate_event;
-use crate::store::NewEvent;
+use crate::ingest::{answer, store};
 
 pub async fn post_calls(
     State(state): State<AppState>,
@@ -33,13 +31,8 @@ pub async fn post_calls(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let mut site = None;
-    let mut res = replay(&state, &headers, body, &mut site)
-        .await
-        .into_response();
-    if let Some(site) = site {
-        res.extensions_mut().insert(CorsSite(site));
-    }
-    res
+    let result = replay(&state, &headers, body, &mut site).await;
+    answer(result, site)
 }
 
 async fn replay(
@@ -67,21 +60,7 @@ async fn replay(
         .ok_or_else(|| ApiError::Unauthorized(format!("unknown writeKey {write_key:?}")))?;
     *site_out = Some(site.clone());
     let events = events(&site, &write_key, &record, headers)?;
-    let mut rejected = Vec::new();
-    let mut valid: Vec<NewEvent> = Vec::new();
-    for (index, event) in events.iter().enumerate() {
-        match validate_event(index, event) {
-            Ok(e) => valid.push(e),
-            Err(error) => rejected.push(json!({ "index": index, "error": error })),
-        }
-    }
-    let inserted = state.store.insert_batch(write_key, valid, 0).await?;
-    Ok(Json(json!({
-        "success": true,
-        "accepted": inserted.accepted,
-        "duplicates": inserted.duplicates,
-        "rejected": rejected,
-    })))
+    store(state, write_key, &events, 0).await
 }
 
 /// The events the record's calls make, as the module would make them.

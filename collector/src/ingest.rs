@@ -37,6 +37,11 @@ pub async fn post_batch(
 ) -> Response {
     let mut site = None;
     let result = ingest(&state, &headers, body, &mut site).await;
+    answer(result, site)
+}
+
+/// The answer to a site's request, carrying the site for the CORS layer.
+pub fn answer(result: Result<Json<Value>, ApiError>, site: Option<Arc<Site>>) -> Response {
     let mut res = result.into_response();
     if let Some(site) = site {
         res.extensions_mut().insert(CorsSite(site));
@@ -91,9 +96,20 @@ async fn ingest(
         })?,
     };
 
-    let mut events = Vec::with_capacity(batch.len());
+    store(state, write_key, batch, dropped).await
+}
+
+/// Checks each event alone, stores the good ones (once each, by `messageId`) and answers
+/// how many were accepted, were duplicates, and which were rejected, by index.
+pub async fn store(
+    state: &AppState,
+    write_key: String,
+    items: &[Value],
+    dropped: u64,
+) -> Result<Json<Value>, ApiError> {
+    let mut events = Vec::with_capacity(items.len());
     let mut rejected = Vec::new();
-    for (index, item) in batch.iter().enumerate() {
+    for (index, item) in items.iter().enumerate() {
         match validate_event(index, item) {
             Ok(event) => events.push(event),
             Err(error) => rejected.push(json!({ "index": index, "error": error })),
@@ -130,7 +146,7 @@ fn write_key_of(root: &Map<String, Value>, headers: &HeaderMap) -> Result<String
 }
 
 /// Checks one event; the error names the field as `batch[i].field: problem`.
-pub fn validate_event(index: usize, item: &Value) -> Result<NewEvent, String> {
+fn validate_event(index: usize, item: &Value) -> Result<NewEvent, String> {
     let at = |field: &str, problem: &str| format!("batch[{index}].{field}: {problem}");
     let Value::Object(event) = item else {
         return Err(format!("batch[{index}]: expected an object"));

@@ -603,6 +603,18 @@ impl Store for CountingStore {
     }
 }
 
+/// Tab "a" over a counting store.
+fn counted(store: &CountingStore, cfg: &str) -> Tracker {
+    Tracker::new(
+        "key",
+        config(cfg),
+        "a",
+        Box::new(store.clone()),
+        false,
+        "anon".into(),
+    )
+}
+
 #[test]
 fn bytes_written_per_event_do_not_depend_on_the_queue_length() {
     // Nothing is sent, so the queue only grows.
@@ -612,14 +624,7 @@ fn bytes_written_per_event_do_not_depend_on_the_queue_length() {
     let mut per_event = Vec::new();
     for queued in [0usize, 100, 1_000] {
         let store = CountingStore::default();
-        let mut t = Tracker::new(
-            "key",
-            config(cfg),
-            "a",
-            Box::new(store.clone()),
-            false,
-            "anon".into(),
-        );
+        let mut t = counted(&store, cfg);
         // A visitor already known (its id and first visit are written with its first event).
         t.record_track("fill", &probe, "warm-up", 500.0).unwrap();
         let req = t.flush_request(500.0).unwrap();
@@ -656,14 +661,7 @@ fn bytes_written_per_event_do_not_depend_on_the_queue_length() {
 fn recording_writes_nothing_until_persist_and_a_burst_is_written_once() {
     let store = CountingStore::default();
     let cfg = r#"{"tracking":{"flushAt":100000,"maxQueueEvents":20000,"maxQueueBytes":100000000}}"#;
-    let mut t = Tracker::new(
-        "key",
-        config(cfg),
-        "a",
-        Box::new(store.clone()),
-        false,
-        "anon".into(),
-    );
+    let mut t = counted(&store, cfg);
     for i in 0..10_000 {
         t.record_track("burst", &Map::new(), &format!("b{i:05}"), 1.0)
             .unwrap();
@@ -684,14 +682,7 @@ fn recording_writes_nothing_until_persist_and_a_burst_is_written_once() {
         .count();
     assert_eq!(chunks, 10_000usize.div_ceil(batch::CHUNK_EVENTS));
     // A reload finds every event once.
-    let again = Tracker::new(
-        "key",
-        config(cfg),
-        "a",
-        Box::new(store.clone()),
-        false,
-        "anon".into(),
-    );
+    let again = counted(&store, cfg);
     assert_eq!(again.debug().get("queued"), Some(&Value::Number(10_000.0)));
 }
 
