@@ -685,6 +685,13 @@ impl Tracker {
         due.map(|d| d.max(self.retry_at_ms))
     }
 
+    /// Whether the queue is past half of a bound: a burst that will soon drop events unless a
+    /// batch leaves now rather than from the next timer task.
+    pub fn under_pressure(&self) -> bool {
+        self.queue.len() * 2 > self.limits.max_events
+            || self.queue.bytes() * 2 > self.limits.max_bytes
+    }
+
     /// Network is back (`online`): retry at once instead of waiting out the backoff.
     pub fn network_back(&mut self) {
         self.retry_at_ms = 0.0;

@@ -745,3 +745,24 @@ fn early_page_views_follow_autocapture_and_forget_drops_the_record() {
     let v: Value = serde_json::from_str(&forgotten).unwrap();
     assert_eq!(crate::early::read(&v, &Value::to_json), None);
 }
+
+#[test]
+fn a_queue_past_half_its_bounds_is_under_pressure() {
+    let store = MemStore::default();
+    let mut t = tab(
+        &store,
+        "a",
+        r#"{"tracking":{"maxQueueEvents":4,"flushAt":100}}"#,
+    );
+    track(&mut t, "x", "m1", 0.0);
+    track(&mut t, "x", "m2", 0.0);
+    assert!(!t.under_pressure());
+    track(&mut t, "x", "m3", 0.0);
+    assert!(t.under_pressure(), "3 of 4 events");
+    let big = "y".repeat(20_000);
+    let mut props = Map::new();
+    props.insert("blob".into(), big.as_str().into());
+    let mut b = tab(&store, "b", r#"{"tracking":{"maxQueueBytes":40000}}"#);
+    b.record_track("big", &props, "b1", 0.0).unwrap();
+    assert!(b.under_pressure(), "20 of 40 KB");
+}

@@ -193,8 +193,10 @@ impl Shell {
 
     fn recorded(&mut self, result: Result<Recorded, EventError>) {
         match result {
-            // A page call never sends: a batch that fell due goes out from the timer, in a
-            // task of its own, so the page's handler does no network work.
+            // A page call does not send: a batch that fell due goes out from the timer, in a
+            // task of its own, so the page's handler does no network work. Unless a burst
+            // has filled half the queue's bounds: then the batch leaves now, or events drop.
+            Ok(Recorded::Queued) if self.tracker.under_pressure() => self.pump(),
             Ok(Recorded::Queued) => self.arm(page::now_ms()),
             Ok(Recorded::Held | Recorded::Discarded) => {}
             Err(e) => warn(&e.message()),

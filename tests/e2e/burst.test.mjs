@@ -48,3 +48,23 @@ test('a 10,000-call burst: the tab lives and every event is stored once', { time
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('1,000 calls in one loop with the default queue bounds: every event delivered', { timeout: 60000 }, async (t) => {
+  const env = await setup(t, { config: testConfig({ tracking: { flushAt: 20, flushIntervalMs: 5000 } }) });
+  const context = await env.browser.newContext({ baseURL: env.base });
+  const page = await context.newPage();
+  await page.goto('/');
+  await waitReady(page);
+  // ~700 bytes of JSON each: 1,000 are more than the default 500 KB bound holds, so batches
+  // must leave during the loop.
+  await page.evaluate(() => {
+    for (let i = 0; i < 1000; i++) window.engagekit.track('Loop', { i, plan: 'pro', source: 'e2e', value: i * 1.5 });
+  });
+  const counts = await waitFor(async () => {
+    const [row] = await query(env.ws.db,
+      "SELECT count(*) AS rows, count(DISTINCT json_extract(json, '$.properties.i')) AS ns FROM events WHERE event = 'Loop'");
+    return row.rows >= 1000 ? row : null;
+  }, { timeoutMs: 30000, intervalMs: 300, message: '1,000 Loop events in the collector' });
+  assert.deepEqual(counts, { rows: 1000, ns: 1000 });
+  await context.close();
+});
