@@ -1,11 +1,10 @@
-//! The web shell: the functions the loader calls.
+//! The web shell: the functions the page code (www/host.js) calls.
 //!
 //! Each export converts its arguments (never trusting their types), asks the [`Tracker`],
-//! and returns what must happen next as plain data, a list of [`Action`]s the loader carries
+//! and returns what must happen next as plain data, a list of [`Action`]s the host carries
 //! out: send this body, arm the timer, persist soon (write-behind: a run of calls is written
-//! once). The loader owns fetch, timers and event listeners (as
-//! Yggdrasil's hosts do), so the wasm holds no closures and no async executor, which keeps
-//! it inside its size budget. Nothing here throws into the page: bad input becomes one
+//! once). The host owns fetch, timers and listeners (as Yggdrasil's hosts do), so the wasm
+//! holds no closures and no async executor, which keeps it inside its size budget. Nothing here throws into the page: bad input becomes one
 //! `console.warn` and the call is ignored or trimmed.
 
 mod alloc;
