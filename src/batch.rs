@@ -409,16 +409,6 @@ impl Queue {
         out
     }
 
-    /// Marks everything unwritten, e.g. after storage was cleared behind the queue's back.
-    pub fn mark_unsaved(&mut self) {
-        for q in self.items.iter_mut() {
-            q.chunk = 0;
-        }
-        self.unsaved = self.items.len();
-        self.stale.clear();
-        self.dropped_changed = self.dropped > 0;
-    }
-
     /// Reads a queue back from its stored chunks (`name`, text), in chunk order; a text in
     /// the one-key format of earlier versions has an empty name. Damaged lines are skipped,
     /// and a dropped count is parsed checked (stored text is untrusted).
