@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 echo "== lint: cargo fmt --check, cargo clippy -D warnings"
 cargo fmt --all -- --check
 cargo clippy --quiet --workspace --all-targets -- -D warnings
-cargo clippy --quiet --target wasm32-unknown-unknown --lib --test browser -- -D warnings
+cargo clippy --quiet --target wasm32-unknown-unknown --lib -- -D warnings
+cargo clippy --quiet --target wasm32-unknown-unknown --features std --test browser -- -D warnings
 cargo clippy --quiet --target wasm32-unknown-unknown --lib --no-default-features -- -D warnings
 
 echo "== native: cargo test --workspace"
@@ -16,7 +17,7 @@ cargo test --workspace --quiet
 
 echo "== browser: wasm-bindgen-test in headless Chromium"
 CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} WASM_BINDGEN_TEST_TIMEOUT=60 \
-  cargo test --target wasm32-unknown-unknown --test browser
+  cargo test --target wasm32-unknown-unknown --features std --test browser
 
 echo "== end to end: loader + module + collector in headless Chromium"
 node --test --test-concurrency=1 tests/e2e/

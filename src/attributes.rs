@@ -144,7 +144,7 @@ pub fn attributes(f: &Facts, audience: &Audience) -> Value {
         "sessions",
         f64::from(f.session.map_or(0, |s| s.count)).into(),
     );
-    let days = ((f.now_ms - f.first_seen_ms).max(0.0) / DAY_MS).floor();
+    let days = crate::num::floor((f.now_ms - f.first_seen_ms).max(0.0) / DAY_MS);
     a.set("daysSinceFirstSeen", days.into());
     a.set("counts", f.counts.clone().into());
     let p = f.page;

@@ -8,7 +8,8 @@
 //! Bounds are enforced by dropping the oldest events and counting them; the count travels in
 //! the next batch. This module never sends, sleeps or stores anything itself.
 
-use std::collections::VecDeque;
+use crate::prelude::*;
+use alloc::collections::VecDeque;
 
 use crate::json::{push_uint, write_str};
 
@@ -375,7 +376,7 @@ impl Queue {
             if q.chunk == 0 {
                 if chunk == 0 || fresh_count >= CHUNK_EVENTS || fresh.len() >= CHUNK_BYTES {
                     if chunk != 0 {
-                        out.push((number(chunk), Some(std::mem::take(&mut fresh))));
+                        out.push((number(chunk), Some(core::mem::take(&mut fresh))));
                     }
                     self.last_chunk = self.last_chunk.wrapping_add(1).max(1);
                     chunk = self.last_chunk;
@@ -557,7 +558,7 @@ pub const RETRY_AFTER_MAX_MS: f64 = 60.0 * 60_000.0;
 /// (half fixed, half random, `jitter` in [0, 1)) so tabs and visitors don't retry in step;
 /// never shorter than the server's `Retry-After`.
 pub fn backoff_ms(attempt: u32, jitter: f64, retry_after_ms: Option<f64>) -> f64 {
-    let exp = BACKOFF_BASE_MS * 2f64.powi(attempt.min(30) as i32);
+    let exp = BACKOFF_BASE_MS * crate::num::pow2(attempt.min(30));
     let capped = exp.min(BACKOFF_MAX_MS);
     let j = if jitter.is_finite() {
         jitter.clamp(0.0, 1.0)

@@ -6,6 +6,7 @@
 //! random numbers or reads storage: the id comes in, and a remembered assignment comes in
 //! as `previous` for [`assign`].
 
+use crate::prelude::*;
 /// A variation's slice of the unit interval, `[start, end)`.
 pub type Range = (f64, f64);
 
@@ -41,7 +42,7 @@ fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &str {
             break;
         }
     }
-    std::str::from_utf8(&buf[start..]).unwrap_or_default()
+    core::str::from_utf8(&buf[start..]).unwrap_or_default()
 }
 
 /// A number in `[0, 1)` from `seed` and `value`. Version 2 (the default for new

@@ -10,6 +10,7 @@
 use crate::bucket;
 use crate::condition::eval_condition;
 use crate::json::{Map, Value};
+use crate::prelude::*;
 use crate::regex::RegexEngine;
 use crate::text::cat;
 

@@ -5,6 +5,7 @@
 //! including `campaign` from UTM parameters.
 
 use crate::json::{Map, Value};
+use crate::prelude::*;
 
 /// Raw facts about the page and browser, as read by the shell.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -15,6 +15,7 @@ use crate::consent::Consent;
 use crate::context::PageInfo;
 use crate::event::Call;
 use crate::json::{Map, Value};
+use crate::prelude::*;
 use crate::tracker::Tracker;
 
 /// What one early call asks for.

@@ -7,6 +7,7 @@
 
 use crate::batch::MAX_EVENT_BYTES;
 use crate::json::{push_uint, write_str, Map, Value};
+use crate::prelude::*;
 
 /// Library name and version reported in `context.library`.
 pub const LIBRARY: &str = "engagekit";

@@ -6,6 +6,7 @@
 //! ECMAScript-compatible `regress` crate. This module never decides what a match means for a
 //! condition: it only says whether a pattern matches, or that the pattern is not valid.
 
+use crate::prelude::*;
 /// Answers whether a JavaScript regular expression matches a text.
 pub trait RegexEngine {
     /// Whether `pattern` (JS syntax, no flags) matches somewhere in `text`;

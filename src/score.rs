@@ -6,6 +6,7 @@
 //! matter and a flood of weak ones cannot pin the score at 100 for ever.
 
 use crate::config::ScoreConfig;
+use crate::num::{exp, round};
 
 const DAY_MS: f64 = 86_400_000.0;
 
@@ -24,7 +25,7 @@ impl Points {
         let elapsed = (now_ms - self.as_of_ms).max(0.0);
         // 0.5^(t/h) written with `exp` alone, which `score` needs anyway: one libm routine
         // in the wasm instead of three.
-        let factor = (-std::f64::consts::LN_2 * elapsed / (cfg.half_life_days * DAY_MS)).exp();
+        let factor = exp(-core::f64::consts::LN_2 * elapsed / (cfg.half_life_days * DAY_MS));
         let value = if self.value.is_finite() {
             self.value * factor
         } else {
@@ -51,8 +52,8 @@ impl Points {
     /// The 0-100 score at `now_ms`.
     pub fn score(self, now_ms: f64, cfg: &ScoreConfig) -> f64 {
         let v = self.decayed(now_ms, cfg).value;
-        let s = 100.0 * (1.0 - (-v / cfg.scale).exp());
-        (s * 10.0).round() / 10.0
+        let s = 100.0 * (1.0 - exp(-v / cfg.scale));
+        round(s * 10.0) / 10.0
     }
 }
 

@@ -3,6 +3,7 @@
 //! A session is identified by the Unix ms at which it started (as Amplitude does), so the id
 //! also tells when it began. The shell stores the session and calls [`touch`] on every event.
 
+use crate::prelude::*;
 /// The current session.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Session {

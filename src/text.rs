@@ -3,6 +3,7 @@
 //! `format!` and `to_string` pull the formatting machinery into the wasm (kilobytes for a
 //! tracker of this size); the wasm-reachable code builds its text from pieces with these.
 
+use crate::prelude::*;
 /// The pieces, one after another: `cat(&["config ", path, ": ", message])`.
 pub fn cat(parts: &[&str]) -> String {
     let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());

@@ -17,6 +17,7 @@ use crate::content::Decision;
 use crate::context::{self, PageInfo};
 use crate::event::{self, Call, EventError, Frame, Identity};
 use crate::json::{push_uint, Map, Value};
+use crate::prelude::*;
 use crate::score::Points;
 use crate::session::{self, Session};
 
@@ -72,6 +73,8 @@ pub mod keys {
     /// Calls a page made before its module ran, kept by the loader when the page was hidden
     /// or closed first: `engagekit:early:<id>` (see [`crate::early`]).
     pub const EARLY: &str = "engagekit:early:";
+
+    use crate::prelude::*;
 
     /// `prefix` + `tab` (no `format!`: its machinery costs bytes in the wasm).
     pub fn for_tab(prefix: &str, tab: &str) -> String {
@@ -366,7 +369,7 @@ impl Tracker {
         self.consent = choice;
         match self.permission() {
             Permission::Track => {
-                let held = std::mem::take(&mut self.held);
+                let held = core::mem::take(&mut self.held);
                 self.queue.adopt(held, &self.limits);
                 self.dirty = dirty::ALL;
                 self.identity_saved = false;
@@ -445,7 +448,7 @@ impl Tracker {
         if self.permission() != Permission::Track {
             return;
         }
-        let d = std::mem::take(&mut self.dirty);
+        let d = core::mem::take(&mut self.dirty);
         let s = &mut self.store;
         if d & dirty::IDENTITY != 0 {
             s.set(keys::ANON, &self.identity.anonymous_id);
@@ -482,7 +485,7 @@ impl Tracker {
             let mut points = String::new();
             push_uint(
                 &mut points,
-                (self.points.value * SCORE_UNITS).round() as u64,
+                crate::num::round(self.points.value * SCORE_UNITS) as u64,
             );
             points.push(',');
             push_uint(&mut points, self.points.as_of_ms as u64);

@@ -12,7 +12,7 @@
 mod validate;
 mod version;
 
-use std::cmp::Ordering;
+use core::cmp::Ordering;
 
 use crate::json::{Map, Value};
 use crate::regex::RegexEngine;

@@ -5,6 +5,7 @@
 //! `$and[1].age.$gtx: unknown operator`.
 
 use crate::json::Value;
+use crate::prelude::*;
 use crate::regex::RegexEngine;
 
 use super::{applies_to_elements, is_operator_object, Op, TYPE_NAMES};

@@ -8,7 +8,8 @@
 //! GrowthBook SDK; we keep that, because the same rule must give the same audience in every
 //! SDK.
 
-use std::cmp::Ordering;
+use crate::prelude::*;
+use core::cmp::Ordering;
 
 const WIDTH: usize = 5;
 

@@ -6,6 +6,7 @@
 //! typo does not silently do nothing. The document arrives as a [`Value`] (the browser parsed
 //! it), so no serde code is compiled into the wasm for it.
 
+use crate::prelude::*;
 pub(crate) mod read;
 
 pub use read::kind;
@@ -41,8 +42,8 @@ impl ConfigError {
     }
 }
 
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(&self.text())
     }
 }

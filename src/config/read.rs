@@ -3,6 +3,7 @@
 
 use super::ConfigError;
 use crate::json::{Map, Value};
+use crate::prelude::*;
 use crate::text::cat;
 
 /// An object of the document being read, with its path for error messages.
@@ -84,7 +85,9 @@ impl<'a> Obj<'a> {
         match self.map.get(key) {
             None => Ok(default),
             Some(Value::Number(n))
-                if n.fract() == 0.0 && *n >= f64::from(min) && *n <= f64::from(u32::MAX) =>
+                if *n >= f64::from(min)
+                    && *n <= f64::from(u32::MAX)
+                    && *n == f64::from(*n as u32) =>
             {
                 Ok(*n as u32)
             }

@@ -7,6 +7,7 @@ use crate::bucket;
 use crate::condition::validate_condition;
 use crate::config::{read::Obj, ConfigError};
 use crate::json::{Map, Value};
+use crate::prelude::*;
 use crate::regex::RegexEngine;
 
 /// Reads `content`; `re` checks rule conditions. Every problem goes to `problems`.

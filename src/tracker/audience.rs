@@ -5,6 +5,7 @@ use super::{dirty, Tracker};
 use crate::attributes::{self, Facts};
 use crate::content::{self, Decision, Reason, Structured};
 use crate::json::{Map, Value};
+use crate::prelude::*;
 use crate::regex::RegexEngine;
 
 impl Tracker {

@@ -2,6 +2,7 @@
 //! elements and asks here which variant each shows, then reports when one is seen. The
 //! decision (rules, experiment, stickiness, fallbacks) is the core's; this converts.
 
+use crate::prelude::*;
 use wasm_bindgen::prelude::*;
 
 use super::{interop, page, with};

@@ -4,15 +4,15 @@
 //! a string or an object is expected. Every conversion here returns an `Option`/`Result`
 //! instead of throwing, and warnings go to the console once per distinct message.
 
-use std::cell::RefCell;
+use crate::prelude::*;
+use core::cell::RefCell;
 
 use wasm_bindgen::{JsCast, JsValue};
 
+use super::local::Local;
 use crate::json::{Map, Value};
 
-thread_local! {
-    static WARNED: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
-}
+static WARNED: Local<RefCell<Vec<String>>> = Local::new(RefCell::new(Vec::new()));
 
 /// `console.warn("engagekit: …")`, at most once per distinct message.
 pub fn warn(message: &str) {

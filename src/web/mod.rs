@@ -7,15 +7,17 @@
 //! holds no closures and no async executor, which keeps it inside its size budget. Nothing here throws into the page: bad input becomes one
 //! `console.warn` and the call is ignored or trimmed.
 
+use crate::prelude::*;
 mod alloc;
 #[cfg(feature = "widgets")]
 pub mod content;
 pub mod interop;
+mod local;
 pub mod page;
 pub mod regex;
 pub mod storage;
 
-use std::cell::RefCell;
+use core::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 
@@ -26,6 +28,16 @@ use crate::event::{self, Call, EventError};
 use crate::json::{Map, Value};
 use crate::tracker::{Recorded, Tracker};
 use interop::warn;
+use local::Local;
+
+/// What a panic does in the wasm: trap, which the export's caller in www/host.js catches.
+/// Nothing here panics by design (no unwrap, no indexing); this stands in for std's handler,
+/// whose message formatting would keep `core::fmt` in the module.
+#[cfg(not(feature = "std"))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}
 
 /// Something the loader must do, as `[code, ...args]` arrays.
 enum Action {
@@ -51,6 +63,9 @@ enum Leaving {
     Yes,
 }
 
+/// The time (Unix ms) and id the snippet gave a call it queued.
+type Stamp = (f64, Option<String>);
+
 struct Shell {
     tracker: Tracker,
     #[cfg(feature = "widgets")]
@@ -64,14 +79,12 @@ struct Shell {
     /// When the loader's timer is set to fire (Unix ms), -1 when not set.
     timer_at: f64,
     /// The time and id the snippet gave the call being replayed.
-    stamp: Option<(f64, Option<String>)>,
+    stamp: Option<Stamp>,
 }
 
-thread_local! {
-    static SHELL: RefCell<Option<Shell>> = const { RefCell::new(None) };
-    /// The time and id of the call about to be replayed (see [`stamp`]).
-    static STAMP: RefCell<Option<(f64, Option<String>)>> = const { RefCell::new(None) };
-}
+static SHELL: Local<RefCell<Option<Shell>>> = Local::new(RefCell::new(None));
+/// The time and id of the call about to be replayed (see [`stamp`]).
+static STAMP: Local<RefCell<Option<Stamp>>> = Local::new(RefCell::new(None));
 
 /// Runs `f` on the shell and returns the actions it queued; warns before `init`.
 fn with(what: &str, f: impl FnOnce(&mut Shell)) -> JsValue {
@@ -97,7 +110,7 @@ fn with_dyn(what: &str, f: &mut dyn FnMut(&mut Shell)) -> JsValue {
                     shell.persist_asked = true;
                     shell.actions.push(Action::Persist);
                 }
-                std::mem::take(&mut shell.actions)
+                core::mem::take(&mut shell.actions)
             }
             None => {
                 let mut m = String::from(what);

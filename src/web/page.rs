@@ -1,8 +1,12 @@
 //! Reads the world: the page, the browser, the clock and randomness.
 
+use core::cell::{Cell, OnceCell};
+
+use crate::prelude::*;
 use wasm_bindgen::JsValue;
 
 use super::interop::get;
+use super::local::Local;
 use crate::context::PageInfo;
 
 /// Unix time in ms.
@@ -24,17 +28,15 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
     b
 }
 
-thread_local! {
-    /// xoshiro128++ state for event ids, seeded once from `crypto.getRandomValues`, which
-    /// costs about 10 µs a call in Chromium: too much for every `track`.
-    static IDS: std::cell::Cell<[u32; 4]> = const { std::cell::Cell::new([0; 4]) };
-    static DOCUMENT: Option<web_sys::Document> = web_sys::window().and_then(|w| w.document());
-}
+/// xoshiro128++ state for event ids, seeded once from `crypto.getRandomValues`, which
+/// costs about 10 µs a call in Chromium: too much for every `track`.
+static IDS: Local<Cell<[u32; 4]>> = Local::new(Cell::new([0; 4]));
+static DOCUMENT: Local<OnceCell<Option<web_sys::Document>>> = Local::new(OnceCell::new());
 
 /// A random version-4 UUID (a `messageId` or a visitor id): 122 random bits from a generator
 /// seeded with 128 bits of the browser's cryptographic randomness.
 pub fn uuid() -> String {
-    let mut s = IDS.with(std::cell::Cell::get);
+    let mut s = IDS.with(Cell::get);
     if s == [0; 4] {
         let b = random_bytes::<16>();
         for (i, word) in s.iter_mut().enumerate() {
@@ -70,7 +72,12 @@ pub fn jitter() -> f64 {
 
 /// `document.title` (the document looked up once: each lookup is a few µs of JS).
 pub fn title() -> String {
-    DOCUMENT.with(|d| d.as_ref().map(|d| d.title()).unwrap_or_default())
+    DOCUMENT.with(|d| {
+        d.get_or_init(|| web_sys::window().and_then(|w| w.document()))
+            .as_ref()
+            .map(|d| d.title())
+            .unwrap_or_default()
+    })
 }
 
 /// The facts `context` is built from. What cannot change during a page's life (user agent,

@@ -4,7 +4,8 @@
 //! An invalid pattern makes the `RegExp` constructor throw a `SyntaxError`; the import is
 //! declared with `catch`, so the throw arrives as an `Err` and never unwinds into Rust.
 
-use std::cell::RefCell;
+use crate::prelude::*;
+use core::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 

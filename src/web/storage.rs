@@ -5,6 +5,7 @@
 
 use super::interop::{from_js, stringify};
 use crate::json::Value;
+use crate::prelude::*;
 use crate::tracker::Store;
 
 /// The page's localStorage, if it can be had.
