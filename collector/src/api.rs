@@ -1,9 +1,12 @@
 //! The small JSON endpoints beside ingest: health, the site config with ETag
-//! revalidation, visitor deletion for privacy requests, and the `/api` views of stored
-//! events that debugging and end-to-end tests read.
+//! revalidation, and the admin API: sign-in, visitor deletion for privacy requests, and
+//! the views of stored events that debugging and end-to-end tests read. Everything under
+//! `/api` needs the admin credential (see [`crate::auth`]); `writeKey=` there only names
+//! the site.
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -13,10 +16,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::app::AppState;
+use crate::auth::{self, AdminOnly};
 use crate::config::Site;
 use crate::cors::CorsSite;
 use crate::error::ApiError;
-use crate::http_util::{basic_auth_user, if_none_match};
+use crate::http_util::if_none_match;
 
 const DEFAULT_EVENTS_LIMIT: u32 = 100;
 const MAX_EVENTS_LIMIT: u32 = 1000;
@@ -39,24 +43,27 @@ fn parse_query(query: KeyQueryResult) -> Result<KeyQuery, ApiError> {
         .map_err(|e| ApiError::BadRequest(format!("query: {}", e.body_text())))
 }
 
-/// Resolves the writeKey from `?writeKey=` or Basic auth to a configured site.
+/// The site an admin read is about: checks the admin credential first (a writeKey is no
+/// credential), then resolves `?writeKey=` to a configured site.
 pub(crate) fn site_for(
     state: &AppState,
     write_key: Option<&str>,
     headers: &HeaderMap,
 ) -> Result<(String, Arc<Site>), ApiError> {
+    state.admin.check(&Method::GET, headers)?;
+    site_named(state, write_key)
+}
+
+/// The configured site `?writeKey=` names.
+fn site_named(state: &AppState, write_key: Option<&str>) -> Result<(String, Arc<Site>), ApiError> {
     let key = write_key
         .filter(|k| !k.is_empty())
-        .map(String::from)
-        .or_else(|| basic_auth_user(headers))
-        .ok_or_else(|| {
-            ApiError::Unauthorized("missing writeKey: pass ?writeKey= or Basic auth".into())
-        })?;
+        .ok_or_else(|| ApiError::BadRequest("writeKey: required, names the site".into()))?;
     let site = state
         .config
-        .site(&key)
-        .ok_or_else(|| ApiError::Unauthorized(format!("unknown writeKey {key:?}")))?;
-    Ok((key, site))
+        .site(key)
+        .ok_or_else(|| ApiError::NotFound(format!("no site with writeKey {key:?}")))?;
+    Ok((key.to_owned(), site))
 }
 
 fn with_site(mut res: Response, site: Option<Arc<Site>>) -> Response {
@@ -64,6 +71,59 @@ fn with_site(mut res: Response, site: Option<Arc<Site>>) -> Response {
         res.extensions_mut().insert(CorsSite(site));
     }
     res
+}
+
+/// `GET /api/session`: whether the dashboard's cookie is a live session, and its CSRF token
+/// for the writes it makes.
+pub async fn session(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match auth::cookie(&headers, auth::COOKIE).and_then(|t| state.admin.session_csrf(t)) {
+        Some(csrf) => Json(json!({ "signedIn": true, "csrf": csrf })).into_response(),
+        None => ApiError::Unauthorized("not signed in".into()).into_response(),
+    }
+}
+
+/// `POST /api/session` with `{"secret": "..."}`: signs the dashboard in (sets the session
+/// cookie) and answers the CSRF token. Only from the collector's own pages: a sign-in from
+/// another origin is refused, so no page can sign a visitor's browser in to its session.
+pub async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    if !auth::same_origin(&headers) {
+        return ApiError::Forbidden("sign in from the collector's own sign-in page".into())
+            .into_response();
+    }
+    let secret = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("secret").and_then(Value::as_str).map(str::to_owned));
+    let Some(secret) = secret else {
+        return ApiError::BadRequest("body: expected {\"secret\": \"<admin secret>\"}".into())
+            .into_response();
+    };
+    if !state.admin.is_secret(secret.trim()) {
+        return ApiError::Unauthorized("wrong admin secret".into()).into_response();
+    }
+    match state.admin.sign_in() {
+        Ok((token, csrf)) => (
+            [(header::SET_COOKIE, auth::set_cookie(Some(&token), &headers))],
+            Json(json!({ "signedIn": true, "csrf": csrf })),
+        )
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `DELETE /api/session`: signs out (a write, so it needs the CSRF token too).
+pub async fn sign_out(
+    State(state): State<AppState>,
+    _admin: AdminOnly,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(token) = auth::cookie(&headers, auth::COOKIE) {
+        state.admin.sign_out(token);
+    }
+    (
+        [(header::SET_COOKIE, auth::set_cookie(None, &headers))],
+        Json(json!({ "signedIn": false })),
+    )
+        .into_response()
 }
 
 /// Unknown `/v1` paths get a JSON 404, like every other `/v1` error.
@@ -114,27 +174,22 @@ pub async fn get_config(
     with_site(res, Some(site))
 }
 
+/// `DELETE /api/visitors/{anonymousId}?writeKey=K[&userId=U]`: erases a visitor's events
+/// (and with `userId`, those of their other devices). Admin only: a site's privacy flow
+/// calls it server to server with the bearer secret, never from the page with the writeKey.
 pub async fn delete_visitor(
     State(state): State<AppState>,
+    _admin: AdminOnly,
     Path(anonymous_id): Path<String>,
     query: KeyQueryResult,
-    headers: HeaderMap,
-) -> Response {
-    let query = match parse_query(query) {
-        Ok(q) => q,
-        Err(e) => return e.into_response(),
-    };
-    let result = site_for(&state, query.write_key.as_deref(), &headers);
-    let site = result.as_ref().ok().map(|(_, s)| s.clone());
-    let res = match result {
-        Ok((key, _)) => state
-            .store
-            .delete_visitor(key, anonymous_id, query.user_id.filter(|u| !u.is_empty()))
-            .await
-            .map(|deleted| Json(json!({ "deleted": deleted }))),
-        Err(e) => Err(e),
-    };
-    with_site(res.into_response(), site)
+) -> Result<Json<Value>, ApiError> {
+    let query = parse_query(query)?;
+    let (key, _) = site_named(&state, query.write_key.as_deref())?;
+    let deleted = state
+        .store
+        .delete_visitor(key, anonymous_id, query.user_id.filter(|u| !u.is_empty()))
+        .await?;
+    Ok(Json(json!({ "deleted": deleted })))
 }
 
 pub async fn events(

@@ -10,6 +10,7 @@ use axum::routing::{delete, get, post};
 use axum::Router;
 use tower_http::compression::CompressionLayer;
 
+use crate::auth::{Admin, SecretSource};
 use crate::config::ConfigStore;
 use crate::store::Store;
 use crate::{api, cors, early, ingest, reports, static_files};
@@ -18,6 +19,8 @@ use crate::{api, cors, early, ingest, reports, static_files};
 pub struct AppState {
     pub config: Arc<ConfigStore>,
     pub store: Store,
+    /// The admin secret and dashboard sessions (see [`crate::auth`]).
+    pub admin: Arc<Admin>,
     pub www: Arc<Path>,
     pub dist: Arc<Path>,
     /// The product-team dashboard's files, served at `/dashboard`.
@@ -29,16 +32,33 @@ pub struct AppState {
 pub const DEFAULT_DASHBOARD: &str = "www/dashboard";
 
 impl AppState {
-    /// Opens the database (creating it if needed) and loads the config file.
+    /// Opens the database (creating it if needed), loads the config file and reads the
+    /// admin secret's hash (a new random secret on first start; see [`Admin::open`]).
     pub fn open(
         db: &Path,
         config: impl Into<PathBuf>,
         www: impl Into<PathBuf>,
         dist: impl Into<PathBuf>,
-    ) -> rusqlite::Result<Self> {
+    ) -> Result<Self, String> {
+        Self::open_with_secret(db, config, www, dist, SecretSource::Stored)
+    }
+
+    /// [`AppState::open`] with the admin secret chosen by `secret`.
+    pub fn open_with_secret(
+        db: &Path,
+        config: impl Into<PathBuf>,
+        www: impl Into<PathBuf>,
+        dist: impl Into<PathBuf>,
+        secret: SecretSource<'_>,
+    ) -> Result<Self, String> {
+        let store =
+            Store::open(db).map_err(|e| format!("cannot open database {}: {e}", db.display()))?;
+        let admin = Admin::open(db, secret)
+            .map_err(|e| format!("admin secret in {}: {e}", db.display()))?;
         Ok(AppState {
             config: Arc::new(ConfigStore::open(config)),
-            store: Store::open(db)?,
+            store,
+            admin: Arc::new(admin),
             www: Arc::from(www.into()),
             dist: Arc::from(dist.into()),
             dashboard: Arc::from(Path::new(DEFAULT_DASHBOARD)),
@@ -65,12 +85,16 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/config/{write_key}", get(api::get_config))
         .route("/health", get(api::health))
-        .route("/visitors/{anonymous_id}", delete(api::delete_visitor))
         .fallback(api::no_endpoint)
         .layer(from_fn_with_state(state.clone(), cors::cors));
 
     let mut app = Router::new()
         .nest("/v1", v1)
+        .route(
+            "/api/session",
+            get(api::session).post(api::sign_in).delete(api::sign_out),
+        )
+        .route("/api/visitors/{anonymous_id}", delete(api::delete_visitor))
         .route("/api/events", get(api::events))
         .route("/api/stats", get(api::stats))
         .route("/api/reports/content", get(reports::content))

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use engagekit_collector::auth::{SecretSource, SECRET_ENV};
 use engagekit_collector::{router, AppState};
 
 /// engagekit's reference collector: event ingest, site config, loader and wasm.
@@ -37,6 +38,10 @@ struct Flags {
     /// Directory holding the product-team dashboard served at /dashboard.
     #[arg(long, default_value = engagekit_collector::app::DEFAULT_DASHBOARD)]
     dashboard: PathBuf,
+    /// Replace the admin secret with a new random one, shown once (signs everyone out).
+    /// ENGAGEKIT_ADMIN_SECRET, when set, sets the secret instead.
+    #[arg(long)]
+    reset_admin_secret: bool,
 }
 
 #[tokio::main]
@@ -52,9 +57,15 @@ async fn main() -> ExitCode {
 }
 
 async fn run(flags: Flags) -> Result<(), String> {
-    let state = AppState::open(&flags.db, flags.config, flags.www, flags.dist)
-        .map_err(|e| format!("cannot open database {}: {e}", flags.db.display()))?
+    let from_env = std::env::var(SECRET_ENV).ok().filter(|s| !s.is_empty());
+    let source = match (&from_env, flags.reset_admin_secret) {
+        (Some(secret), _) => SecretSource::Given(secret),
+        (None, true) => SecretSource::Reset,
+        (None, false) => SecretSource::Stored,
+    };
+    let state = AppState::open_with_secret(&flags.db, flags.config, flags.www, flags.dist, source)?
         .with_dashboard(flags.dashboard);
+    let generated = state.admin.generated.clone();
     let addr = SocketAddr::new(flags.bind, flags.port);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -67,6 +78,21 @@ async fn run(flags: Flags) -> Result<(), String> {
         writeln!(out, "engagekit collector listening on http://{local}")
             .and_then(|()| out.flush())
             .map_err(|e| format!("cannot write to stdout: {e}"))?;
+    }
+    // Logs go to stderr: the listening line above is all tests read from stdout.
+    eprintln!("engagekit collector: dashboard: sign in at http://{local}/dashboard/signin.html");
+    match generated {
+        Some(secret) => eprintln!(
+            "engagekit collector: admin secret (shown once; only its hash is stored): {secret}\n\
+             engagekit collector: lost it? restart with --reset-admin-secret, or set {SECRET_ENV}"
+        ),
+        None if from_env.is_some() => {
+            eprintln!("engagekit collector: admin secret: the one in {SECRET_ENV}");
+        }
+        None => eprintln!(
+            "engagekit collector: admin secret: the one shown at first start (lost it? \
+             restart with --reset-admin-secret, or set {SECRET_ENV})"
+        ),
     }
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())

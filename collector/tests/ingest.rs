@@ -294,7 +294,7 @@ async fn lists_events_newest_first_up_to_the_limit() {
     assert_eq!(ids, [json!("m2"), json!("m1")]);
     assert_eq!(
         t.get("/api/events?writeKey=nope").await.status,
-        StatusCode::UNAUTHORIZED
+        StatusCode::NOT_FOUND
     );
 }
 

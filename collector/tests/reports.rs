@@ -398,20 +398,23 @@ async fn a_large_clear_difference_is_significant() {
 }
 
 #[tokio::test]
-async fn reports_need_a_known_write_key() {
+async fn reports_need_the_admin_and_a_known_site() {
     let t = TestApp::new();
     for path in ["/api/reports/content", "/api/reports/experiments"] {
         let r = t.get(&format!("{path}?writeKey=nope")).await;
-        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
         assert!(r.json()["error"].as_str().unwrap().contains("nope"));
-        assert_eq!(t.get(path).await.status, StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(t.get(path).await.status, StatusCode::BAD_REQUEST, "{path}");
+        // The writeKey, in the query or as Basic auth ("shop:" in base64), reads nothing.
+        let shop = format!("{path}?writeKey=shop");
+        assert_eq!(t.get_as(&shop, None).await.status, StatusCode::UNAUTHORIZED);
+        let req = axum::http::Request::get(&shop)
+            .header(header::AUTHORIZATION, "Basic c2hvcDo=")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        assert_eq!(t.send(req).await.status, StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(t.get(&shop).await.status, StatusCode::OK, "{path}");
     }
-    // Basic auth works as for /api/stats ("shop:" in base64).
-    let req = axum::http::Request::get("/api/reports/content")
-        .header(header::AUTHORIZATION, "Basic c2hvcDo=")
-        .body(axum::body::Body::empty())
-        .unwrap();
-    assert_eq!(t.send(req).await.status, StatusCode::OK);
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 //
 // Run: node --test --test-concurrency=1 tests/e2e/
 import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile, access } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile, access, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,8 @@ export const COLLECTOR_BIN = process.env.ENGAGEKIT_COLLECTOR || path.join(ROOT, 
 export const DIST = process.env.ENGAGEKIT_DIST || path.join(ROOT, 'dist');
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const WRITE_KEY = 'demo'; // the demo pages call engagekit.init("demo")
+/** The admin secret every test collector starts with (ENGAGEKIT_ADMIN_SECRET). */
+export const ADMIN_SECRET = 'e2e-admin-secret-0123456789abcdef';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export { sleep };
@@ -92,7 +94,9 @@ export async function startCollector({ db, configPath, port = 0, timeoutMs = 150
   }
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--db', db, '--config', configPath,
     '--www', path.join(ROOT, 'www', 'demo'), '--dist', DIST];
-  const child = spawn(COLLECTOR_BIN, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(COLLECTOR_BIN, args, {
+    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ENGAGEKIT_ADMIN_SECRET: ADMIN_SECRET },
+  });
   let stdout = '';
   let stderr = '';
   child.stderr.setEncoding('utf8');
@@ -366,4 +370,36 @@ export async function setup(t, { config } = {}) {
   env.browser = browser;
   env.base = collector.url;
   return env;
+}
+
+// ---- admin and accessibility ------------------------------------------------------------
+
+/** `fetch` of the collector's admin API with the bearer secret. */
+export function adminFetch(env, path, init = {}) {
+  return fetch(`${env.base}${path}`, {
+    ...init, headers: { ...(init.headers || {}), authorization: `Bearer ${ADMIN_SECRET}` },
+  });
+}
+
+/** Signs `page` in to the dashboard by keyboard alone, from the sign-in page, and waits for
+ *  the page it was sent to. */
+export async function signIn(page, next = '/dashboard/') {
+  await page.goto(`/dashboard/signin.html?next=${encodeURIComponent(next)}`);
+  await page.getByLabel('Admin secret').waitFor();
+  await page.keyboard.type(ADMIN_SECRET);
+  await page.keyboard.press('Enter');
+  await page.waitForURL((url) => url.pathname.startsWith('/dashboard') && !url.pathname.endsWith('signin.html'));
+}
+
+const AXE_SOURCE = path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
+
+/** axe-core's violations on `page` at WCAG 2.0-2.2 A and AA, as `id: target` strings. */
+export async function axeViolations(page) {
+  // Evaluated through the debugger protocol, which the pages' CSP does not govern (a script
+  // tag would be blocked on the dashboard, rightly).
+  await page.evaluate(await readFile(AXE_SOURCE, 'utf8'));
+  const result = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+  }));
+  return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} (${v.help})`));
 }

@@ -6,7 +6,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ROOT, WRITE_KEY, setup, testConfig, waitReady, watchPage, expectStoredExactly, sleep } from './harness.mjs';
+import { ROOT, WRITE_KEY, setup, testConfig, waitReady, watchPage, expectStoredExactly, sleep, adminFetch, signIn } from './harness.mjs';
 
 /** The demo's config, batching fast and without click autocapture, so every stored event
  *  is one the visitors caused on purpose. */
@@ -90,7 +90,7 @@ test('two visitors through the demo: the content and experiment reports and the 
 
   // The content report: per slot and variant, visitors exposed and converted to the goal.
   const api = async (p) => {
-    const res = await fetch(`${env.base}${p}?writeKey=${WRITE_KEY}`);
+    const res = await adminFetch(env, `${p}?writeKey=${WRITE_KEY}`);
     assert.equal(res.status, 200, p);
     return res.json();
   };
@@ -115,7 +115,7 @@ test('two visitors through the demo: the content and experiment reports and the 
   // The dashboard shows the same numbers to the product team.
   const dash = await (await env.browser.newContext({ baseURL: env.base })).newPage();
   const dashProblems = watchPage(dash);
-  await dash.goto(`/dashboard?writeKey=${WRITE_KEY}`);
+  await signIn(dash, `/dashboard?writeKey=${WRITE_KEY}`);
   const table = dash.getByRole('table', { name: /Slot cta/ });
   await table.waitFor();
   const row = (variant) => table.getByRole('row', { name: new RegExp(`^${variant} `) }).getByRole('cell');

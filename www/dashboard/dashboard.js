@@ -1,5 +1,6 @@
 // engagekit results dashboard: reads /api/reports/content, /api/reports/experiments and
-// /api/stats for ?writeKey= (default "demo") and renders them as tables.
+// /api/stats for ?writeKey= (default "demo") and renders them as tables. The admin API
+// needs a session: without one the page goes to signin.html and comes back.
 //
 // Every slot, variant and event name here was sent by a visitor's browser, so all DOM is
 // built with createElement and textContent, never innerHTML: a name like
@@ -31,8 +32,25 @@ function query(extra) {
   return q.toString();
 }
 
+/** Sends the visitor to the sign-in page, to come back here after. */
+function toSignIn() {
+  location.replace(`/dashboard/signin.html?next=${encodeURIComponent(location.pathname + location.search)}`);
+}
+
+/** The session's CSRF token, or null (then on to sign in). */
+async function session() {
+  const res = await fetch('/api/session', { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+  if (res.status === 401) return null;
+  if (!res.ok) throw new Error(`/api/session: HTTP ${res.status}`);
+  return (await res.json()).csrf;
+}
+
 async function getJson(path, withRange) {
-  const res = await fetch(`${path}?${query(withRange)}`, { headers: { accept: 'application/json' } });
+  const res = await fetch(`${path}?${query(withRange)}`, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+  if (res.status === 401) {
+    toSignIn();
+    throw new Error('signed out');
+  }
   let body = null;
   try {
     body = await res.json();
@@ -200,13 +218,28 @@ async function load() {
     : `Results for ${writeKey}${range}, as of ${new Date().toLocaleTimeString()}.`;
 }
 
-function init() {
+/** Ends the session (a write: it carries the CSRF token) and returns to the sign-in page. */
+async function signOut(csrf) {
+  try {
+    await fetch('/api/session', { method: 'DELETE', headers: { 'x-csrf-token': csrf }, credentials: 'same-origin' });
+  } finally {
+    location.assign('/dashboard/signin.html');
+  }
+}
+
+async function init() {
   document.getElementById('writeKey').value = writeKey;
   document.getElementById('from').value = from;
   document.getElementById('to').value = to;
-  load().catch((e) => {
-    document.getElementById('status').textContent = `Could not load results: ${e.message}`;
-  });
+  const csrf = await session();
+  if (!csrf) {
+    toSignIn();
+    return;
+  }
+  document.getElementById('signout').addEventListener('click', () => signOut(csrf));
+  await load();
 }
 
-init();
+init().catch((e) => {
+  document.getElementById('status').textContent = `Could not load results: ${e.message}`;
+});

@@ -14,6 +14,8 @@ use tempfile::TempDir;
 use tower::ServiceExt;
 
 pub const ALLOWED: &str = "https://allowed.example";
+/// The admin secret every test app has; `TestApp::get` sends it to `/api` paths.
+pub const ADMIN_SECRET: &str = "test-admin-secret-0123456789abcdef";
 
 pub struct TestApp {
     pub dir: TempDir,
@@ -80,6 +82,7 @@ impl TestApp {
         )
         .unwrap()
         .with_dashboard(Self::dashboard_dir());
+        state.admin.set_secret(ADMIN_SECRET).unwrap();
         router(state)
     }
 
@@ -100,9 +103,19 @@ impl TestApp {
         }
     }
 
+    /// A GET; to `/api` paths, as the admin (bearer secret). `get_as` chooses.
     pub async fn get(&self, uri: &str) -> Reply {
-        self.send(Request::get(uri).body(Body::empty()).unwrap())
-            .await
+        let admin = uri.starts_with("/api/");
+        self.get_as(uri, admin.then_some(ADMIN_SECRET)).await
+    }
+
+    /// A GET with `Authorization: Bearer <secret>` when given.
+    pub async fn get_as(&self, uri: &str, bearer: Option<&str>) -> Reply {
+        let mut req = Request::get(uri);
+        if let Some(secret) = bearer {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {secret}"));
+        }
+        self.send(req.body(Body::empty()).unwrap()).await
     }
 
     /// Posts a body the way browsers do: CORS-simple, `text/plain`.
