@@ -24,6 +24,7 @@ use crate::app::AppState;
 use crate::config::Site;
 use crate::error::ApiError;
 use crate::ingest::{answer, store};
+use crate::json_text::replace_lone_surrogates;
 
 pub async fn post_calls(
     State(state): State<AppState>,
@@ -44,7 +45,7 @@ async fn replay(
     let body = body.map_err(|r| {
         ApiError::BadRequest(format!("cannot read request body: {}", r.body_text()))
     })?;
-    let record: engagekit::json::Value = serde_json::from_slice(&body)
+    let record: engagekit::json::Value = serde_json::from_slice(&replace_lone_surrogates(&body))
         .map_err(|e| ApiError::BadRequest(format!("body: invalid JSON: {e}")))?;
     let write_key = match record.get("writeKey").and_then(|k| k.as_str()) {
         Some(k) if !k.is_empty() => k.to_owned(),

@@ -21,6 +21,7 @@ use crate::config::Site;
 use crate::cors::CorsSite;
 use crate::error::ApiError;
 use crate::http_util::basic_auth_user;
+use crate::json_text::replace_lone_surrogates;
 use crate::store::NewEvent;
 
 /// Whole request limit, as Segment's tracking API documents it.
@@ -67,7 +68,8 @@ async fn ingest(
             ))
         }
     })?;
-    let root: Value = serde_json::from_slice(&body)
+    // Half an emoji from JSON.stringify costs one character, not the batch.
+    let root: Value = serde_json::from_slice(&replace_lone_surrogates(&body))
         .map_err(|e| ApiError::BadRequest(format!("body: invalid JSON: {e}")))?;
     let Value::Object(root) = root else {
         return Err(ApiError::BadRequest("body: expected a JSON object".into()));

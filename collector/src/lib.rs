@@ -14,6 +14,7 @@ pub mod early;
 pub mod error;
 pub mod http_util;
 pub mod ingest;
+pub mod json_text;
 pub mod reports;
 pub mod static_files;
 pub mod stats;

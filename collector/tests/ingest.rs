@@ -305,3 +305,23 @@ async fn answers_a_bad_query_string_with_a_json_400() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.json()["error"].as_str().unwrap().contains("limit"));
 }
+
+#[tokio::test]
+async fn keeps_a_batch_holding_a_lone_surrogate_with_the_replacement_character() {
+    let t = TestApp::new();
+    let text = batch("demo", vec![track("m1", "A", "a1"), track("m2", "B", "a1")]).to_string();
+    // What JSON.stringify writes for a string cut inside an emoji.
+    let text = text.replacen(r#""plan":"pro""#, r#""plan":"pro \ud83d""#, 1);
+    assert!(text.contains(r"\ud83d"), "{text}");
+    let r = t.post_text(text).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    assert_eq!(r.json()["accepted"], 2);
+    let events = t.events("demo").await;
+    let m1 = events.iter().find(|e| e["messageId"] == "m1").unwrap();
+    assert_eq!(m1["properties"]["plan"], "pro \u{fffd}");
+}
