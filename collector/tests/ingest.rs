@@ -325,3 +325,17 @@ async fn keeps_a_batch_holding_a_lone_surrogate_with_the_replacement_character()
     let m1 = events.iter().find(|e| e["messageId"] == "m1").unwrap();
     assert_eq!(m1["properties"]["plan"], "pro \u{fffd}");
 }
+
+#[tokio::test]
+async fn a_huge_dropped_count_is_clamped_and_never_breaks_stats() {
+    let t = TestApp::new();
+    for id in ["m1", "m2"] {
+        let mut body = batch("demo", vec![track(id, "A", "a1")]);
+        body["dropped"] = json!(u64::MAX);
+        assert_eq!(t.post_json(&body).await.status, StatusCode::OK);
+    }
+    let stats = t.stats("demo").await;
+    assert_eq!(stats["events"], 2);
+    // Each batch counts at most u32::MAX dropped events.
+    assert_eq!(stats["dropped"], 2 * u64::from(u32::MAX));
+}
