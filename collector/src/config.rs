@@ -1,5 +1,6 @@
 //! Site configuration: one JSON file mapping each writeKey to that site's config object.
-//! The collector serves each object as-is and reads only `allowedOrigins` (for CORS).
+//! The collector serves each object as-is and reads `allowedOrigins` itself (for CORS and
+//! to refuse events from other pages).
 //! Product teams edit the file while the collector runs, so every lookup first compares
 //! the file's mtime and length with the loaded copy and re-reads it when they changed;
 //! a stat per request is far cheaper than the requests it serves. A file that fails to

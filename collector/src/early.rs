@@ -23,7 +23,7 @@ use serde_json::Value;
 use crate::app::AppState;
 use crate::config::Site;
 use crate::error::ApiError;
-use crate::ingest::{answer, store};
+use crate::ingest::{answer, check_origin, store};
 use crate::json_text::replace_lone_surrogates;
 
 pub async fn post_calls(
@@ -60,6 +60,7 @@ async fn replay(
         .site(&write_key)
         .ok_or_else(|| ApiError::Unauthorized(format!("unknown writeKey {write_key:?}")))?;
     *site_out = Some(site.clone());
+    check_origin(state, &write_key, &site, headers).await?;
     let events = events(&site, &write_key, &record, headers)?;
     store(state, write_key, &events, 0).await
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
@@ -77,7 +77,8 @@ async fn ingest(
         .config
         .site(&write_key)
         .ok_or_else(|| ApiError::Unauthorized(format!("unknown writeKey {write_key:?}")))?;
-    *site_out = Some(site);
+    *site_out = Some(site.clone());
+    check_origin(state, &write_key, &site, headers).await?;
 
     let batch = match root.get("batch") {
         Some(Value::Array(items)) => items,
@@ -121,6 +122,37 @@ pub async fn store(
         "duplicates": inserted.duplicates,
         "rejected": rejected,
     })))
+}
+
+/// Refuses a request from a page whose origin the site's `allowedOrigins` does not list,
+/// and counts the refusal for the site's stats, so a writeKey copied into another site's
+/// pages cannot add events to this one's reports. A request without `Origin` is accepted,
+/// as Segment accepts it: browsers always send the header on a POST, and server-side
+/// senders (Segment's libraries) never do. Those can leave it out at will, so this keeps
+/// other pages out; it is not authentication.
+pub async fn check_origin(
+    state: &AppState,
+    write_key: &str,
+    site: &Site,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin.to_str().ok();
+    if origin.is_some_and(|o| site.allows_origin(o)) {
+        return Ok(());
+    }
+    // Best effort: a counter that cannot be written (already logged) must not turn the
+    // refusal into a 503, which clients retry.
+    let _ = state
+        .store
+        .count_rejected_origin(write_key.to_owned())
+        .await;
+    Err(ApiError::Forbidden(format!(
+        "origin {}: not in allowedOrigins for writeKey {write_key:?}",
+        origin.map_or_else(|| "(not readable)".to_owned(), |o| format!("{o:?}"))
+    )))
 }
 
 /// The writeKey from the body (what browsers send) or Basic auth (what Segment's

@@ -38,6 +38,10 @@ CREATE INDEX IF NOT EXISTS events_by_anonymous_id ON events (write_key, anonymou
 CREATE INDEX IF NOT EXISTS events_by_user_id ON events (write_key, user_id);
 CREATE INDEX IF NOT EXISTS events_by_received_at ON events (write_key, received_at);
 CREATE INDEX IF NOT EXISTS events_by_event ON events (write_key, event);
+CREATE TABLE IF NOT EXISTS rejected_origins (
+  write_key TEXT PRIMARY KEY,
+  count     INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS drops (
   id          INTEGER PRIMARY KEY,
   write_key   TEXT NOT NULL,
@@ -246,6 +250,20 @@ impl Store {
         .await
     }
 
+    /// Counts one request refused because its origin is not in the site's `allowedOrigins`:
+    /// one row per site, so a flood of refusals cannot grow the database.
+    pub async fn count_rejected_origin(&self, write_key: String) -> Result<(), ApiError> {
+        self.with_conn(move |conn| {
+            conn.execute(
+                "INSERT INTO rejected_origins (write_key, count) VALUES (?1, 1)
+                 ON CONFLICT (write_key) DO UPDATE SET count = count + 1",
+                [write_key],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
     /// Deletes a visitor's events for one site; returns how many rows went.
     pub async fn delete_visitor(
         &self,
@@ -312,11 +330,17 @@ impl Store {
             )?;
             // Exact below 2^53; `as` saturates beyond, where precision no longer matters.
             let dropped = dropped as u64;
+            let rejected_origins: i64 = conn.query_row(
+                "SELECT COALESCE(MAX(count), 0) FROM rejected_origins WHERE write_key = ?1",
+                [&write_key],
+                |r| r.get(0),
+            )?;
             Ok(json!({
                 "events": events,
                 "byType": by_type,
                 "byEvent": by_event,
                 "dropped": dropped,
+                "rejectedOrigins": rejected_origins,
             }))
         })
         .await
