@@ -1,5 +1,6 @@
 //! Site configuration: one JSON file mapping each writeKey to that site's config object.
-//! The collector serves each object as-is and reads only `allowedOrigins` (for CORS).
+//! The collector serves each object as-is and reads `allowedOrigins` itself (for CORS and
+//! to refuse events from other pages).
 //! Product teams edit the file while the collector runs, so every lookup first compares
 //! the file's mtime and length with the loaded copy and re-reads it when they changed;
 //! a stat per request is far cheaper than the requests it serves. A file that fails to
@@ -14,6 +15,7 @@ use std::time::SystemTime;
 use serde_json::Value;
 
 use crate::http_util::strong_etag;
+use crate::json_text::replace_lone_surrogates;
 
 /// One site's config, pre-serialized so each request serves bytes with a stable ETag.
 #[derive(Debug)]
@@ -126,7 +128,8 @@ fn read_sites(path: &Path) -> Result<Sites, String> {
 /// Parses the whole file. A single bad site is skipped with a warning rather than
 /// failing the file, so one team's typo does not take the other sites down.
 pub fn parse_sites(text: &str) -> Result<Sites, String> {
-    let root: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+    let root: Value = serde_json::from_slice(&replace_lone_surrogates(text.as_bytes()))
+        .map_err(|e| format!("invalid JSON: {e}"))?;
     let Value::Object(map) = root else {
         return Err("expected an object mapping writeKey to site config".into());
     };

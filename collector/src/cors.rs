@@ -2,8 +2,9 @@
 //! a batch the site is only known once the body is read, so handlers attach the site they
 //! resolved to the response (`CorsSite`) and this middleware decides afterwards. A site
 //! without `allowedOrigins` allows any origin. The browser's simple POST still reaches
-//! the handler from a disallowed origin; the missing `Access-Control-Allow-Origin` only
-//! keeps that page from reading the answer.
+//! the handler from a disallowed origin; the ingest handlers refuse it
+//! ([`crate::ingest::check_origin`]), and the missing `Access-Control-Allow-Origin` keeps
+//! that page from reading even the refusal.
 
 use std::collections::HashMap;
 use std::sync::Arc;

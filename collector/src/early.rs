@@ -23,7 +23,8 @@ use serde_json::Value;
 use crate::app::AppState;
 use crate::config::Site;
 use crate::error::ApiError;
-use crate::ingest::{answer, store};
+use crate::ingest::{answer, check_origin, store};
+use crate::json_text::replace_lone_surrogates;
 
 pub async fn post_calls(
     State(state): State<AppState>,
@@ -44,7 +45,7 @@ async fn replay(
     let body = body.map_err(|r| {
         ApiError::BadRequest(format!("cannot read request body: {}", r.body_text()))
     })?;
-    let record: engagekit::json::Value = serde_json::from_slice(&body)
+    let record: engagekit::json::Value = serde_json::from_slice(&replace_lone_surrogates(&body))
         .map_err(|e| ApiError::BadRequest(format!("body: invalid JSON: {e}")))?;
     let write_key = match record.get("writeKey").and_then(|k| k.as_str()) {
         Some(k) if !k.is_empty() => k.to_owned(),
@@ -59,6 +60,7 @@ async fn replay(
         .site(&write_key)
         .ok_or_else(|| ApiError::Unauthorized(format!("unknown writeKey {write_key:?}")))?;
     *site_out = Some(site.clone());
+    check_origin(state, &write_key, &site, headers).await?;
     let events = events(&site, &write_key, &record, headers)?;
     store(state, write_key, &events, 0).await
 }

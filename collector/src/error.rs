@@ -16,8 +16,8 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{0}")]
     Unauthorized(String),
-    /// Authenticated, or not needing to be, but not allowed (a cookie write without its
-    /// CSRF token, a sign-in from another origin).
+    /// Not allowed: a cookie write without its CSRF token, a sign-in from another origin,
+    /// a page's origin outside the site's `allowedOrigins`.
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]

@@ -3,15 +3,16 @@
 //! The body is parsed as JSON whatever its content type, because browsers send it as
 //! `text/plain` to stay a CORS-simple request that survives page unload. Problems with the
 //! request as a whole (bad JSON, no `batch`, unknown writeKey, too big) fail it with a
-//! JSON error naming the field. Problems with one event only reject that event, listed
-//! by index in the 200 response, so one bad event never costs the good ones beside it.
+//! JSON error naming the field. Problems with one event only reject that event (see
+//! [`crate::segment`]), listed by index in the 200 response, so one bad event never costs
+//! the good ones beside it.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
@@ -21,14 +22,11 @@ use crate::config::Site;
 use crate::cors::CorsSite;
 use crate::error::ApiError;
 use crate::http_util::basic_auth_user;
-use crate::store::NewEvent;
+use crate::json_text::replace_lone_surrogates;
+use crate::segment::validate_event;
 
 /// Whole request limit, as Segment's tracking API documents it.
 pub const MAX_BODY_BYTES: usize = 500 * 1024;
-/// Per-event limit, as Segment documents it.
-pub const MAX_EVENT_BYTES: usize = 32 * 1024;
-pub const MAX_MESSAGE_ID_CHARS: usize = 100;
-const TYPES: [&str; 6] = ["track", "page", "identify", "screen", "group", "alias"];
 
 pub async fn post_batch(
     State(state): State<AppState>,
@@ -67,7 +65,8 @@ async fn ingest(
             ))
         }
     })?;
-    let root: Value = serde_json::from_slice(&body)
+    // Half an emoji from JSON.stringify costs one character, not the batch.
+    let root: Value = serde_json::from_slice(&replace_lone_surrogates(&body))
         .map_err(|e| ApiError::BadRequest(format!("body: invalid JSON: {e}")))?;
     let Value::Object(root) = root else {
         return Err(ApiError::BadRequest("body: expected a JSON object".into()));
@@ -78,7 +77,8 @@ async fn ingest(
         .config
         .site(&write_key)
         .ok_or_else(|| ApiError::Unauthorized(format!("unknown writeKey {write_key:?}")))?;
-    *site_out = Some(site);
+    *site_out = Some(site.clone());
+    check_origin(state, &write_key, &site, headers).await?;
 
     let batch = match root.get("batch") {
         Some(Value::Array(items)) => items,
@@ -124,6 +124,37 @@ pub async fn store(
     })))
 }
 
+/// Refuses a request from a page whose origin the site's `allowedOrigins` does not list,
+/// and counts the refusal for the site's stats, so a writeKey copied into another site's
+/// pages cannot add events to this one's reports. A request without `Origin` is accepted,
+/// as Segment accepts it: browsers always send the header on a POST, and server-side
+/// senders (Segment's libraries) never do. Those can leave it out at will, so this keeps
+/// other pages out; it is not authentication.
+pub async fn check_origin(
+    state: &AppState,
+    write_key: &str,
+    site: &Site,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin.to_str().ok();
+    if origin.is_some_and(|o| site.allows_origin(o)) {
+        return Ok(());
+    }
+    // Best effort: a counter that cannot be written (already logged) must not turn the
+    // refusal into a 503, which clients retry.
+    let _ = state
+        .store
+        .count_rejected_origin(write_key.to_owned())
+        .await;
+    Err(ApiError::Forbidden(format!(
+        "origin {}: not in allowedOrigins for writeKey {write_key:?}",
+        origin.map_or_else(|| "(not readable)".to_owned(), |o| format!("{o:?}"))
+    )))
+}
+
 /// The writeKey from the body (what browsers send) or Basic auth (what Segment's
 /// server-side libraries send). The body wins when both are present, since it is what
 /// the sender wrote for this batch.
@@ -143,143 +174,4 @@ fn write_key_of(root: &Map<String, Value>, headers: &HeaderMap) -> Result<String
             "missing writeKey: send it as the body's writeKey or as the Basic auth username".into(),
         )
     })
-}
-
-/// Checks one event; the error names the field as `batch[i].field: problem`.
-fn validate_event(index: usize, item: &Value) -> Result<NewEvent, String> {
-    let at = |field: &str, problem: &str| format!("batch[{index}].{field}: {problem}");
-    let Value::Object(event) = item else {
-        return Err(format!("batch[{index}]: expected an object"));
-    };
-    let json = serde_json::to_string(item).map_err(|e| format!("batch[{index}]: {e}"))?;
-    if json.len() > MAX_EVENT_BYTES {
-        return Err(format!(
-            "batch[{index}]: event is {} bytes, over the {MAX_EVENT_BYTES}-byte limit",
-            json.len()
-        ));
-    }
-
-    let kind = match event.get("type") {
-        Some(Value::String(t)) if TYPES.contains(&t.as_str()) => t.clone(),
-        Some(Value::String(t)) => {
-            return Err(at(
-                "type",
-                &format!("expected one of {}, got {t:?}", TYPES.join(", ")),
-            ))
-        }
-        Some(_) => return Err(at("type", "expected a string")),
-        None => return Err(at("type", "required")),
-    };
-    let message_id = match event.get("messageId") {
-        Some(Value::String(id)) if id.is_empty() => return Err(at("messageId", "is empty")),
-        Some(Value::String(id)) if id.chars().count() > MAX_MESSAGE_ID_CHARS => {
-            return Err(at(
-                "messageId",
-                &format!("longer than {MAX_MESSAGE_ID_CHARS} characters"),
-            ))
-        }
-        Some(Value::String(id)) => id.clone(),
-        Some(_) => return Err(at("messageId", "expected a string")),
-        None => return Err(at("messageId", "required")),
-    };
-    let name = match kind.as_str() {
-        "track" => match event.get("event") {
-            Some(Value::String(e)) if !e.is_empty() => Some(e.clone()),
-            Some(Value::String(_)) => return Err(at("event", "expected a non-empty string")),
-            _ => return Err(at("event", "expected a string")),
-        },
-        "page" | "screen" => event.get("name").and_then(Value::as_str).map(String::from),
-        _ => None,
-    };
-    let anonymous_id = optional_id(event, "anonymousId").map_err(|p| at("anonymousId", p))?;
-    let user_id = optional_id(event, "userId").map_err(|p| at("userId", p))?;
-    if anonymous_id.is_none() && user_id.is_none() {
-        return Err(format!("batch[{index}]: anonymousId or userId required"));
-    }
-    Ok(NewEvent {
-        message_id,
-        kind,
-        event: name,
-        anonymous_id,
-        user_id,
-        timestamp: event
-            .get("timestamp")
-            .and_then(Value::as_str)
-            .map(String::from),
-        json,
-    })
-}
-
-/// An id field: absent, null or empty all mean "not given"; anything but a string is an
-/// error rather than a silent coercion, so a client bug shows up at once.
-fn optional_id(event: &Map<String, Value>, field: &str) -> Result<Option<String>, &'static str> {
-    match event.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.is_empty() => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err("expected a string"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ok(v: Value) -> NewEvent {
-        validate_event(0, &v).unwrap()
-    }
-
-    fn err(v: Value) -> String {
-        validate_event(3, &v).unwrap_err()
-    }
-
-    #[test]
-    fn track_event_name_is_stored_as_the_event_column() {
-        let e = ok(json!({"type":"track","event":"Signed Up","messageId":"m","anonymousId":"a"}));
-        assert_eq!(e.event.as_deref(), Some("Signed Up"));
-    }
-
-    #[test]
-    fn page_name_is_stored_as_the_event_column() {
-        let e = ok(json!({"type":"page","name":"Home","messageId":"m","userId":"u"}));
-        assert_eq!(e.event.as_deref(), Some("Home"));
-    }
-
-    #[test]
-    fn track_without_event_names_the_field_and_index() {
-        let e = err(json!({"type":"track","messageId":"m","anonymousId":"a"}));
-        assert_eq!(e, "batch[3].event: expected a string");
-    }
-
-    #[test]
-    fn unknown_type_is_rejected_with_the_allowed_types() {
-        let e = err(json!({"type":"click","messageId":"m","anonymousId":"a"}));
-        assert!(
-            e.starts_with("batch[3].type: expected one of track, page"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn message_id_over_100_chars_is_rejected() {
-        let id = "x".repeat(101);
-        let e = err(json!({"type":"identify","messageId":id,"anonymousId":"a"}));
-        assert_eq!(e, "batch[3].messageId: longer than 100 characters");
-    }
-
-    #[test]
-    fn event_without_any_id_is_rejected() {
-        let e = err(json!({"type":"identify","messageId":"m"}));
-        assert_eq!(e, "batch[3]: anonymousId or userId required");
-    }
-
-    #[test]
-    fn event_over_32_kb_is_rejected() {
-        let big = "x".repeat(MAX_EVENT_BYTES);
-        let e = err(
-            json!({"type":"track","event":"E","messageId":"m","anonymousId":"a",
-            "properties":{"big":big}}),
-        );
-        assert!(e.contains("over the 32768-byte limit"), "{e}");
-    }
 }

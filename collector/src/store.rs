@@ -38,6 +38,10 @@ CREATE INDEX IF NOT EXISTS events_by_anonymous_id ON events (write_key, anonymou
 CREATE INDEX IF NOT EXISTS events_by_user_id ON events (write_key, user_id);
 CREATE INDEX IF NOT EXISTS events_by_received_at ON events (write_key, received_at);
 CREATE INDEX IF NOT EXISTS events_by_event ON events (write_key, event);
+CREATE TABLE IF NOT EXISTS rejected_origins (
+  write_key TEXT PRIMARY KEY,
+  count     INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS drops (
   id          INTEGER PRIMARY KEY,
   write_key   TEXT NOT NULL,
@@ -45,6 +49,11 @@ CREATE TABLE IF NOT EXISTS drops (
   received_at INTEGER NOT NULL
 );
 ";
+
+/// The most dropped events one batch can report. A real client's queue drops far fewer
+/// (its bounds are a few thousand events); anything above this is a bug or a forgery, and
+/// clamping it keeps every site's sum of drops far inside SQLite's 64-bit integers.
+pub const MAX_DROPPED_PER_BATCH: u64 = u32::MAX as u64;
 
 /// One validated event, ready to insert.
 #[derive(Debug, Clone)]
@@ -189,6 +198,8 @@ impl Store {
         Ok(out)
     }
 
+    /// Stores a batch's events and its dropped count (clamped to [`MAX_DROPPED_PER_BATCH`])
+    /// in one transaction.
     pub async fn insert_batch(
         &self,
         write_key: String,
@@ -230,11 +241,25 @@ impl Store {
             if dropped > 0 {
                 tx.execute(
                     "INSERT INTO drops (write_key, count, received_at) VALUES (?1, ?2, ?3)",
-                    params![write_key, i64::try_from(dropped).unwrap_or(i64::MAX), now],
+                    params![write_key, clamp_dropped(dropped), now],
                 )?;
             }
             tx.commit()?;
             Ok(inserted)
+        })
+        .await
+    }
+
+    /// Counts one request refused because its origin is not in the site's `allowedOrigins`:
+    /// one row per site, so a flood of refusals cannot grow the database.
+    pub async fn count_rejected_origin(&self, write_key: String) -> Result<(), ApiError> {
+        self.with_conn(move |conn| {
+            conn.execute(
+                "INSERT INTO rejected_origins (write_key, count) VALUES (?1, 1)
+                 ON CONFLICT (write_key) DO UPDATE SET count = count + 1",
+                [write_key],
+            )
+            .map(|_| ())
         })
         .await
     }
@@ -295,8 +320,18 @@ impl Store {
                  GROUP BY event",
                 &write_key,
             )?;
-            let dropped: i64 = conn.query_row(
-                "SELECT COALESCE(SUM(count), 0) FROM drops WHERE write_key = ?1",
+            // TOTAL, not SUM: SUM fails with "integer overflow" once the counts pass
+            // i64::MAX, which would make stats fail for the site for good. Rows from before
+            // the clamp on insert are clamped here too.
+            let dropped: f64 = conn.query_row(
+                "SELECT TOTAL(MIN(MAX(count, 0), ?2)) FROM drops WHERE write_key = ?1",
+                params![write_key, clamp_dropped(u64::MAX)],
+                |r| r.get(0),
+            )?;
+            // Exact below 2^53; `as` saturates beyond, where precision no longer matters.
+            let dropped = dropped as u64;
+            let rejected_origins: i64 = conn.query_row(
+                "SELECT COALESCE(MAX(count), 0) FROM rejected_origins WHERE write_key = ?1",
                 [&write_key],
                 |r| r.get(0),
             )?;
@@ -305,6 +340,7 @@ impl Store {
                 "byType": by_type,
                 "byEvent": by_event,
                 "dropped": dropped,
+                "rejectedOrigins": rejected_origins,
             }))
         })
         .await
@@ -395,8 +431,38 @@ fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
     conn.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// A batch's dropped count as stored: at most [`MAX_DROPPED_PER_BATCH`].
+fn clamp_dropped(dropped: u64) -> i64 {
+    i64::try_from(dropped.min(MAX_DROPPED_PER_BATCH)).unwrap_or(i64::MAX)
+}
+
 fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn stats_survive_dropped_rows_stored_before_the_clamp() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("events.db")).unwrap();
+        store
+            .with_conn(|conn| {
+                for _ in 0..3 {
+                    conn.execute(
+                        "INSERT INTO drops (write_key, count, received_at) VALUES ('k', ?1, 0)",
+                        [i64::MAX],
+                    )?;
+                }
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let stats = store.stats("k".into()).await.unwrap();
+        assert_eq!(stats["dropped"], 3 * MAX_DROPPED_PER_BATCH);
+    }
 }

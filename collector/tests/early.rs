@@ -127,3 +127,58 @@ async fn a_record_asking_to_forget_or_without_a_visitor_is_refused() {
     );
     assert_eq!(t.events("demo").await.len(), 0);
 }
+
+#[tokio::test]
+async fn a_lone_surrogate_in_the_record_is_kept_as_the_replacement_character() {
+    let t = TestApp::new();
+    let text = record("demo", Value::Null).to_string().replacen(
+        r#""plan":"pro""#,
+        r#""plan":"pro \udc00""#,
+        1,
+    );
+    assert!(text.contains(r"\udc00"), "{text}");
+    let r = t.post_with("/v1/calls", text, &[]).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    assert_eq!(r.json()["accepted"], 3);
+    let events = t.events("demo").await;
+    let plan = events.iter().find(|e| e["messageId"] == "c1").unwrap();
+    assert_eq!(plan["properties"]["plan"], "pro \u{fffd}");
+}
+
+#[tokio::test]
+async fn calls_from_an_origin_the_site_does_not_allow_are_refused_and_counted() {
+    let t = TestApp::new();
+    let body = record("strict", Value::Null).to_string();
+    let r = t
+        .post_with(
+            "/v1/calls",
+            body.clone(),
+            &[("origin", "https://evil.example")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("https://evil.example"));
+    assert_eq!(t.events("strict").await.len(), 0);
+    assert_eq!(t.stats("strict").await["rejectedOrigins"], 1);
+
+    let r = t
+        .post_with("/v1/calls", body.clone(), &[("origin", common::ALLOWED)])
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    assert_eq!(r.json()["accepted"], 3);
+    let r = t.post_with("/v1/calls", body, &[]).await;
+    assert_eq!(r.json()["duplicates"], 3, "no Origin: a server-side sender");
+}

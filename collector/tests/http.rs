@@ -356,3 +356,19 @@ async fn answers_404_for_unknown_paths_and_never_leaves_the_site_root() {
     assert_eq!(api.status, StatusCode::NOT_FOUND);
     assert!(api.json()["error"].is_string());
 }
+
+#[tokio::test]
+async fn a_lone_surrogate_in_the_config_file_costs_no_site() {
+    let mut config = common::config_json();
+    config["shop"]["content"]["goal"] = json!("GOAL");
+    let text = config
+        .to_string()
+        .replace(r#""GOAL""#, r#""Signed Up \ud83d""#);
+    let t = TestApp::with_config_text(&text);
+    for key in config.as_object().unwrap().keys() {
+        let r = t.get(&format!("/v1/config/{key}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{key}");
+    }
+    let shop = t.get("/v1/config/shop").await.json();
+    assert_eq!(shop["content"]["goal"], "Signed Up \u{fffd}");
+}

@@ -305,3 +305,203 @@ async fn answers_a_bad_query_string_with_a_json_400() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.json()["error"].as_str().unwrap().contains("limit"));
 }
+
+#[tokio::test]
+async fn keeps_a_batch_holding_a_lone_surrogate_with_the_replacement_character() {
+    let t = TestApp::new();
+    let text = batch("demo", vec![track("m1", "A", "a1"), track("m2", "B", "a1")]).to_string();
+    // What JSON.stringify writes for a string cut inside an emoji.
+    let text = text.replacen(r#""plan":"pro""#, r#""plan":"pro \ud83d""#, 1);
+    assert!(text.contains(r"\ud83d"), "{text}");
+    let r = t.post_text(text).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    assert_eq!(r.json()["accepted"], 2);
+    let events = t.events("demo").await;
+    let m1 = events.iter().find(|e| e["messageId"] == "m1").unwrap();
+    assert_eq!(m1["properties"]["plan"], "pro \u{fffd}");
+}
+
+#[tokio::test]
+async fn a_huge_dropped_count_is_clamped_and_never_breaks_stats() {
+    let t = TestApp::new();
+    for id in ["m1", "m2"] {
+        let mut body = batch("demo", vec![track(id, "A", "a1")]);
+        body["dropped"] = json!(u64::MAX);
+        assert_eq!(t.post_json(&body).await.status, StatusCode::OK);
+    }
+    let stats = t.stats("demo").await;
+    assert_eq!(stats["events"], 2);
+    // Each batch counts at most u32::MAX dropped events.
+    assert_eq!(stats["dropped"], 2 * u64::from(u32::MAX));
+}
+
+/// Every Segment spec field the collector type-checks, the type it must have, and values
+/// of every other JSON type (null aside: it means absent).
+fn field_types() -> Vec<(&'static str, &'static str, Vec<serde_json::Value>)> {
+    let (n, s, o, a, b) = (
+        json!(1_738_324_800_000u64),
+        json!("text"),
+        json!({"a": 1}),
+        json!(["x"]),
+        json!(true),
+    );
+    let mut table = Vec::new();
+    for field in ["timestamp", "sentAt", "originalTimestamp", "receivedAt"] {
+        table.push((
+            field,
+            "an ISO-8601 string",
+            vec![n.clone(), o.clone(), a.clone(), b.clone()],
+        ));
+    }
+    for field in ["properties", "traits", "context", "integrations"] {
+        table.push((
+            field,
+            "an object",
+            vec![s.clone(), n.clone(), a.clone(), b.clone()],
+        ));
+    }
+    for field in [
+        "event",
+        "name",
+        "category",
+        "previousId",
+        "groupId",
+        "userId",
+        "anonymousId",
+    ] {
+        table.push((
+            field,
+            "a string",
+            vec![n.clone(), o.clone(), a.clone(), b.clone()],
+        ));
+    }
+    table
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Null => "null",
+    }
+}
+
+#[tokio::test]
+async fn rejects_each_segment_field_of_the_wrong_json_type_alone() {
+    let t = TestApp::new();
+    for (field, wanted, wrong) in field_types() {
+        for value in wrong {
+            // A good event on each side of the bad one, which differs only in `field`.
+            let mut bad = track("bad", "A", "a1");
+            bad["userId"] = json!("u1");
+            bad[field] = value.clone();
+            let id = format!("{field}-{}", json_kind(&value));
+            let body = batch(
+                "demo",
+                vec![
+                    track(&format!("{id}-1"), "A", "a1"),
+                    bad,
+                    track(&format!("{id}-2"), "A", "a1"),
+                ],
+            );
+            let r = t.post_json(&body).await;
+            assert_eq!(r.status, StatusCode::OK, "{field} = {value}");
+            let expected = format!(
+                "batch[1].{field}: expected {wanted}, got {}",
+                json_kind(&value)
+            );
+            assert_eq!(
+                r.json(),
+                json!({"success": true, "accepted": 2, "duplicates": 0,
+                       "rejected": [{"index": 1, "error": expected}]}),
+                "{field} = {value}"
+            );
+        }
+    }
+    let stored = t.events("demo").await;
+    assert!(stored.iter().all(|e| e["messageId"] != "bad"));
+}
+
+#[tokio::test]
+async fn rejects_a_timestamp_that_is_not_an_iso_8601_date() {
+    let t = TestApp::new();
+    let with_time = |id: &str, time: &str| {
+        let mut e = track(id, "A", "a1");
+        e["timestamp"] = json!(time);
+        e
+    };
+    let body = batch(
+        "demo",
+        vec![
+            with_time("m0", "yesterday"),
+            with_time("m1", "2025-02-30T00:00:00Z"),
+            with_time("m2", "1738324800000"),
+            with_time("m3", "2025-02-28T23:59:59.999+01:00"),
+        ],
+    );
+    let r = t.post_json(&body).await.json();
+    assert_eq!(r["accepted"], 1, "{r}");
+    let rejected = r["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 3, "{r}");
+    for (i, x) in rejected.iter().enumerate() {
+        assert_eq!(x["index"], i);
+        let error = x["error"].as_str().unwrap();
+        assert!(
+            error.starts_with(&format!("batch[{i}].timestamp: expected an ISO-8601")),
+            "{error}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn stores_the_good_events_of_a_batch_mixing_good_and_badly_typed_ones() {
+    let t = TestApp::new();
+    let mut bad_time = track("m1", "A", "a1");
+    bad_time["timestamp"] = json!({"seconds": 1});
+    let mut bad_props = track("m3", "A", "a1");
+    bad_props["properties"] = json!("plan=pro");
+    let mut bad_context = track("m4", "A", "a1");
+    bad_context["context"] = json!([1]);
+    // null means absent for every optional spec field.
+    let nulls = json!({"type": "page", "messageId": "m5", "anonymousId": "a1", "name": null,
+        "category": null, "properties": null, "context": null, "integrations": null,
+        "timestamp": null, "sentAt": null, "originalTimestamp": null, "receivedAt": null,
+        "userId": null, "traits": null});
+    let body = batch(
+        "demo",
+        vec![
+            track("m0", "A", "a1"),
+            bad_time,
+            track("m2", "B", "a1"),
+            bad_props,
+            bad_context,
+            nulls,
+        ],
+    );
+    let r = t.post_json(&body).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.json(),
+        json!({"success": true, "accepted": 3, "duplicates": 0, "rejected": [
+            {"index": 1, "error": "batch[1].timestamp: expected an ISO-8601 string, got an object"},
+            {"index": 3, "error": "batch[3].properties: expected an object, got a string"},
+            {"index": 4, "error": "batch[4].context: expected an object, got an array"},
+        ]})
+    );
+    let mut ids: Vec<_> = t
+        .events("demo")
+        .await
+        .iter()
+        .map(|e| e["messageId"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["m0", "m2", "m5"]);
+}

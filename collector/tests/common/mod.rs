@@ -54,9 +54,14 @@ pub fn config_json() -> Value {
 
 impl TestApp {
     pub fn new() -> Self {
+        Self::with_config_text(&config_json().to_string())
+    }
+
+    /// A collector whose config file holds exactly `text`, as a product team saved it.
+    pub fn with_config_text(text: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        std::fs::write(root.join("config.json"), config_json().to_string()).unwrap();
+        std::fs::write(root.join("config.json"), text).unwrap();
         std::fs::create_dir_all(root.join("www/docs")).unwrap();
         std::fs::write(root.join("www/index.html"), "<h1>demo home</h1>").unwrap();
         std::fs::write(root.join("www/about.html"), "<h1>about</h1>").unwrap();
@@ -133,6 +138,21 @@ impl TestApp {
             .body(Body::from(body.to_string()))
             .unwrap();
         self.send(req).await
+    }
+
+    /// Posts `body` to `uri` (`/v1/batch`, `/v1/calls`) as a browser page does, with
+    /// `headers` such as `Origin`.
+    pub async fn post_with(
+        &self,
+        uri: &str,
+        body: impl Into<String>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut req = Request::post(uri).header(header::CONTENT_TYPE, "text/plain;charset=UTF-8");
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        self.send(req.body(Body::from(body.into())).unwrap()).await
     }
 
     pub async fn stats(&self, write_key: &str) -> Value {
