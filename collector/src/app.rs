@@ -13,7 +13,7 @@ use tower_http::compression::CompressionLayer;
 use crate::auth::{Admin, SecretSource};
 use crate::config::ConfigStore;
 use crate::store::Store;
-use crate::{api, cors, early, ingest, reports, static_files};
+use crate::{api, config_api, cors, early, ingest, reports, static_files};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -32,31 +32,40 @@ pub struct AppState {
 pub const DEFAULT_DASHBOARD: &str = "www/dashboard";
 
 impl AppState {
-    /// Opens the database (creating it if needed), loads the config file and reads the
-    /// admin secret's hash (a new random secret on first start; see [`Admin::open`]).
+    /// Opens the database (creating it if needed), with the site configs in it (seeded from
+    /// the `config` file when it has none) and the admin secret's hash (a new random secret
+    /// on first start; see [`Admin::open`]).
     pub fn open(
         db: &Path,
         config: impl Into<PathBuf>,
         www: impl Into<PathBuf>,
         dist: impl Into<PathBuf>,
     ) -> Result<Self, String> {
-        Self::open_with_secret(db, config, www, dist, SecretSource::Stored)
+        Self::open_with_secret(db, config, www, dist, SecretSource::Stored, false)
     }
 
-    /// [`AppState::open`] with the admin secret chosen by `secret`.
+    /// [`AppState::open`] with the admin secret chosen by `secret`, and the site configs read
+    /// from the `config` file (re-read when it changes) when `config_from_file`.
     pub fn open_with_secret(
         db: &Path,
         config: impl Into<PathBuf>,
         www: impl Into<PathBuf>,
         dist: impl Into<PathBuf>,
         secret: SecretSource<'_>,
+        config_from_file: bool,
     ) -> Result<Self, String> {
         let store =
             Store::open(db).map_err(|e| format!("cannot open database {}: {e}", db.display()))?;
         let admin = Admin::open(db, secret)
             .map_err(|e| format!("admin secret in {}: {e}", db.display()))?;
+        let config = if config_from_file {
+            ConfigStore::open(config)
+        } else {
+            ConfigStore::open_db(db, &config.into())
+                .map_err(|e| format!("site configs in {}: {e}", db.display()))?
+        };
         Ok(AppState {
-            config: Arc::new(ConfigStore::open(config)),
+            config: Arc::new(config),
             store,
             admin: Arc::new(admin),
             www: Arc::from(www.into()),
@@ -95,6 +104,10 @@ pub fn router(state: AppState) -> Router {
             get(api::session).post(api::sign_in).delete(api::sign_out),
         )
         .route("/api/visitors/{anonymous_id}", delete(api::delete_visitor))
+        .route("/api/config", get(config_api::get).put(config_api::put))
+        .route("/api/config/versions", get(config_api::versions))
+        .route("/api/config/diff", get(config_api::diff_versions))
+        .route("/api/config/rollback", post(config_api::rollback))
         .route("/api/events", get(api::events))
         .route("/api/stats", get(api::stats))
         .route("/api/reports/content", get(reports::content))

@@ -1,11 +1,15 @@
-//! Site configuration: one JSON file mapping each writeKey to that site's config object.
-//! The collector serves each object as-is and reads `allowedOrigins` itself (for CORS and
-//! to refuse events from other pages).
-//! Product teams edit the file while the collector runs, so every lookup first compares
-//! the file's mtime and length with the loaded copy and re-reads it when they changed;
-//! a stat per request is far cheaper than the requests it serves. A file that fails to
-//! parse after an edit keeps the last good copy live, so a half-saved file never takes
-//! every site down.
+//! Site configuration: each writeKey's config object, served as-is; the collector reads
+//! `allowedOrigins` itself (for CORS and to refuse events from other pages).
+//!
+//! Two sources. By default the configs live in the database, versioned
+//! ([`crate::config_db`]): a fresh database is seeded from the `--config` file, the admin
+//! API publishes new versions, and each publish replaces that site's entry in memory at
+//! once (no restart, new ETag). With `--config-from-file` the file stays the source of
+//! truth, as before: product teams edit it while the collector runs, so every lookup first
+//! compares the file's mtime and length with the loaded copy and re-reads it when they
+//! changed (a stat per request is far cheaper than the requests it serves); a file that
+//! fails to parse after an edit keeps the last good copy live, so a half-saved file never
+//! takes every site down.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -14,6 +18,7 @@ use std::time::SystemTime;
 
 use serde_json::Value;
 
+use crate::config_db::{ConfigDb, Version};
 use crate::http_util::strong_etag;
 use crate::json_text::replace_lone_surrogates;
 
@@ -46,13 +51,65 @@ struct Loaded {
 }
 
 pub struct ConfigStore {
-    path: PathBuf,
-    loaded: RwLock<Loaded>,
+    source: Source,
+}
+
+enum Source {
+    File {
+        path: PathBuf,
+        loaded: RwLock<Loaded>,
+    },
+    Db {
+        db: ConfigDb,
+        sites: RwLock<Arc<Sites>>,
+    },
 }
 
 impl ConfigStore {
-    /// Loads the file now. A missing or broken file starts the collector with no sites and
-    /// one warning, so a fresh checkout still comes up and explains itself.
+    /// Configs from the database at `db`, versioned; a database with none yet is seeded
+    /// from the config file at `seed` (a missing file seeds nothing, with a warning).
+    pub fn open_db(db: &Path, seed: &Path) -> Result<Self, String> {
+        let db = ConfigDb::open(db)?;
+        if db.is_empty()? {
+            seed_from(&db, seed)?;
+        }
+        let mut sites = Sites::new();
+        for version in db.latest_all()? {
+            sites.insert(
+                version.write_key.clone(),
+                Arc::new(site_of(&version.write_key, &version.config)),
+            );
+        }
+        Ok(ConfigStore {
+            source: Source::Db {
+                db,
+                sites: RwLock::new(Arc::new(sites)),
+            },
+        })
+    }
+
+    /// The versioned store, when configs live in the database.
+    pub fn db(&self) -> Option<&ConfigDb> {
+        match &self.source {
+            Source::Db { db, .. } => Some(db),
+            Source::File { .. } => None,
+        }
+    }
+
+    /// Serves `version` from now on (after a publish).
+    pub fn install(&self, version: &Version) {
+        if let Source::Db { sites, .. } = &self.source {
+            let site = Arc::new(site_of(&version.write_key, &version.config));
+            let mut sites = sites.write().unwrap_or_else(|p| p.into_inner());
+            let mut next = Sites::clone(&sites);
+            next.insert(version.write_key.clone(), site);
+            *sites = Arc::new(next);
+        }
+    }
+
+    /// Configs from the file at `path`, re-read when it changes. A missing or broken file
+    /// starts the collector with no sites and one warning, so a fresh checkout still comes
+    /// up and explains itself.
     pub fn open(path: impl Into<PathBuf>) -> Self {
         let path = path.into();
         let stamp = stamp_of(&path);
@@ -69,32 +126,40 @@ impl ConfigStore {
             })
         };
         ConfigStore {
-            path,
-            loaded: RwLock::new(Loaded {
-                stamp,
-                sites: Arc::new(sites),
-            }),
+            source: Source::File {
+                path,
+                loaded: RwLock::new(Loaded {
+                    stamp,
+                    sites: Arc::new(sites),
+                }),
+            },
         }
     }
 
-    /// The current sites, re-reading the file first if it changed on disk.
+    /// The current sites: from memory, or re-reading the file first if it changed on disk.
     pub fn sites(&self) -> Arc<Sites> {
-        let stamp = stamp_of(&self.path);
+        let (path, loaded) = match &self.source {
+            Source::Db { sites, .. } => {
+                return sites.read().unwrap_or_else(|p| p.into_inner()).clone();
+            }
+            Source::File { path, loaded } => (path, loaded),
+        };
+        let stamp = stamp_of(path);
         {
-            let loaded = self.loaded.read().unwrap_or_else(|p| p.into_inner());
+            let loaded = loaded.read().unwrap_or_else(|p| p.into_inner());
             if loaded.stamp == stamp || stamp.is_none() {
                 // Unchanged, or briefly missing while an editor swaps files: keep serving.
                 return loaded.sites.clone();
             }
         }
-        let mut loaded = self.loaded.write().unwrap_or_else(|p| p.into_inner());
+        let mut loaded = loaded.write().unwrap_or_else(|p| p.into_inner());
         if loaded.stamp != stamp {
             loaded.stamp = stamp;
-            match read_sites(&self.path) {
+            match read_sites(path) {
                 Ok(sites) => {
                     eprintln!(
                         "engagekit collector: reloaded {} ({} sites)",
-                        self.path.display(),
+                        path.display(),
                         sites.len()
                     );
                     loaded.sites = Arc::new(sites);
@@ -125,46 +190,82 @@ fn read_sites(path: &Path) -> Result<Sites, String> {
     parse_sites(&text).map_err(|e| format!("config file {}: {e}", path.display()))
 }
 
-/// Parses the whole file. A single bad site is skipped with a warning rather than
-/// failing the file, so one team's typo does not take the other sites down.
-pub fn parse_sites(text: &str) -> Result<Sites, String> {
+/// Publishes each site of the file at `path` as its version 1 (a fresh database).
+fn seed_from(db: &ConfigDb, path: &Path) -> Result<(), String> {
+    if stamp_of(path).is_none() {
+        warn(&format!(
+            "config file {} not found; starting with no sites (publish them with PUT /api/config)",
+            path.display()
+        ));
+        return Ok(());
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+    let docs = parse_docs(&text).map_err(|e| format!("config file {}: {e}", path.display()))?;
+    let author = format!("seeded from {}", path.display());
+    for (key, cfg) in docs {
+        let warnings = config_problems(&cfg);
+        db.publish(&key, &cfg, &author, &warnings, None, Some(0))
+            .map_err(|e| format!("cannot seed site {key}: {e:?}"))?;
+    }
+    Ok(())
+}
+
+/// The file's sites: writeKey → document. A site that is not an object is skipped with a
+/// warning rather than failing the file, so one team's typo does not take the others down.
+fn parse_docs(text: &str) -> Result<Vec<(String, Value)>, String> {
     let root: Value = serde_json::from_slice(&replace_lone_surrogates(text.as_bytes()))
         .map_err(|e| format!("invalid JSON: {e}"))?;
     let Value::Object(map) = root else {
         return Err("expected an object mapping writeKey to site config".into());
     };
-    let mut sites = Sites::new();
-    for (key, cfg) in map {
-        if !cfg.is_object() {
-            warn(&format!("{key}: expected an object; site skipped"));
-            continue;
-        }
-        let allowed_origins = match cfg.get("allowedOrigins") {
-            None | Some(Value::Null) => None,
-            Some(Value::Array(items)) => Some(origins_of(&key, items)),
-            Some(_) => {
-                // Fail closed: a mistyped allow-list must not silently allow everyone.
-                warn(&format!(
-                    "{key}.allowedOrigins: expected an array of strings; no origin allowed"
-                ));
-                Some(Vec::new())
+    Ok(map
+        .into_iter()
+        .filter(|(key, cfg)| {
+            let ok = cfg.is_object();
+            if !ok {
+                warn(&format!("{key}: expected an object; site skipped"));
             }
-        };
-        for problem in config_problems(&cfg) {
-            warn(&format!("{key}: {problem}"));
+            ok
+        })
+        .collect())
+}
+
+/// Parses the whole file (see [`parse_docs`]).
+pub fn parse_sites(text: &str) -> Result<Sites, String> {
+    Ok(parse_docs(text)?
+        .into_iter()
+        .map(|(key, cfg)| {
+            let site = Arc::new(site_of(&key, &cfg));
+            (key, site)
+        })
+        .collect())
+}
+
+/// One site as served: its bytes, their ETag, its allowed origins. Warns about what the
+/// browser module will warn about.
+fn site_of(key: &str, cfg: &Value) -> Site {
+    let allowed_origins = match cfg.get("allowedOrigins") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(items)) => Some(origins_of(key, items)),
+        Some(_) => {
+            // Fail closed: a mistyped allow-list must not silently allow everyone.
+            warn(&format!(
+                "{key}.allowedOrigins: expected an array of strings; no origin allowed"
+            ));
+            Some(Vec::new())
         }
-        let json = serde_json::to_vec(&cfg).map_err(|e| format!("{key}: {e}"))?;
-        let etag = strong_etag(&json);
-        sites.insert(
-            key,
-            Arc::new(Site {
-                json,
-                etag,
-                allowed_origins,
-            }),
-        );
+    };
+    for problem in config_problems(cfg) {
+        warn(&format!("{key}: {problem}"));
     }
-    Ok(sites)
+    let json = serde_json::to_vec(cfg).unwrap_or_else(|_| b"{}".to_vec());
+    let etag = strong_etag(&json);
+    Site {
+        json,
+        etag,
+        allowed_origins,
+    }
 }
 
 /// What the browser module will warn about this site config, each problem with its path

@@ -10,6 +10,8 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod config_api;
+pub mod config_db;
 pub mod cors;
 pub mod early;
 pub mod error;

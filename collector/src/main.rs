@@ -26,7 +26,8 @@ struct Flags {
     /// SQLite database file, created if missing.
     #[arg(long, default_value = "engagekit.db")]
     db: PathBuf,
-    /// Site config file: a JSON object mapping writeKey to site config.
+    /// Site config file: a JSON object mapping writeKey to site config. Seeds a fresh
+    /// database; with --config-from-file, the configs are read from it instead.
     #[arg(long, default_value = "www/demo/engagekit.config.json")]
     config: PathBuf,
     /// Root of the demo site served at /.
@@ -42,6 +43,10 @@ struct Flags {
     /// ENGAGEKIT_ADMIN_SECRET, when set, sets the secret instead.
     #[arg(long)]
     reset_admin_secret: bool,
+    /// Serve the site configs from the --config file (re-read when it changes) instead of
+    /// the database; the config API is then read-only.
+    #[arg(long)]
+    config_from_file: bool,
 }
 
 #[tokio::main]
@@ -63,8 +68,15 @@ async fn run(flags: Flags) -> Result<(), String> {
         (None, true) => SecretSource::Reset,
         (None, false) => SecretSource::Stored,
     };
-    let state = AppState::open_with_secret(&flags.db, flags.config, flags.www, flags.dist, source)?
-        .with_dashboard(flags.dashboard);
+    let state = AppState::open_with_secret(
+        &flags.db,
+        flags.config,
+        flags.www,
+        flags.dist,
+        source,
+        flags.config_from_file,
+    )?
+    .with_dashboard(flags.dashboard);
     let generated = state.admin.generated.clone();
     let addr = SocketAddr::new(flags.bind, flags.port);
     let listener = tokio::net::TcpListener::bind(addr)

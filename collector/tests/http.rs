@@ -64,7 +64,7 @@ async fn answers_404_json_for_an_unknown_config_key() {
 
 #[tokio::test]
 async fn reloads_the_config_file_after_it_is_edited() {
-    let t = TestApp::new();
+    let t = TestApp::from_file();
     assert_eq!(
         t.get("/v1/config/later").await.status,
         StatusCode::NOT_FOUND
@@ -93,7 +93,7 @@ async fn reloads_the_config_file_after_it_is_edited() {
 
 #[tokio::test]
 async fn keeps_the_last_good_config_when_an_edit_is_not_valid_json() {
-    let t = TestApp::new();
+    let t = TestApp::from_file();
     let path = t.dir.path().join("config.json");
     std::fs::write(&path, "{\"demo\": {").unwrap();
     let file = std::fs::File::options().write(true).open(&path).unwrap();
@@ -104,9 +104,9 @@ async fn keeps_the_last_good_config_when_an_edit_is_not_valid_json() {
 
 #[tokio::test]
 async fn starts_with_no_sites_when_the_config_file_is_missing() {
-    let t = TestApp::new();
+    let t = TestApp::from_file();
     std::fs::remove_file(t.dir.path().join("config.json")).unwrap();
-    let fresh = TestApp::router_for(&t.dir);
+    let fresh = TestApp::router_with(&t.dir, true);
     let t = TestApp {
         app: fresh,
         dir: t.dir,

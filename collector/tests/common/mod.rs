@@ -76,18 +76,31 @@ impl TestApp {
         TestApp { dir, app }
     }
 
-    /// A fresh router over the same files, as after a restart.
+    /// A fresh router over the same files, as after a restart; site configs in the
+    /// database, seeded from config.json.
     pub fn router_for(dir: &TempDir) -> Router {
+        Self::router_with(dir, false)
+    }
+
+    /// The same, serving the site configs from config.json (`--config-from-file`).
+    pub fn from_file() -> Self {
+        let t = Self::new();
+        let app = Self::router_with(&t.dir, true);
+        TestApp { app, dir: t.dir }
+    }
+
+    pub fn router_with(dir: &TempDir, config_from_file: bool) -> Router {
         let root = dir.path();
-        let state = AppState::open(
+        let state = AppState::open_with_secret(
             &root.join("events.db"),
             root.join("config.json"),
             root.join("www"),
             root.join("dist"),
+            engagekit_collector::auth::SecretSource::Given(ADMIN_SECRET),
+            config_from_file,
         )
         .unwrap()
         .with_dashboard(Self::dashboard_dir());
-        state.admin.set_secret(ADMIN_SECRET).unwrap();
         router(state)
     }
 
