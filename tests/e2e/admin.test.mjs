@@ -130,3 +130,34 @@ test('a visitor page reads nothing with the writeKey; another origin cannot writ
   assert.equal(await ofV1(), 0);
   assert.ok((await eventRows(env.ws.db)).some((r) => r.anonymous_id === 'v2'), 'only v1 erased');
 });
+
+test('a config published through the admin API reaches the next page without a restart; a rollback returns it', { timeout: 90000 }, async (t) => {
+  const base = testConfig({ content: { slots: { hero: { rules: [] } } } });
+  const env = await setup(t, { config: base });
+  const page = await (await env.browser.newContext({ baseURL: env.base })).newPage();
+  const problems = watchPage(page);
+  const heading = async () => {
+    await page.goto('/');
+    await page.waitForFunction(() => document.querySelector('[data-engagekit-slot="hero"]')?.hasAttribute('data-engagekit-shown'), null, { timeout: 10000 });
+    return (await page.locator('[data-engagekit-slot="hero"] h1:not([data-engagekit-hidden])').textContent()).trim();
+  };
+  assert.equal(await heading(), 'Ship work, not status updates.', 'the default, before any change');
+
+  // The product team publishes "everyone sees the engaged hero" over version 1.
+  const everyone = { ...base, content: { slots: { hero: { rules: [{ name: 'everyone', if: {}, variant: 'engaged' }] } } } };
+  const put = await adminFetch(env, `/api/config?writeKey=${WRITE_KEY}`, {
+    method: 'PUT', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ config: everyone, author: 'e2e', baseVersion: 1 }),
+  });
+  assert.equal(put.status, 200, await put.clone().text());
+  assert.equal((await put.json()).version, 2);
+  assert.equal(await heading(), 'Boards work better with your whole team.', 'the new decision, no restart');
+
+  // Rolled back to version 1: the default returns.
+  const back = await adminFetch(env, `/api/config/rollback?writeKey=${WRITE_KEY}`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ version: 1 }),
+  });
+  assert.equal((await back.json()).version, 3);
+  assert.equal(await heading(), 'Ship work, not status updates.', 'the default again');
+  assert.deepEqual(problems, []);
+});
