@@ -2,6 +2,11 @@
 //! experiment) and variant, how many visitors saw it, how many of them then reached the
 //! goal event, and whether the difference from the control is more than chance.
 //!
+//! Only the slots and experiments the site's config defines are listed, each with the
+//! variants its config can show; exposure events naming anything else (a typo, an old
+//! slot, or names invented by whoever holds the public writeKey) are summed into one
+//! `unknown` entry, so they can neither pose as results nor grow the report.
+//!
 //! The goal names come from the site's config on every request, so a product team that
 //! adds or changes a goal sees the report follow at once, over all stored events: goals
 //! are read at report time, never baked in at ingest. The counting is SQL in
@@ -9,6 +14,7 @@
 //! [`crate::stats`].
 
 use std::cmp::Reverse;
+use std::collections::BTreeSet;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -17,11 +23,15 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
+use engagekit::config::Config;
+use engagekit::content::Content;
+use engagekit::regex::RegressEngine;
+
 use crate::api::site_for;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::stats::two_proportion_p;
-use crate::store::{ExposureQuery, VariantCount};
+use crate::store::{ExposureQuery, Exposures, VariantCount};
 
 /// The variant treated as the control when present: what a slot shows without a rule.
 const DEFAULT_VARIANT: &str = "default";
@@ -48,6 +58,7 @@ pub async fn content(
         key_name: "slot",
         list_name: "slots",
         goals: |g| &g.by_slot,
+        defined: |d| &d.slots,
     };
     exposure_report(&state, query, &headers, kind).await
 }
@@ -65,6 +76,7 @@ pub async fn experiments(
         key_name: "experiment",
         list_name: "experiments",
         goals: |g| &g.by_experiment,
+        defined: |d| &d.experiments,
     };
     exposure_report(&state, query, &headers, kind).await
 }
@@ -79,6 +91,7 @@ struct Kind {
     key_name: &'static str,
     list_name: &'static str,
     goals: fn(&Goals) -> &Map<String, Value>,
+    defined: fn(&Defined) -> &BTreeSet<(String, String)>,
 }
 
 /// Exposures and conversions per key and variant, for either report.
@@ -93,9 +106,10 @@ async fn exposure_report(
         from,
         to,
         goals,
+        defined,
     } = prepare(state, query, headers)?;
     let by_key = (kind.goals)(&goals);
-    let counts = state
+    let Exposures { rows, unknown } = state
         .store
         .exposure_counts(
             write_key,
@@ -108,11 +122,15 @@ async fn exposure_report(
                 default_goal: goals.default.clone(),
                 from,
                 to,
+                defined: (kind.defined)(&defined).iter().cloned().collect(),
             },
         )
         .await?;
-    let rows = report(&counts, kind.key_name, |key| goals.for_key(by_key, key));
-    Ok(Json(json!({ kind.list_name: rows })))
+    let rows = report(&rows, kind.key_name, |key| goals.for_key(by_key, key));
+    Ok(Json(json!({
+        kind.list_name: rows,
+        "unknown": {"events": unknown.events, "names": unknown.names},
+    })))
 }
 
 /// What both reports start from: the site's writeKey and config, and the time range.
@@ -121,6 +139,7 @@ struct Request {
     from: Option<String>,
     to: Option<String>,
     goals: Goals,
+    defined: Defined,
 }
 
 fn prepare(
@@ -133,12 +152,54 @@ fn prepare(
     // The config was valid JSON when loaded, so this cannot fail in practice; if it did,
     // an empty config simply means "no goals".
     let config = serde_json::from_slice(&site.json).unwrap_or(Value::Null);
+    // The browser module's own reader, so the report knows exactly the names it can send.
+    let content = serde_json::from_slice::<engagekit::json::Value>(&site.json)
+        .map(|v| Config::from_value(&v, &RegressEngine::default()).0.content)
+        .unwrap_or_default();
     Ok(Request {
         write_key,
         from: q.from,
         to: q.to,
         goals: Goals::of(&config),
+        defined: Defined::of(&content),
     })
+}
+
+/// The `(name, variant)` pairs the config defines, as `Content Viewed` and `Experiment
+/// Viewed` report them: per slot, `default` and every variant a rule, the experiment or
+/// the slot's own `variants` can show; per experiment, its variations. The module sends no
+/// other name, so anything else did not come from it.
+#[derive(Debug, Default)]
+struct Defined {
+    slots: BTreeSet<(String, String)>,
+    experiments: BTreeSet<(String, String)>,
+}
+
+impl Defined {
+    fn of(content: &Content) -> Self {
+        let mut defined = Defined::default();
+        for slot in &content.slots {
+            let variations = slot.experiment.iter().flat_map(|e| &e.variations);
+            let shown = [DEFAULT_VARIANT]
+                .into_iter()
+                .chain(slot.rules.iter().map(|r| r.variant.as_str()))
+                .chain(variations.map(String::as_str))
+                .chain(slot.variants.iter().map(|(name, _)| name.as_str()));
+            for variant in shown {
+                defined
+                    .slots
+                    .insert((slot.name.clone(), variant.to_owned()));
+            }
+            if let Some(e) = &slot.experiment {
+                for variation in &e.variations {
+                    defined
+                        .experiments
+                        .insert((e.key.clone(), variation.clone()));
+                }
+            }
+        }
+        defined
+    }
 }
 
 /// The goal events a site's config names: `content.goal` for everything, overridden per
@@ -326,6 +387,39 @@ mod tests {
             g.for_key(&g.by_experiment, "other").as_deref(),
             Some("Signed Up")
         );
+    }
+
+    #[test]
+    fn defined_names_are_the_ones_the_module_can_report() {
+        let config: engagekit::json::Value = serde_json::from_str(
+            r#"{"content": {"slots": {
+                "hero": {"rules": [{"variant": "promo"}],
+                         "experiment": {"key": "hero-cta", "variations": ["default", "bold"]},
+                         "variants": {"plain": {"title": "Hi"}}},
+                "footer": {}
+            }}}"#,
+        )
+        .unwrap();
+        let content = Config::from_value(&config, &RegressEngine::default())
+            .0
+            .content;
+        let d = Defined::of(&content);
+        let pairs = |set: &BTreeSet<(String, String)>| {
+            set.iter()
+                .map(|(k, v)| format!("{k}/{v}"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            pairs(&d.slots),
+            [
+                "footer/default",
+                "hero/bold",
+                "hero/default",
+                "hero/plain",
+                "hero/promo"
+            ]
+        );
+        assert_eq!(pairs(&d.experiments), ["hero-cta/bold", "hero-cta/default"]);
     }
 
     #[test]

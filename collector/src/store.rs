@@ -84,6 +84,25 @@ pub struct ExposureQuery {
     /// ISO 8601 bounds on the event timestamp: `from` inclusive, `to` exclusive.
     pub from: Option<String>,
     pub to: Option<String>,
+    /// The `(key, variant)` pairs the site's config defines. Only these are counted per
+    /// variant; exposures naming anything else are only summed, in [`Unknown`].
+    pub defined: Vec<(String, String)>,
+}
+
+/// Exposure events, in the report's time range, whose key or variant the config does not
+/// define: how many, and how many distinct `(key, variant)` pairs they name. Two numbers
+/// however many names are invented, so such events cannot grow a report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Unknown {
+    pub events: u64,
+    pub names: u64,
+}
+
+/// What a report counts: a row per defined key and variant, and the rest summed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Exposures {
+    pub rows: Vec<VariantCount>,
+    pub unknown: Unknown,
 }
 
 /// One report row: how many visitors were first exposed to `variant` of `key`, and how
@@ -98,8 +117,8 @@ pub struct VariantCount {
     pub order: Option<i64>,
 }
 
-/// Per key and variant: distinct visitors whose first exposure for that key was to that
-/// variant, and those of them whose last goal event is at or after that first exposure
+/// Per key and variant the config defines (`?10`, a JSON array of `[key, variant]`):
+/// distinct visitors whose first such exposure for that key was to that variant, and those of them whose last goal event is at or after that first exposure
 /// (which is the same as having any goal event then or later).
 ///
 /// A visitor is their userId when any of their events carries one, so a visitor who signs
@@ -110,6 +129,9 @@ pub struct VariantCount {
 const EXPOSURE_SQL: &str = "
 WITH
 goals(key, goal) AS (SELECT key, value FROM json_each(?2) WHERE type = 'text'),
+defined(key, variant) AS (
+  SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?10)
+),
 wanted(event) AS (SELECT ?3 UNION SELECT goal FROM goals UNION SELECT ?4),
 ids AS (
   SELECT anonymous_id, MIN(user_id) AS user_id FROM events
@@ -140,7 +162,7 @@ exposed AS (
 firsts AS (
   SELECT key, variant, ord, visitor, t FROM (
     SELECT *, ROW_NUMBER() OVER (PARTITION BY key, visitor ORDER BY t, id) AS rn
-    FROM exposed WHERE key IS NOT NULL AND variant IS NOT NULL
+    FROM exposed WHERE (key, variant) IN (SELECT key, variant FROM defined)
   ) WHERE rn = 1
 ),
 last_goal AS (
@@ -154,6 +176,27 @@ LEFT JOIN last_goal g ON g.visitor = f.visitor
   AND g.event = COALESCE((SELECT goal FROM goals WHERE goals.key = f.key), ?4)
 GROUP BY f.key, f.variant
 ORDER BY f.key, f.variant
+";
+
+/// The exposure events [`EXPOSURE_SQL`] leaves out because the config does not define their
+/// key and variant (a missing key or variant included), in the same time range: their
+/// number and the number of distinct `[key, variant]` pairs. Parameters: `?1` writeKey,
+/// `?2` defined pairs, `?3`/`?4` key and variant paths, `?5` exposure event, `?6`/`?7`
+/// from and to.
+const UNKNOWN_SQL: &str = "
+WITH
+defined(key, variant) AS (
+  SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?2)
+),
+exposed AS (
+  SELECT CAST(json_extract(json, ?3) AS TEXT) AS key,
+    CAST(json_extract(json, ?4) AS TEXT) AS variant,
+    COALESCE(unixepoch(timestamp, 'subsec'), received_at / 1000.0) AS t
+  FROM events WHERE write_key = ?1 AND type = 'track' AND event = ?5
+)
+SELECT COUNT(*), COUNT(DISTINCT json_array(key, variant)) FROM exposed e
+WHERE (?6 IS NULL OR t >= ?6) AND (?7 IS NULL OR t < ?7)
+  AND NOT EXISTS (SELECT 1 FROM defined d WHERE d.key = e.key AND d.variant = e.variant)
 ";
 
 /// What happened to a batch: how many events were new and how many were already stored.
@@ -346,14 +389,15 @@ impl Store {
         .await
     }
 
-    /// The counts behind a report; see [`EXPOSURE_SQL`]. A `from`/`to` SQLite cannot read
-    /// as a date-time is a 400 naming the parameter.
+    /// The counts behind a report; see [`EXPOSURE_SQL`] and [`UNKNOWN_SQL`]. A `from`/`to`
+    /// SQLite cannot read as a date-time is a 400 naming the parameter.
     pub async fn exposure_counts(
         &self,
         write_key: String,
         query: ExposureQuery,
-    ) -> Result<Vec<VariantCount>, ApiError> {
+    ) -> Result<Exposures, ApiError> {
         let goals = Value::Object(query.goals).to_string();
+        let defined = json!(query.defined).to_string();
         let result = self
             .with_conn(move |conn| {
                 let from = parse_time(conn, query.from.as_deref())?;
@@ -373,6 +417,7 @@ impl Store {
                         query.key_path,
                         query.variant_path,
                         query.order_path,
+                        defined,
                     ],
                     |r| {
                         Ok(VariantCount {
@@ -384,7 +429,25 @@ impl Store {
                         })
                     },
                 )?;
-                Ok(Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?))
+                let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+                let unknown = conn.prepare_cached(UNKNOWN_SQL)?.query_row(
+                    params![
+                        write_key,
+                        defined,
+                        query.key_path,
+                        query.variant_path,
+                        query.event,
+                        from,
+                        to,
+                    ],
+                    |r| {
+                        Ok(Unknown {
+                            events: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+                            names: u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+                        })
+                    },
+                )?;
+                Ok(Ok(Exposures { rows, unknown }))
             })
             .await?;
         result.map_err(|name| {
