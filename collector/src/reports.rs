@@ -2,18 +2,26 @@
 //! experiment) and variant, how many visitors saw it, how many of them then reached the
 //! goal event, and whether the difference from the control is more than chance.
 //!
+//! Only the slots and experiments the site's config defines are listed, each with the
+//! variants its config can show; exposure events naming anything else (a typo, an old
+//! slot, or names invented by whoever holds the public writeKey) are summed into one
+//! `unknown` entry, so they can neither pose as results nor grow the report.
+//!
 //! The goal names come from the site's config on every request, so a product team that
 //! adds or changes a goal sees the report follow at once, over all stored events: goals
 //! are read at report time, never baked in at ingest. The counting is SQL in
-//! [`crate::store`]; this module picks goals and controls and does the statistics in
-//! [`crate::stats`].
+//! [`crate::store`]; [`site`] reads goals and names from the config; this module picks
+//! controls and does the statistics in [`crate::stats`].
 
 use std::cmp::Reverse;
+use std::collections::BTreeSet;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::Json;
+use engagekit::config::Config;
+use engagekit::regex::RegressEngine;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -21,7 +29,11 @@ use crate::api::site_for;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::stats::two_proportion_p;
-use crate::store::{ExposureQuery, VariantCount};
+use crate::store::{ExposureQuery, Exposures, VariantCount};
+
+mod site;
+
+use site::{Defined, Goals};
 
 /// The variant treated as the control when present: what a slot shows without a rule.
 const DEFAULT_VARIANT: &str = "default";
@@ -48,6 +60,7 @@ pub async fn content(
         key_name: "slot",
         list_name: "slots",
         goals: |g| &g.by_slot,
+        defined: |d| &d.slots,
     };
     exposure_report(&state, query, &headers, kind).await
 }
@@ -65,6 +78,7 @@ pub async fn experiments(
         key_name: "experiment",
         list_name: "experiments",
         goals: |g| &g.by_experiment,
+        defined: |d| &d.experiments,
     };
     exposure_report(&state, query, &headers, kind).await
 }
@@ -79,6 +93,7 @@ struct Kind {
     key_name: &'static str,
     list_name: &'static str,
     goals: fn(&Goals) -> &Map<String, Value>,
+    defined: fn(&Defined) -> &BTreeSet<(String, String)>,
 }
 
 /// Exposures and conversions per key and variant, for either report.
@@ -93,9 +108,10 @@ async fn exposure_report(
         from,
         to,
         goals,
+        defined,
     } = prepare(state, query, headers)?;
     let by_key = (kind.goals)(&goals);
-    let counts = state
+    let Exposures { rows, unknown } = state
         .store
         .exposure_counts(
             write_key,
@@ -108,11 +124,15 @@ async fn exposure_report(
                 default_goal: goals.default.clone(),
                 from,
                 to,
+                defined: (kind.defined)(&defined).iter().cloned().collect(),
             },
         )
         .await?;
-    let rows = report(&counts, kind.key_name, |key| goals.for_key(by_key, key));
-    Ok(Json(json!({ kind.list_name: rows })))
+    let rows = report(&rows, kind.key_name, |key| goals.for_key(by_key, key));
+    Ok(Json(json!({
+        kind.list_name: rows,
+        "unknown": {"events": unknown.events, "names": unknown.names},
+    })))
 }
 
 /// What both reports start from: the site's writeKey and config, and the time range.
@@ -121,6 +141,7 @@ struct Request {
     from: Option<String>,
     to: Option<String>,
     goals: Goals,
+    defined: Defined,
 }
 
 fn prepare(
@@ -133,63 +154,17 @@ fn prepare(
     // The config was valid JSON when loaded, so this cannot fail in practice; if it did,
     // an empty config simply means "no goals".
     let config = serde_json::from_slice(&site.json).unwrap_or(Value::Null);
+    // The browser module's own reader, so the report knows exactly the names it can send.
+    let content = serde_json::from_slice::<engagekit::json::Value>(&site.json)
+        .map(|v| Config::from_value(&v, &RegressEngine::default()).0.content)
+        .unwrap_or_default();
     Ok(Request {
         write_key,
         from: q.from,
         to: q.to,
         goals: Goals::of(&config),
+        defined: Defined::of(&content),
     })
-}
-
-/// The goal events a site's config names: `content.goal` for everything, overridden per
-/// slot by `content.slots.<slot>.goal`; an experiment takes the goal of the slot whose
-/// `experiment.key` names it. Anything that is not a non-empty string is ignored, as the
-/// browser module would reject it anyway.
-#[derive(Debug, Default)]
-struct Goals {
-    default: Option<String>,
-    by_slot: Map<String, Value>,
-    by_experiment: Map<String, Value>,
-}
-
-impl Goals {
-    fn of(config: &Value) -> Self {
-        let content = &config["content"];
-        let default = goal_of(content);
-        let mut goals = Goals {
-            default: default.clone(),
-            ..Goals::default()
-        };
-        let Some(slots) = content["slots"].as_object() else {
-            return goals;
-        };
-        for (name, slot) in slots {
-            let goal = goal_of(slot).or_else(|| default.clone());
-            let Some(goal) = goal else { continue };
-            goals.by_slot.insert(name.clone(), goal.clone().into());
-            if let Some(experiment) = slot["experiment"]["key"].as_str() {
-                goals
-                    .by_experiment
-                    .entry(experiment.to_owned())
-                    .or_insert_with(|| goal.into());
-            }
-        }
-        goals
-    }
-
-    fn for_key(&self, map: &Map<String, Value>, key: &str) -> Option<String> {
-        map.get(key)
-            .and_then(Value::as_str)
-            .map(String::from)
-            .or_else(|| self.default.clone())
-    }
-}
-
-fn goal_of(v: &Value) -> Option<String> {
-    v["goal"]
-        .as_str()
-        .filter(|g| !g.is_empty())
-        .map(String::from)
 }
 
 /// Groups the rows by key (already sorted by key, then variant) into report entries.
@@ -295,45 +270,6 @@ mod tests {
             conversions,
             order: None,
         }
-    }
-
-    #[test]
-    fn slot_goal_overrides_the_content_goal_and_experiments_follow_their_slot() {
-        let config = json!({"content": {"goal": "Signed Up", "slots": {
-            "hero": {"goal": "Trial Started", "experiment": {"key": "hero-cta"}},
-            "footer": {"rules": []},
-            "side": {"goal": 3},
-        }}});
-        let g = Goals::of(&config);
-        assert_eq!(
-            g.for_key(&g.by_slot, "hero").as_deref(),
-            Some("Trial Started")
-        );
-        assert_eq!(
-            g.for_key(&g.by_slot, "footer").as_deref(),
-            Some("Signed Up")
-        );
-        assert_eq!(g.for_key(&g.by_slot, "side").as_deref(), Some("Signed Up"));
-        assert_eq!(
-            g.for_key(&g.by_slot, "unknown").as_deref(),
-            Some("Signed Up")
-        );
-        assert_eq!(
-            g.for_key(&g.by_experiment, "hero-cta").as_deref(),
-            Some("Trial Started")
-        );
-        assert_eq!(
-            g.for_key(&g.by_experiment, "other").as_deref(),
-            Some("Signed Up")
-        );
-    }
-
-    #[test]
-    fn no_goal_anywhere_means_no_goal() {
-        let g = Goals::of(&json!({"content": {"slots": {"hero": {}}}}));
-        assert_eq!(g.for_key(&g.by_slot, "hero"), None);
-        let g = Goals::of(&json!({"tracking": {}}));
-        assert_eq!(g.for_key(&g.by_experiment, "x"), None);
     }
 
     #[test]

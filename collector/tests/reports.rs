@@ -312,8 +312,8 @@ async fn experiments_report_uses_the_goal_of_the_slot_running_the_experiment() {
             goal("e3g", "e3", "Trial Started", "2025-03-01T10:01:00Z"),
             exp("e4", "e4", "2025-03-01T10:00:00Z", "hero-cta", "bold", 1),
             goal("e4g", "e4", "Trial Started", "2025-03-01T10:01:00Z"),
-            // pricing, in no slot's config: the site's content.goal (Signed Up). Its control
-            // is variation 0 even though fewer visitors saw it.
+            // pricing, run by the plans slot, which names no goal: the site's content.goal
+            // (Signed Up). Its control is variation 0 even though fewer visitors saw it.
             exp("f1", "f1", "2025-03-01T10:00:00Z", "pricing", "cheap", 0),
             exp("f2", "f2", "2025-03-01T10:00:00Z", "pricing", "premium", 1),
             exp("f3", "f3", "2025-03-01T10:00:00Z", "pricing", "premium", 1),
@@ -358,7 +358,10 @@ async fn experiments_report_uses_the_goal_of_the_slot_running_the_experiment() {
     assert_eq!(pricing["variants"][1]["conversions"], 1);
     // No Content Viewed was sent, so the content report is empty.
     let content = report(&t, "/api/reports/content?writeKey=shop").await;
-    assert_eq!(content, json!({"slots": []}));
+    assert_eq!(
+        content,
+        json!({"slots": [], "unknown": {"events": 0, "names": 0}})
+    );
 }
 
 #[tokio::test]
@@ -471,4 +474,57 @@ fn dashboard_script_never_parses_strings_as_html() {
         !html.contains("http://") && !html.contains("https://"),
         "external resource"
     );
+}
+
+#[tokio::test]
+async fn reports_list_only_what_the_config_defines_and_count_the_rest_apart() {
+    let t = TestApp::new();
+    let long = "x".repeat(6000);
+    let time = "2025-03-01T10:00:00Z";
+    let mut events = vec![
+        viewed("k1", "k1", time, "hero", "default"),
+        viewed("k2", "k2", time, "hero", "bold"),
+        // A variant no rule, experiment or config variant of the slot names.
+        viewed("u1", "u1", time, "hero", &long),
+        exp("k3", "k3", time, "hero-cta", "bold", 1),
+        exp("u2", "u2", time, "hero-cta", &long, 7),
+        exp("u3", "u3", time, "made-up", "a", 0),
+    ];
+    // A flood of invented slot names, each seen twice.
+    for i in 0..40 {
+        for who in ["f1", "f2"] {
+            events.push(viewed(
+                &format!("f{i}{who}"),
+                who,
+                time,
+                &format!("invented-{i}"),
+                "default",
+            ));
+        }
+    }
+    post(&t, "shop", events).await;
+
+    let r = t.get("/api/reports/content?writeKey=shop").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!String::from_utf8_lossy(&r.body).contains(&long));
+    let r = r.json();
+    let slots = r["slots"].as_array().unwrap();
+    assert_eq!(slots.len(), 1, "{r}");
+    assert_eq!(slots[0]["slot"], "hero");
+    let variants: Vec<_> = slots[0]["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["variant"].as_str().unwrap())
+        .collect();
+    assert_eq!(variants, ["default", "bold"]);
+    // 80 views of 40 invented slots and one of an invented variant: 41 names.
+    assert_eq!(r["unknown"], json!({"events": 81, "names": 41}));
+
+    let r = report(&t, "/api/reports/experiments?writeKey=shop").await;
+    let list = r["experiments"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{r}");
+    assert_eq!(list[0]["experiment"], "hero-cta");
+    assert_eq!(list[0]["variants"].as_array().unwrap().len(), 1);
+    assert_eq!(r["unknown"], json!({"events": 2, "names": 2}));
 }

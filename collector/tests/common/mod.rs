@@ -44,10 +44,12 @@ pub fn config_json() -> Value {
         "demo": {"tracking": {"flushIntervalMs": 5000}},
         "strict": {"allowedOrigins": [ALLOWED]},
         "shop": {"content": {"goal": "Signed Up", "slots": {
-            "hero": {"goal": "Trial Started", "experiment": {"key": "hero-cta"}},
+            "hero": {"goal": "Trial Started",
+                     "experiment": {"key": "hero-cta", "variations": ["default", "bold"]}},
             "footer": {"rules": []},
+            "plans": {"experiment": {"key": "pricing", "variations": ["cheap", "premium"]}},
         }}},
-        "nogoal": {"content": {"slots": {"hero": {}}}},
+        "nogoal": {"content": {"slots": {"hero": {"variants": {"bold": {"title": "Bold"}}}}}},
         "consent": {"privacy": {"requireConsent": true}},
     })
 }
