@@ -60,5 +60,11 @@ esbuild www/host.js --bundle --format=esm --target=es2020 --alias:engagekit-glue
 esbuild www/host.js --bundle --format=esm --target=es2020 --alias:engagekit-glue=./target/glue/engagekit_widgets.js \
   --alias:engagekit-widgets=./www/widgets.js --outfile=dist/engagekit_widgets.js
 esbuild www/loader.js --outfile=dist/engagekit.js
+# The dashboard: its page code bundled with the chart library (Chart.js, from npm), beside
+# its static files; the collector serves dist/dashboard at /dashboard.
+mkdir -p dist/dashboard
+cp www/dashboard/*.html www/dashboard/*.css www/dashboard/*.svg dist/dashboard/
+esbuild www/dashboard/dashboard.js --bundle --format=esm --outfile=dist/dashboard/dashboard.js
+esbuild www/dashboard/signin.js --outfile=dist/dashboard/signin.js
 cp www/engagekit.d.ts dist/engagekit.d.ts 2>/dev/null || true
 cargo build --release -p engagekit-collector

@@ -27,9 +27,9 @@ pub struct AppState {
     pub dashboard: Arc<Path>,
 }
 
-/// Where the dashboard is in a checkout, relative to the repository root (where
-/// `npm start` runs the collector).
-pub const DEFAULT_DASHBOARD: &str = "www/dashboard";
+/// Where the built dashboard is in a checkout (scripts/build.sh bundles www/dashboard into
+/// it), relative to the repository root, where `npm start` runs the collector.
+pub const DEFAULT_DASHBOARD: &str = "dist/dashboard";
 
 impl AppState {
     /// Opens the database (creating it if needed), with the site configs in it (seeded from

@@ -248,10 +248,12 @@ impl Store {
                 [&write_key],
                 |r| r.get(0),
             )?;
+            let by_day = volume_by_day(conn, &write_key)?;
             Ok(json!({
                 "events": events,
                 "byType": by_type,
                 "byEvent": by_event,
+                "byDay": by_day,
                 "dropped": dropped,
                 "rejectedOrigins": rejected_origins,
             }))
@@ -265,6 +267,29 @@ impl Store {
             .await
             .map(|_| ())
     }
+}
+
+/// Days of event volume the stats chart (UTC days, today last).
+pub const VOLUME_DAYS: u32 = 30;
+
+/// Events received per UTC day over the last [`VOLUME_DAYS`] days, oldest first, days
+/// without events included as 0 (a chart needs the gaps). One range count per day on the
+/// `(write_key, received_at)` index.
+fn volume_by_day(conn: &Connection, write_key: &str) -> rusqlite::Result<Vec<Value>> {
+    let mut stmt = conn.prepare(
+        "WITH RECURSIVE days(d) AS (
+           SELECT date('now', ?2) UNION ALL SELECT date(d, '+1 day') FROM days WHERE d < date('now')
+         )
+         SELECT d, (SELECT COUNT(*) FROM events WHERE write_key = ?1
+                      AND received_at >= unixepoch(d) * 1000
+                      AND received_at < unixepoch(d, '+1 day') * 1000)
+         FROM days ORDER BY d",
+    )?;
+    let back = format!("-{} days", VOLUME_DAYS - 1);
+    let rows = stmt.query_map(params![write_key, back], |r| {
+        Ok(json!({"day": r.get::<_, String>(0)?, "events": r.get::<_, i64>(1)?}))
+    })?;
+    rows.collect()
 }
 
 fn count_by(conn: &Connection, sql: &str, write_key: &str) -> rusqlite::Result<Map<String, Value>> {

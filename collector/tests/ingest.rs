@@ -37,6 +37,13 @@ async fn stores_each_event_of_a_batch_once() {
         json!({"track": 1, "page": 1, "identify": 1})
     );
     assert_eq!(stats["byEvent"], json!({"Signed Up": 1, "Home": 1}));
+    // Volume per day for the chart: 30 UTC days, gaps as 0, today (all three) last.
+    let days = stats["byDay"].as_array().unwrap();
+    assert_eq!(days.len(), 30);
+    assert_eq!(days.last().unwrap()["events"], 3);
+    assert!(days[..29].iter().all(|d| d["events"] == 0));
+    let today = days.last().unwrap()["day"].as_str().unwrap().to_owned();
+    assert!(days[0]["day"].as_str().unwrap() < today.as_str());
 }
 
 #[tokio::test]

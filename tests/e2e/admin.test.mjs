@@ -26,7 +26,9 @@ async function seed(env) {
 }
 
 test('the dashboard signs in by keyboard, shows the reports, signs out; no axe violations', { timeout: 90000 }, async (t) => {
-  const env = await setup(t, { config: testConfig({ content: { goal: 'Signed Up', slots: { hero: { rules: [] } } } }) });
+  // The long variant is one the config defines (reports list only those).
+  const hero = { rules: [{ name: 'long', if: { never: true }, variant: LONG }] };
+  const env = await setup(t, { config: testConfig({ content: { goal: 'Signed Up', slots: { hero } } }) });
   await seed(env);
   const context = await env.browser.newContext({ baseURL: env.base, viewport: { width: 1024, height: 768 } });
   const page = await context.newPage();
@@ -56,6 +58,17 @@ test('the dashboard signs in by keyboard, shows the reports, signs out; no axe v
   await page.waitForURL((url) => url.pathname === '/dashboard/' && url.searchParams.get('writeKey') === WRITE_KEY);
   const table = page.getByRole('table', { name: /Slot hero/ });
   await table.waitFor();
+  // Event volume over time: a chart described in words, its numbers in a table.
+  const chart = page.getByRole('img', { name: /Events received per day, last 30 days/ });
+  await chart.waitFor();
+  assert.match(await chart.getAttribute('aria-label'), /: 2 in all, most on \d{4}-\d\d-\d\d \(2\)$/);
+  assert.ok(await page.evaluate(() => {
+    const c = document.querySelector('figure.volume canvas');
+    return c.width > 0 && c.height > 0;
+  }), 'the chart is drawn');
+  await page.getByText('Show the numbers').click();
+  const days = page.getByRole('table', { name: /Events received per day/ });
+  assert.equal(await days.getByRole('row').count(), 31, 'a header and 30 days');
   assert.deepEqual(await axeViolations(page), [], 'dashboard');
 
   // A 6,000-character variant wraps: the row's numbers stay in view.

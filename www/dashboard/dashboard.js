@@ -1,10 +1,16 @@
 // engagekit results dashboard: reads /api/reports/content, /api/reports/experiments and
-// /api/stats for ?writeKey= (default "demo") and renders them as tables. The admin API
+// /api/stats for ?writeKey= (default "demo") and renders them as tables, and the event
+// volume per day as a chart (Chart.js, bundled by scripts/build.sh into dist/dashboard/)
+// with the same numbers in a table beside it. The admin API
 // needs a session: without one the page goes to signin.html and comes back.
 //
 // Every slot, variant and event name here was sent by a visitor's browser, so all DOM is
 // built with createElement and textContent, never innerHTML: a name like
 // "<img src=x onerror=...>" shows as that text. The page's CSP backs this up.
+
+import { Chart, BarController, BarElement, CategoryScale, LinearScale, Tooltip } from 'chart.js';
+
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip);
 
 const params = new URLSearchParams(location.search);
 const writeKey = params.get('writeKey') || 'demo';
@@ -162,8 +168,56 @@ function countTable(captionText, firstColumn, counts) {
   return wrap;
 }
 
+let volumeChart = null;
+
+/** Events per day as a bar chart, described in words for screen readers, with the same
+ *  numbers in a table under a disclosure. Colours come from the page's CSS variables. */
+function volumeFigure(days) {
+  const figure = el('figure', null, 'volume');
+  const total = days.reduce((n, d) => n + d.events, 0);
+  const peak = days.reduce((best, d) => (d.events > best.events ? d : best), days[0] || { events: 0, day: '' });
+  const caption = `Events received per day, last ${days.length} days (UTC)`;
+  const canvas = el('canvas');
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', `${caption}: ${integer.format(total)} in all` +
+    (peak.events ? `, most on ${peak.day} (${integer.format(peak.events)})` : ''));
+  const box = el('div', null, 'chart-box');
+  box.append(canvas);
+  const details = el('details');
+  details.append(el('summary', 'Show the numbers'));
+  const numbers = countTable(caption, 'Day', Object.fromEntries(days.map((d) => [d.day, d.events])));
+  // Days in date order, not by count.
+  const tbody = numbers.querySelector('tbody');
+  [...tbody.rows].sort((a, b) => (a.cells[0].textContent < b.cells[0].textContent ? -1 : 1)).forEach((r) => tbody.append(r));
+  details.append(numbers);
+  figure.append(el('figcaption', caption), box, details);
+
+  const css = getComputedStyle(document.documentElement);
+  const colour = (name) => css.getPropertyValue(name).trim();
+  const reduced = matchMedia('(prefers-reduced-motion: reduce)').matches;
+  if (volumeChart) volumeChart.destroy();
+  volumeChart = new Chart(canvas, {
+    type: 'bar',
+    data: {
+      labels: days.map((d) => d.day.slice(5)),
+      datasets: [{ label: 'Events', data: days.map((d) => d.events), backgroundColor: colour('--focus') }],
+    },
+    options: {
+      animation: reduced ? false : { duration: 300 },
+      maintainAspectRatio: false,
+      plugins: { legend: { display: false } },
+      scales: {
+        x: { ticks: { color: colour('--muted') }, grid: { display: false } },
+        y: { beginAtZero: true, ticks: { color: colour('--muted'), precision: 0 }, grid: { color: colour('--line') } },
+      },
+    },
+  });
+  return figure;
+}
+
 function renderStats(container, stats) {
   container.replaceChildren();
+  if (Array.isArray(stats.byDay) && stats.byDay.length) container.append(volumeFigure(stats.byDay));
   const summary = el('p');
   summary.append(
     el('span', 'Stored events: '), el('strong', integer.format(stats.events)),
