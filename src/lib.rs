@@ -28,6 +28,7 @@ pub mod prelude;
 pub mod regex;
 pub mod score;
 pub mod session;
+pub mod survey;
 pub mod text;
 pub mod tracker;
 

@@ -63,6 +63,8 @@ pub struct Config {
     pub audience: Audience,
     /// Personalised content slots.
     pub content: Content,
+    /// NPS surveys and the cap every prompt shares.
+    pub surveys: crate::survey::Surveys,
 }
 
 /// How events are batched and what is captured automatically.
@@ -208,6 +210,8 @@ impl Config {
             "allowedOrigins",
             "audience",
             "content",
+            "surveys",
+            "prompts",
         ]) {
             problems.push(e.then("ignored"));
         }
@@ -244,8 +248,8 @@ fn read_section<T: Default>(
         .unwrap_or_default())
 }
 
-/// `audience` and `content`: read by the build with widgets; the tracking module only checks
-/// they are objects.
+/// `audience`, `content`, `surveys` and `prompts`: read by the build with widgets; the
+/// tracking module only checks they are objects.
 fn widgets(root: &Obj, re: &dyn RegexEngine, config: &mut Config, problems: &mut Vec<ConfigError>) {
     #[cfg(feature = "widgets")]
     {
@@ -255,11 +259,17 @@ fn widgets(root: &Obj, re: &dyn RegexEngine, config: &mut Config, problems: &mut
             Ok(None) => {}
             Err(e) => problems.push(e.then("no content slot is personalised")),
         }
+        config.surveys.prompts = section(root, "prompts", crate::survey::parse_prompts, problems);
+        match root.obj("surveys") {
+            Ok(Some(o)) => config.surveys.list = crate::survey::parse(&o, re, problems),
+            Ok(None) => {}
+            Err(e) => problems.push(e.then("no survey shows")),
+        }
     }
     #[cfg(not(feature = "widgets"))]
     {
         let _ = (re, &config);
-        for key in ["audience", "content"] {
+        for key in ["audience", "content", "surveys", "prompts"] {
             if let Err(e) = root.obj(key) {
                 problems.push(e.then("ignored"));
             }

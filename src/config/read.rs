@@ -61,6 +61,20 @@ impl<'a> Obj<'a> {
         }
     }
 
+    /// A problem with this object as a whole.
+    #[cfg(feature = "widgets")]
+    #[inline(never)]
+    pub(crate) fn invalid(&self, message: &str) -> ConfigError {
+        ConfigError {
+            path: if self.path.is_empty() {
+                ".".into()
+            } else {
+                self.path.clone()
+            },
+            message: message.to_owned(),
+        }
+    }
+
     #[inline(never)]
     pub(crate) fn obj(&self, key: &str) -> Result<Option<Obj<'a>>, ConfigError> {
         self.map
