@@ -17,6 +17,8 @@ use crate::{api, cors, early, ingest, reports, static_files};
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<ConfigStore>,
+    /// The config file's path, which `static_files` refuses to serve wherever it is.
+    pub config_file: Arc<Path>,
     pub store: Store,
     pub www: Arc<Path>,
     pub dist: Arc<Path>,
@@ -36,7 +38,9 @@ impl AppState {
         www: impl Into<PathBuf>,
         dist: impl Into<PathBuf>,
     ) -> rusqlite::Result<Self> {
+        let config: PathBuf = config.into();
         Ok(AppState {
+            config_file: Arc::from(config.as_path()),
             config: Arc::new(ConfigStore::open(config)),
             store: Store::open(db)?,
             www: Arc::from(www.into()),

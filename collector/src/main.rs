@@ -26,7 +26,7 @@ struct Flags {
     #[arg(long, default_value = "engagekit.db")]
     db: PathBuf,
     /// Site config file: a JSON object mapping writeKey to site config.
-    #[arg(long, default_value = "www/demo/engagekit.config.json")]
+    #[arg(long, default_value = "config/demo.json")]
     config: PathBuf,
     /// Root of the demo site served at /.
     #[arg(long, default_value = "www/demo")]

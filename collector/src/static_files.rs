@@ -8,6 +8,10 @@
 //! The dashboard (`--dashboard`, at `/dashboard`) gets a strict Content-Security-Policy:
 //! it shows names that visitors' browsers sent, so even if a future edit rendered one as
 //! markup, no script or outside resource could load from it.
+//!
+//! Some files are never served, wherever they sit: the config file (it maps every
+//! writeKey to its site's settings, and a user may point `--config` inside `--www`),
+//! SQLite databases, and dotfiles.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -75,7 +79,11 @@ pub async fn dashboard(State(state): State<AppState>, uri: Uri, headers: HeaderM
     } else {
         rel
     };
-    match serve_file(&state.dashboard.join(rel), &headers, WWW_CACHE).await {
+    let path = state.dashboard.join(rel);
+    if is_private(&path, &state.config_file).await {
+        return not_found();
+    }
+    match serve_file(&path, &headers, WWW_CACHE).await {
         Some(mut res) => {
             let h = res.headers_mut();
             h.insert(
@@ -132,11 +140,63 @@ pub async fn www(
         vec![full]
     };
     for candidate in candidates {
+        if is_private(&candidate, &state.config_file).await {
+            return not_found();
+        }
         if let Some(res) = serve_file(&candidate, &headers, WWW_CACHE).await {
             return res;
         }
     }
     not_found()
+}
+
+/// Whether `path` must not be served even though it is under a served directory: a
+/// SQLite file (by name) or the config file (the same file, through any symlink or hard
+/// link). Answers true when `path` exists but cannot be resolved, to fail closed.
+async fn is_private(path: &Path, config_file: &Path) -> bool {
+    if is_database_name(path) {
+        return true;
+    }
+    let Ok(config) = tokio::fs::canonicalize(config_file).await else {
+        return false; // no config file, nothing to hide
+    };
+    match tokio::fs::canonicalize(path).await {
+        Ok(resolved) => resolved == config || same_inode(&resolved, &config).await,
+        Err(_) => tokio::fs::symlink_metadata(path).await.is_ok(),
+    }
+}
+
+#[cfg(unix)]
+async fn same_inode(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (tokio::fs::metadata(a).await, tokio::fs::metadata(b).await) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+async fn same_inode(_: &Path, _: &Path) -> bool {
+    false
+}
+
+/// A SQLite database or one of its journal files: `--db` defaults to a `.db` file in the
+/// working directory, which may well be the site root.
+fn is_database_name(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let name = name.to_ascii_lowercase();
+    [
+        ".db",
+        ".db-wal",
+        ".db-shm",
+        ".db-journal",
+        ".sqlite",
+        ".sqlite3",
+    ]
+    .iter()
+    .any(|ext| name.ends_with(ext))
 }
 
 fn not_found() -> Response {
@@ -247,6 +307,22 @@ mod tests {
         assert_eq!(safe_relative_path("/a/%2e%2e/b"), None);
         assert_eq!(safe_relative_path("/a/..%2fb"), None);
         assert_eq!(safe_relative_path("/.git/config"), None);
+    }
+
+    #[test]
+    fn database_files_are_recognised_by_name() {
+        for name in [
+            "engagekit.db",
+            "a/Events.DB",
+            "x.db-wal",
+            "x.db-shm",
+            "y.sqlite3",
+        ] {
+            assert!(is_database_name(Path::new(name)), "{name}");
+        }
+        for name in ["db.html", "notes.dbx", "debug.js"] {
+            assert!(!is_database_name(Path::new(name)), "{name}");
+        }
     }
 
     #[test]

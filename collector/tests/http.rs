@@ -371,3 +371,83 @@ async fn answers_404_for_unknown_paths_and_never_leaves_the_site_root() {
     assert_eq!(api.status, StatusCode::NOT_FOUND);
     assert!(api.json()["error"].is_string());
 }
+
+/// A router over the checkout's demo site and the default config, as `npm start` runs it.
+fn demo_site(dir: &tempfile::TempDir) -> axum::Router {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let state = engagekit_collector::AppState::open(
+        &dir.path().join("events.db"),
+        repo.join("config/demo.json"),
+        repo.join("www/demo"),
+        dir.path().join("dist"),
+    )
+    .unwrap();
+    engagekit_collector::router(state)
+}
+
+#[tokio::test]
+async fn the_default_layout_does_not_serve_the_config_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = TestApp {
+        app: demo_site(&dir),
+        dir,
+    };
+    assert_eq!(t.get("/").await.status, StatusCode::OK);
+    for path in [
+        "/engagekit.config.json",
+        "/config.json",
+        "/demo.json",
+        "/config/demo.json",
+        "/../config/demo.json",
+    ] {
+        assert_eq!(t.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    assert_eq!(t.get("/v1/config/demo").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_config_file_inside_the_site_root_is_404_at_its_url() {
+    let t = TestApp::new();
+    let www = t.dir.path().join("www");
+    std::fs::write(www.join("sites.json"), common::config_json().to_string()).unwrap();
+    std::fs::write(www.join("public.json"), "{}").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(www.join("sites.json"), www.join("docs/alias.json")).unwrap();
+    let state = engagekit_collector::AppState::open(
+        &t.dir.path().join("events.db"),
+        www.join("docs/../sites.json"),
+        &www,
+        t.dir.path().join("dist"),
+    )
+    .unwrap();
+    let t = TestApp {
+        app: engagekit_collector::router(state),
+        dir: t.dir,
+    };
+    assert_eq!(t.get("/v1/config/demo").await.status, StatusCode::OK);
+    assert_eq!(t.get("/sites.json").await.status, StatusCode::NOT_FOUND);
+    #[cfg(unix)]
+    assert_eq!(
+        t.get("/docs/alias.json").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(t.get("/public.json").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn databases_and_dotfiles_in_the_site_root_are_404() {
+    let t = TestApp::new();
+    let www = t.dir.path().join("www");
+    for name in ["events.db", "events.db-wal", ".env", "docs/.secret"] {
+        std::fs::write(www.join(name), "private").unwrap();
+    }
+    for path in [
+        "/events.db",
+        "/events.db-wal",
+        "/.env",
+        "/%2eenv",
+        "/docs/.secret",
+    ] {
+        assert_eq!(t.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+}
