@@ -12,7 +12,7 @@ use tower_http::compression::CompressionLayer;
 
 use crate::config::ConfigStore;
 use crate::store::Store;
-use crate::{api, cors, early, ingest, reports, static_files};
+use crate::{api, cors, early, ingest, reports, security, static_files};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -87,7 +87,8 @@ pub fn router(state: AppState) -> Router {
     }
     // The default predicate compresses application/wasm too: it skips only tiny bodies,
     // images, gRPC and event streams.
-    app.fallback(static_files::www)
-        .layer(CompressionLayer::new())
-        .with_state(state)
+    let app = app
+        .fallback(static_files::www)
+        .layer(CompressionLayer::new());
+    security::headers(app).with_state(state)
 }

@@ -15,6 +15,7 @@ pub mod error;
 pub mod http_util;
 pub mod ingest;
 pub mod reports;
+pub mod security;
 pub mod static_files;
 pub mod stats;
 pub mod store;

@@ -5,9 +5,8 @@
 //! `Access-Control-Allow-Origin: *` on the dist files so a site on another origin can
 //! load the module. Compression is left to the router's `CompressionLayer`.
 //!
-//! The dashboard (`--dashboard`, at `/dashboard`) gets a strict Content-Security-Policy:
-//! it shows names that visitors' browsers sent, so even if a future edit rendered one as
-//! markup, no script or outside resource could load from it.
+//! The dashboard (`--dashboard`, at `/dashboard`) gets `security::DASHBOARD_CSP`; a demo
+//! page gets a policy allowing exactly its own inline scripts (`security::page_csp`).
 //!
 //! Some files are never served, wherever they sit: the config file (it maps every
 //! writeKey to its site's settings, and a user may point `--config` inside `--www`),
@@ -23,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::http_util::{if_none_match, strong_etag};
+use crate::security;
 
 /// The files the loader fetches; only these are served from `--dist`. The loader takes one
 /// of the two builds of the module: `engagekit_core` (tracking) or `engagekit_widgets`
@@ -43,7 +43,7 @@ const WWW_CACHE: &str = "no-cache";
 pub async fn dist_file(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
     let name = uri.path().trim_start_matches('/');
     let path = state.dist.join(name);
-    match serve_file(&path, &headers, DIST_CACHE).await {
+    match serve_file(&path, &headers, DIST_CACHE, false).await {
         Some(mut res) => {
             res.headers_mut().insert(
                 header::ACCESS_CONTROL_ALLOW_ORIGIN,
@@ -63,11 +63,6 @@ pub async fn dist_file(State(state): State<AppState>, uri: Uri, headers: HeaderM
     }
 }
 
-/// Same-origin script, style and fetches only; no frames, plugins, or form targets.
-const DASHBOARD_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-     connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; \
-     frame-ancestors 'none'";
-
 /// `/dashboard` and the files beside its `index.html`.
 pub async fn dashboard(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
     let rest = uri.path().strip_prefix("/dashboard").unwrap_or_default();
@@ -83,16 +78,11 @@ pub async fn dashboard(State(state): State<AppState>, uri: Uri, headers: HeaderM
     if is_private(&path, &state.config_file).await {
         return not_found();
     }
-    match serve_file(&path, &headers, WWW_CACHE).await {
+    match serve_file(&path, &headers, WWW_CACHE, false).await {
         Some(mut res) => {
-            let h = res.headers_mut();
-            h.insert(
+            res.headers_mut().insert(
                 header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(DASHBOARD_CSP),
-            );
-            h.insert(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
+                HeaderValue::from_static(security::DASHBOARD_CSP),
             );
             res
         }
@@ -143,7 +133,7 @@ pub async fn www(
         if is_private(&candidate, &state.config_file).await {
             return not_found();
         }
-        if let Some(res) = serve_file(&candidate, &headers, WWW_CACHE).await {
+        if let Some(res) = serve_file(&candidate, &headers, WWW_CACHE, true).await {
             return res;
         }
     }
@@ -209,8 +199,15 @@ fn not_found() -> Response {
 }
 
 /// Reads a regular file and answers with it, or 304 when the client's copy is current.
-/// `None` when there is no such file, so the caller can try the next candidate.
-async fn serve_file(path: &Path, headers: &HeaderMap, cache: &'static str) -> Option<Response> {
+/// `None` when there is no such file, so the caller can try the next candidate. With
+/// `page_policy`, an HTML file gets the Content-Security-Policy for its inline scripts,
+/// on the 304 too, since a browser merges that response's headers into its copy.
+async fn serve_file(
+    path: &Path,
+    headers: &HeaderMap,
+    cache: &'static str,
+    page_policy: bool,
+) -> Option<Response> {
     let meta = tokio::fs::metadata(path).await.ok()?;
     if !meta.is_file() {
         return None;
@@ -225,13 +222,14 @@ async fn serve_file(path: &Path, headers: &HeaderMap, cache: &'static str) -> Op
     if let Some(v) = meta.modified().ok().and_then(http_date) {
         out.insert(header::LAST_MODIFIED, v);
     }
+    let content_type = content_type(path);
+    if page_policy && content_type.starts_with("text/html") {
+        out.insert(header::CONTENT_SECURITY_POLICY, security::page_csp(&bytes));
+    }
     if if_none_match(headers, &etag) {
         return Some((StatusCode::NOT_MODIFIED, out).into_response());
     }
-    out.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type(path)),
-    );
+    out.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     Some((out, bytes).into_response())
 }
 
