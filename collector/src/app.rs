@@ -11,8 +11,9 @@ use axum::Router;
 use tower_http::compression::CompressionLayer;
 
 use crate::config::ConfigStore;
+use crate::limits::Limits;
 use crate::store::Store;
-use crate::{api, cors, early, ingest, reports, security, static_files};
+use crate::{api, cors, early, ingest, limits, reports, security, static_files};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -24,6 +25,8 @@ pub struct AppState {
     pub dist: Arc<Path>,
     /// The product-team dashboard's files, served at `/dashboard`.
     pub dashboard: Arc<Path>,
+    /// Timeouts the router applies (and the server loop's, kept together).
+    pub limits: Limits,
 }
 
 /// Where the dashboard is in a checkout, relative to the repository root (where
@@ -46,6 +49,7 @@ impl AppState {
             www: Arc::from(www.into()),
             dist: Arc::from(dist.into()),
             dashboard: Arc::from(Path::new(DEFAULT_DASHBOARD)),
+            limits: Limits::default(),
         })
     }
 
@@ -53,6 +57,13 @@ impl AppState {
     #[must_use]
     pub fn with_dashboard(mut self, dir: impl Into<PathBuf>) -> Self {
         self.dashboard = Arc::from(dir.into());
+        self
+    }
+
+    /// Applies `limits` instead of [`Limits::default`].
+    #[must_use]
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
         self
     }
 }
@@ -90,5 +101,7 @@ pub fn router(state: AppState) -> Router {
     let app = app
         .fallback(static_files::www)
         .layer(CompressionLayer::new());
-    security::headers(app).with_state(state)
+    // Security headers outermost, so the timeouts' 408s carry them too.
+    let app = security::headers(limits::timeouts(app, &state.limits));
+    app.with_state(state)
 }

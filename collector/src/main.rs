@@ -8,9 +8,11 @@ use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
-use engagekit_collector::{router, AppState};
+use engagekit_collector::limits::{self, Limits};
+use engagekit_collector::{router, server, AppState};
 
 /// engagekit's reference collector: event ingest, site config, loader and wasm.
 #[derive(Debug, Parser)]
@@ -37,6 +39,34 @@ struct Flags {
     /// Directory holding the product-team dashboard served at /dashboard.
     #[arg(long, default_value = engagekit_collector::app::DEFAULT_DASHBOARD)]
     dashboard: PathBuf,
+    /// Most connections served at once; more wait until one closes.
+    #[arg(long, default_value_t = limits::MAX_CONNECTIONS)]
+    max_connections: usize,
+    // Hidden: the defaults suit production; tests shorten them to stay fast.
+    /// Time a client has to send a request's headers, in ms.
+    #[arg(long, hide = true)]
+    header_timeout_ms: Option<u64>,
+    /// Longest pause in a request body, in ms.
+    #[arg(long, hide = true)]
+    body_timeout_ms: Option<u64>,
+    /// Time to answer a request once its headers are in, in ms.
+    #[arg(long, hide = true)]
+    request_timeout_ms: Option<u64>,
+}
+
+impl Flags {
+    fn limits(&self) -> Result<Limits, String> {
+        if self.max_connections == 0 {
+            return Err("--max-connections must be at least 1".into());
+        }
+        let ms = |flag: Option<u64>, default: Duration| flag.map_or(default, Duration::from_millis);
+        Ok(Limits {
+            header_read: ms(self.header_timeout_ms, limits::HEADER_READ_TIMEOUT),
+            body_idle: ms(self.body_timeout_ms, limits::BODY_IDLE_TIMEOUT),
+            request: ms(self.request_timeout_ms, limits::REQUEST_TIMEOUT),
+            max_connections: self.max_connections,
+        })
+    }
 }
 
 #[tokio::main]
@@ -52,9 +82,11 @@ async fn main() -> ExitCode {
 }
 
 async fn run(flags: Flags) -> Result<(), String> {
+    let limits = flags.limits()?;
     let state = AppState::open(&flags.db, flags.config, flags.www, flags.dist)
         .map_err(|e| format!("cannot open database {}: {e}", flags.db.display()))?
-        .with_dashboard(flags.dashboard);
+        .with_dashboard(flags.dashboard)
+        .with_limits(limits);
     let addr = SocketAddr::new(flags.bind, flags.port);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -68,10 +100,7 @@ async fn run(flags: Flags) -> Result<(), String> {
             .and_then(|()| out.flush())
             .map_err(|e| format!("cannot write to stdout: {e}"))?;
     }
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server error: {e}"))?;
+    server::serve(listener, router(state), &limits, shutdown_signal()).await;
     eprintln!("engagekit collector: stopped");
     Ok(())
 }
