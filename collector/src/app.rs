@@ -12,12 +12,15 @@ use tower_http::compression::CompressionLayer;
 
 use crate::auth::{Admin, SecretSource};
 use crate::config::ConfigStore;
+use crate::limits::Limits;
 use crate::store::Store;
-use crate::{api, config_api, cors, early, ingest, reports, static_files};
+use crate::{api, config_api, cors, early, ingest, limits, reports, security, static_files};
 
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<ConfigStore>,
+    /// The config file's path, which `static_files` refuses to serve wherever it is.
+    pub config_file: Arc<Path>,
     pub store: Store,
     /// The admin secret and dashboard sessions (see [`crate::auth`]).
     pub admin: Arc<Admin>,
@@ -25,6 +28,8 @@ pub struct AppState {
     pub dist: Arc<Path>,
     /// The product-team dashboard's files, served at `/dashboard`.
     pub dashboard: Arc<Path>,
+    /// Timeouts the router applies (and the server loop's, kept together).
+    pub limits: Limits,
 }
 
 /// Where the built dashboard is in a checkout (scripts/build.sh bundles www/dashboard into
@@ -58,19 +63,22 @@ impl AppState {
             Store::open(db).map_err(|e| format!("cannot open database {}: {e}", db.display()))?;
         let admin = Admin::open(db, secret)
             .map_err(|e| format!("admin secret in {}: {e}", db.display()))?;
+        let config_file: PathBuf = config.into();
         let config = if config_from_file {
-            ConfigStore::open(config)
+            ConfigStore::open(config_file.clone())
         } else {
-            ConfigStore::open_db(db, &config.into())
+            ConfigStore::open_db(db, &config_file)
                 .map_err(|e| format!("site configs in {}: {e}", db.display()))?
         };
         Ok(AppState {
+            config_file: Arc::from(config_file.as_path()),
             config: Arc::new(config),
             store,
             admin: Arc::new(admin),
             www: Arc::from(www.into()),
             dist: Arc::from(dist.into()),
             dashboard: Arc::from(Path::new(DEFAULT_DASHBOARD)),
+            limits: Limits::default(),
         })
     }
 
@@ -78,6 +86,13 @@ impl AppState {
     #[must_use]
     pub fn with_dashboard(mut self, dir: impl Into<PathBuf>) -> Self {
         self.dashboard = Arc::from(dir.into());
+        self
+    }
+
+    /// Applies `limits` instead of [`Limits::default`].
+    #[must_use]
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
         self
     }
 }
@@ -120,7 +135,10 @@ pub fn router(state: AppState) -> Router {
     }
     // The default predicate compresses application/wasm too: it skips only tiny bodies,
     // images, gRPC and event streams.
-    app.fallback(static_files::www)
-        .layer(CompressionLayer::new())
-        .with_state(state)
+    let app = app
+        .fallback(static_files::www)
+        .layer(CompressionLayer::new());
+    // Security headers outermost, so the timeouts' 408s carry them too.
+    let app = security::headers(limits::timeouts(app, &state.limits));
+    app.with_state(state)
 }

@@ -317,8 +317,7 @@ mod tests {
         let good: Value =
             serde_json::from_str(r#"{"tracking":{"flushAt":3},"allowedOrigins":[]}"#).unwrap();
         assert_eq!(config_problems(&good), Vec::<String>::new());
-        let demo: Value =
-            serde_json::from_str(include_str!("../../www/demo/engagekit.config.json")).unwrap();
+        let demo: Value = serde_json::from_str(include_str!("../../config/demo.json")).unwrap();
         for (key, site) in demo.as_object().unwrap() {
             assert_eq!(
                 config_problems(site),

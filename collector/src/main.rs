@@ -8,10 +8,12 @@ use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use engagekit_collector::auth::{SecretSource, SECRET_ENV};
-use engagekit_collector::{router, AppState};
+use engagekit_collector::limits::{self, Limits};
+use engagekit_collector::{router, server, AppState};
 
 /// engagekit's reference collector: event ingest, site config, loader and wasm.
 #[derive(Debug, Parser)]
@@ -28,7 +30,7 @@ struct Flags {
     db: PathBuf,
     /// Site config file: a JSON object mapping writeKey to site config. Seeds a fresh
     /// database; with --config-from-file, the configs are read from it instead.
-    #[arg(long, default_value = "www/demo/engagekit.config.json")]
+    #[arg(long, default_value = "config/demo.json")]
     config: PathBuf,
     /// Root of the demo site served at /.
     #[arg(long, default_value = "www/demo")]
@@ -47,6 +49,34 @@ struct Flags {
     /// the database; the config API is then read-only.
     #[arg(long)]
     config_from_file: bool,
+    /// Most connections served at once; more wait until one closes.
+    #[arg(long, default_value_t = limits::MAX_CONNECTIONS)]
+    max_connections: usize,
+    // Hidden: the defaults suit production; tests shorten them to stay fast.
+    /// Time a client has to send a request's headers, in ms.
+    #[arg(long, hide = true)]
+    header_timeout_ms: Option<u64>,
+    /// Longest pause in a request body, in ms.
+    #[arg(long, hide = true)]
+    body_timeout_ms: Option<u64>,
+    /// Time to answer a request once its headers are in, in ms.
+    #[arg(long, hide = true)]
+    request_timeout_ms: Option<u64>,
+}
+
+impl Flags {
+    fn limits(&self) -> Result<Limits, String> {
+        if self.max_connections == 0 {
+            return Err("--max-connections must be at least 1".into());
+        }
+        let ms = |flag: Option<u64>, default: Duration| flag.map_or(default, Duration::from_millis);
+        Ok(Limits {
+            header_read: ms(self.header_timeout_ms, limits::HEADER_READ_TIMEOUT),
+            body_idle: ms(self.body_timeout_ms, limits::BODY_IDLE_TIMEOUT),
+            request: ms(self.request_timeout_ms, limits::REQUEST_TIMEOUT),
+            max_connections: self.max_connections,
+        })
+    }
 }
 
 #[tokio::main]
@@ -62,6 +92,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(flags: Flags) -> Result<(), String> {
+    let limits = flags.limits()?;
     let from_env = std::env::var(SECRET_ENV).ok().filter(|s| !s.is_empty());
     let source = match (&from_env, flags.reset_admin_secret) {
         (Some(secret), _) => SecretSource::Given(secret),
@@ -76,7 +107,8 @@ async fn run(flags: Flags) -> Result<(), String> {
         source,
         flags.config_from_file,
     )?
-    .with_dashboard(flags.dashboard);
+    .with_dashboard(flags.dashboard)
+    .with_limits(limits);
     let generated = state.admin.generated.clone();
     let addr = SocketAddr::new(flags.bind, flags.port);
     let listener = tokio::net::TcpListener::bind(addr)
@@ -106,10 +138,7 @@ async fn run(flags: Flags) -> Result<(), String> {
              restart with --reset-admin-secret, or set {SECRET_ENV})"
         ),
     }
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server error: {e}"))?;
+    server::serve(listener, router(state), &limits, shutdown_signal()).await;
     eprintln!("engagekit collector: stopped");
     Ok(())
 }

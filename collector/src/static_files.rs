@@ -5,9 +5,12 @@
 //! `Access-Control-Allow-Origin: *` on the dist files so a site on another origin can
 //! load the module. Compression is left to the router's `CompressionLayer`.
 //!
-//! The dashboard (`--dashboard`, at `/dashboard`) gets a strict Content-Security-Policy:
-//! it shows names that visitors' browsers sent, so even if a future edit rendered one as
-//! markup, no script or outside resource could load from it.
+//! The dashboard (`--dashboard`, at `/dashboard`) gets `security::DASHBOARD_CSP`; a demo
+//! page gets a policy allowing exactly its own inline scripts (`security::page_csp`).
+//!
+//! Some files are never served, wherever they sit: the config file (it maps every
+//! writeKey to its site's settings, and a user may point `--config` inside `--www`),
+//! SQLite databases, and dotfiles.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -19,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::http_util::{if_none_match, strong_etag};
+use crate::security;
 
 /// The files the loader fetches; only these are served from `--dist`. The loader takes one
 /// of the two builds of the module: `engagekit_core` (tracking) or `engagekit_widgets`
@@ -39,7 +43,7 @@ const WWW_CACHE: &str = "no-cache";
 pub async fn dist_file(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
     let name = uri.path().trim_start_matches('/');
     let path = state.dist.join(name);
-    match serve_file(&path, &headers, DIST_CACHE).await {
+    match serve_file(&path, &headers, DIST_CACHE, false).await {
         Some(mut res) => {
             res.headers_mut().insert(
                 header::ACCESS_CONTROL_ALLOW_ORIGIN,
@@ -59,11 +63,6 @@ pub async fn dist_file(State(state): State<AppState>, uri: Uri, headers: HeaderM
     }
 }
 
-/// Same-origin script, style and fetches only; no frames, plugins, or form targets.
-const DASHBOARD_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-     connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; \
-     frame-ancestors 'none'";
-
 /// `/dashboard` and the files beside its `index.html`.
 pub async fn dashboard(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
     let rest = uri.path().strip_prefix("/dashboard").unwrap_or_default();
@@ -75,16 +74,15 @@ pub async fn dashboard(State(state): State<AppState>, uri: Uri, headers: HeaderM
     } else {
         rel
     };
-    match serve_file(&state.dashboard.join(rel), &headers, WWW_CACHE).await {
+    let path = state.dashboard.join(rel);
+    if is_private(&path, &state.config_file).await {
+        return not_found();
+    }
+    match serve_file(&path, &headers, WWW_CACHE, false).await {
         Some(mut res) => {
-            let h = res.headers_mut();
-            h.insert(
+            res.headers_mut().insert(
                 header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(DASHBOARD_CSP),
-            );
-            h.insert(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
+                HeaderValue::from_static(security::DASHBOARD_CSP),
             );
             res
         }
@@ -132,11 +130,63 @@ pub async fn www(
         vec![full]
     };
     for candidate in candidates {
-        if let Some(res) = serve_file(&candidate, &headers, WWW_CACHE).await {
+        if is_private(&candidate, &state.config_file).await {
+            return not_found();
+        }
+        if let Some(res) = serve_file(&candidate, &headers, WWW_CACHE, true).await {
             return res;
         }
     }
     not_found()
+}
+
+/// Whether `path` must not be served even though it is under a served directory: a
+/// SQLite file (by name) or the config file (the same file, through any symlink or hard
+/// link). Answers true when `path` exists but cannot be resolved, to fail closed.
+async fn is_private(path: &Path, config_file: &Path) -> bool {
+    if is_database_name(path) {
+        return true;
+    }
+    let Ok(config) = tokio::fs::canonicalize(config_file).await else {
+        return false; // no config file, nothing to hide
+    };
+    match tokio::fs::canonicalize(path).await {
+        Ok(resolved) => resolved == config || same_inode(&resolved, &config).await,
+        Err(_) => tokio::fs::symlink_metadata(path).await.is_ok(),
+    }
+}
+
+#[cfg(unix)]
+async fn same_inode(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (tokio::fs::metadata(a).await, tokio::fs::metadata(b).await) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+async fn same_inode(_: &Path, _: &Path) -> bool {
+    false
+}
+
+/// A SQLite database or one of its journal files: `--db` defaults to a `.db` file in the
+/// working directory, which may well be the site root.
+fn is_database_name(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let name = name.to_ascii_lowercase();
+    [
+        ".db",
+        ".db-wal",
+        ".db-shm",
+        ".db-journal",
+        ".sqlite",
+        ".sqlite3",
+    ]
+    .iter()
+    .any(|ext| name.ends_with(ext))
 }
 
 fn not_found() -> Response {
@@ -149,8 +199,15 @@ fn not_found() -> Response {
 }
 
 /// Reads a regular file and answers with it, or 304 when the client's copy is current.
-/// `None` when there is no such file, so the caller can try the next candidate.
-async fn serve_file(path: &Path, headers: &HeaderMap, cache: &'static str) -> Option<Response> {
+/// `None` when there is no such file, so the caller can try the next candidate. With
+/// `page_policy`, an HTML file gets the Content-Security-Policy for its inline scripts,
+/// on the 304 too, since a browser merges that response's headers into its copy.
+async fn serve_file(
+    path: &Path,
+    headers: &HeaderMap,
+    cache: &'static str,
+    page_policy: bool,
+) -> Option<Response> {
     let meta = tokio::fs::metadata(path).await.ok()?;
     if !meta.is_file() {
         return None;
@@ -165,13 +222,14 @@ async fn serve_file(path: &Path, headers: &HeaderMap, cache: &'static str) -> Op
     if let Some(v) = meta.modified().ok().and_then(http_date) {
         out.insert(header::LAST_MODIFIED, v);
     }
+    let content_type = content_type(path);
+    if page_policy && content_type.starts_with("text/html") {
+        out.insert(header::CONTENT_SECURITY_POLICY, security::page_csp(&bytes));
+    }
     if if_none_match(headers, &etag) {
         return Some((StatusCode::NOT_MODIFIED, out).into_response());
     }
-    out.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type(path)),
-    );
+    out.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     Some((out, bytes).into_response())
 }
 
@@ -247,6 +305,22 @@ mod tests {
         assert_eq!(safe_relative_path("/a/%2e%2e/b"), None);
         assert_eq!(safe_relative_path("/a/..%2fb"), None);
         assert_eq!(safe_relative_path("/.git/config"), None);
+    }
+
+    #[test]
+    fn database_files_are_recognised_by_name() {
+        for name in [
+            "engagekit.db",
+            "a/Events.DB",
+            "x.db-wal",
+            "x.db-shm",
+            "y.sqlite3",
+        ] {
+            assert!(is_database_name(Path::new(name)), "{name}");
+        }
+        for name in ["db.html", "notes.dbx", "debug.js"] {
+            assert!(!is_database_name(Path::new(name)), "{name}");
+        }
     }
 
     #[test]

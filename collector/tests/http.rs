@@ -372,3 +372,229 @@ async fn a_lone_surrogate_in_the_config_file_costs_no_site() {
     let shop = t.get("/v1/config/shop").await.json();
     assert_eq!(shop["content"]["goal"], "Signed Up \u{fffd}");
 }
+
+/// A router over the checkout's demo site and the default config, as `npm start` runs it.
+fn demo_site(dir: &tempfile::TempDir) -> axum::Router {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let state = engagekit_collector::AppState::open(
+        &dir.path().join("events.db"),
+        repo.join("config/demo.json"),
+        repo.join("www/demo"),
+        dir.path().join("dist"),
+    )
+    .unwrap();
+    engagekit_collector::router(state)
+}
+
+fn csp_hash(script: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(script.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
+#[tokio::test]
+async fn every_kind_of_response_carries_nosniff_and_a_referrer_policy() {
+    let t = TestApp::new();
+    for path in [
+        "/",
+        "/about",
+        "/engagekit.js",
+        "/engagekit_core_bg.wasm",
+        "/v1/health",
+        "/v1/config/demo",
+        "/v1/config/nope",
+        "/api/stats?writeKey=demo",
+        "/missing",
+        "/dashboard/",
+        "/dashboard/dashboard.js",
+    ] {
+        let r = t.get(path).await;
+        assert_eq!(
+            r.header(header::X_CONTENT_TYPE_OPTIONS),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(
+            r.header(header::REFERRER_POLICY),
+            Some("strict-origin-when-cross-origin"),
+            "{path}"
+        );
+        let csp = r.header(header::CONTENT_SECURITY_POLICY).unwrap_or("");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        let html = r
+            .header(header::CONTENT_TYPE)
+            .unwrap()
+            .starts_with("text/html");
+        if html {
+            for directive in ["object-src 'none'", "base-uri 'none'"] {
+                let default_none = csp.contains("default-src 'none'");
+                assert!(csp.contains(directive) || default_none, "{path}: {csp}");
+            }
+        } else {
+            assert!(csp.contains("default-src 'none'"), "{path}: {csp}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_dashboard_gets_a_strict_policy_its_markup_lives_within() {
+    let t = TestApp::new();
+    let r = t.get("/dashboard/").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let csp = r.header(header::CONTENT_SECURITY_POLICY).unwrap();
+    assert_eq!(csp, engagekit_collector::security::DASHBOARD_CSP);
+    assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self'"));
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    // Under that policy only same-origin files run or style the page.
+    let html = String::from_utf8_lossy(&r.body).to_ascii_lowercase();
+    for tag in html.split("<script").skip(1) {
+        let start = &tag[..tag.find('>').unwrap()];
+        assert!(
+            start.contains("src="),
+            "inline script in the dashboard: {start}"
+        );
+    }
+    assert!(
+        !html.contains("<style") && !html.contains(" style="),
+        "inline style"
+    );
+    assert!(!html.contains("javascript:"));
+}
+
+#[tokio::test]
+async fn a_page_with_inline_scripts_allows_exactly_those_by_hash() {
+    let t = TestApp::new();
+    let first = "\nengagekit.init(\"demo\");\n";
+    let second = "window.x = 1;";
+    let page = format!(
+        "<!doctype html><head><script>{first}</script>\
+         <script async src=\"/engagekit.js\"></script></head>\
+         <body><script type=\"module\">{second}</script></body>"
+    );
+    std::fs::write(t.dir.path().join("www/snippet.html"), page).unwrap();
+    let r = t.get("/snippet").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let csp = r.header(header::CONTENT_SECURITY_POLICY).unwrap();
+    let directives: Vec<&str> = csp.split(';').map(str::trim).collect();
+    assert_eq!(
+        directives,
+        [
+            format!(
+                "script-src 'self' {} {} 'wasm-unsafe-eval'",
+                csp_hash(first),
+                csp_hash(second)
+            )
+            .as_str(),
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        ]
+    );
+
+    // A revalidation keeps the page's own policy rather than the one for bodiless replies.
+    let etag = r.header(header::ETAG).unwrap();
+    let req = Request::get("/snippet")
+        .header(header::IF_NONE_MATCH, etag)
+        .body(Body::empty())
+        .unwrap();
+    let again = t.send(req).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(again.header(header::CONTENT_SECURITY_POLICY), Some(csp));
+}
+
+#[tokio::test]
+async fn each_demo_page_allows_its_readme_snippet_by_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = TestApp {
+        app: demo_site(&dir),
+        dir,
+    };
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/demo");
+    for page in ["index.html", "pricing.html", "docs.html", "app.html"] {
+        let html = std::fs::read_to_string(demo.join(page)).unwrap();
+        let start = html.find("<script>").unwrap() + "<script>".len();
+        let snippet = &html[start..start + html[start..].find("</script>").unwrap()];
+        assert!(snippet.contains("engagekit.init("), "{page}");
+        let r = t.get(&format!("/{page}")).await;
+        let csp = r.header(header::CONTENT_SECURITY_POLICY).unwrap();
+        let script_src = csp.split(';').next().unwrap();
+        assert_eq!(
+            script_src,
+            format!("script-src 'self' {} 'wasm-unsafe-eval'", csp_hash(snippet)),
+            "{page}"
+        );
+        assert!(csp.contains("connect-src 'self'"), "{page}: {csp}");
+    }
+}
+
+#[tokio::test]
+async fn the_default_layout_does_not_serve_the_config_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = TestApp {
+        app: demo_site(&dir),
+        dir,
+    };
+    assert_eq!(t.get("/").await.status, StatusCode::OK);
+    for path in [
+        "/engagekit.config.json",
+        "/config.json",
+        "/demo.json",
+        "/config/demo.json",
+        "/../config/demo.json",
+    ] {
+        assert_eq!(t.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    assert_eq!(t.get("/v1/config/demo").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_config_file_inside_the_site_root_is_404_at_its_url() {
+    let t = TestApp::new();
+    let www = t.dir.path().join("www");
+    std::fs::write(www.join("sites.json"), common::config_json().to_string()).unwrap();
+    std::fs::write(www.join("public.json"), "{}").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(www.join("sites.json"), www.join("docs/alias.json")).unwrap();
+    let state = engagekit_collector::AppState::open(
+        &t.dir.path().join("events.db"),
+        www.join("docs/../sites.json"),
+        &www,
+        t.dir.path().join("dist"),
+    )
+    .unwrap();
+    let t = TestApp {
+        app: engagekit_collector::router(state),
+        dir: t.dir,
+    };
+    assert_eq!(t.get("/v1/config/demo").await.status, StatusCode::OK);
+    assert_eq!(t.get("/sites.json").await.status, StatusCode::NOT_FOUND);
+    #[cfg(unix)]
+    assert_eq!(
+        t.get("/docs/alias.json").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(t.get("/public.json").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn databases_and_dotfiles_in_the_site_root_are_404() {
+    let t = TestApp::new();
+    let www = t.dir.path().join("www");
+    for name in ["events.db", "events.db-wal", ".env", "docs/.secret"] {
+        std::fs::write(www.join(name), "private").unwrap();
+    }
+    for path in [
+        "/events.db",
+        "/events.db-wal",
+        "/.env",
+        "/%2eenv",
+        "/docs/.secret",
+    ] {
+        assert_eq!(t.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+}

@@ -11,7 +11,7 @@ import { ROOT, WRITE_KEY, setup, testConfig, waitReady, watchPage, expectStoredE
 /** The demo's config, batching fast and without click autocapture, so every stored event
  *  is one the visitors caused on purpose. */
 async function demoConfig() {
-  const all = JSON.parse(await readFile(path.join(ROOT, 'www', 'demo', 'engagekit.config.json'), 'utf8'));
+  const all = JSON.parse(await readFile(path.join(ROOT, 'config', 'demo.json'), 'utf8'));
   const { allowedOrigins, ...demo } = all[WRITE_KEY];
   return { ...demo, tracking: testConfig().tracking };
 }

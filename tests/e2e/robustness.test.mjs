@@ -35,8 +35,8 @@ test('demo pages use the exact snippet, one shared nav, no inline handlers or in
   const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
   const documented = SNIPPET.replace('"demo"', '"YOUR_WRITE_KEY"').replace('src="/', 'src="https://collector.example.com/');
   assert.ok(readme.includes(documented), 'the README shows the same snippet');
-  const config = JSON.parse(await readFile(path.join(DEMO, 'engagekit.config.json'), 'utf8'));
-  assert.ok(config.demo && config.demo.tracking, 'engagekit.config.json has the demo writeKey');
+  const config = JSON.parse(await readFile(path.join(ROOT, 'config', 'demo.json'), 'utf8'));
+  assert.ok(config.demo && config.demo.tracking, 'config/demo.json has the demo writeKey');
 });
 
 // Each entry is evaluated on its own in the page; a throw is a failure.
