@@ -15,12 +15,12 @@
 //! Net Promoter Score: 0-6 detractor, 7-8 passive, 9-10 promoter; NPS = % promoters −
 //! % detractors.
 
-#[cfg(feature = "widgets")]
+#[cfg(feature = "surveys")]
 mod parse;
-#[cfg(all(test, feature = "widgets"))]
+#[cfg(all(test, feature = "surveys"))]
 mod tests;
 
-#[cfg(feature = "widgets")]
+#[cfg(feature = "surveys")]
 pub(crate) use parse::{parse, parse_prompts};
 
 use crate::bucket;

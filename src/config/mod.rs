@@ -64,6 +64,7 @@ pub struct Config {
     /// Personalised content slots.
     pub content: Content,
     /// NPS surveys and the cap every prompt shares.
+    #[cfg(feature = "surveys")]
     pub surveys: crate::survey::Surveys,
 }
 
@@ -203,6 +204,7 @@ impl Config {
             ..Config::default()
         };
         widgets(&root, re, &mut config, &mut problems);
+        surveys(&root, re, &mut config, &mut problems);
         if let Err(e) = root.no_other_keys(&[
             "tracking",
             "privacy",
@@ -248,8 +250,8 @@ fn read_section<T: Default>(
         .unwrap_or_default())
 }
 
-/// `audience`, `content`, `surveys` and `prompts`: read by the build with widgets; the
-/// tracking module only checks they are objects.
+/// `audience` and `content`: read by the build with widgets; the tracking module only checks
+/// they are objects.
 fn widgets(root: &Obj, re: &dyn RegexEngine, config: &mut Config, problems: &mut Vec<ConfigError>) {
     #[cfg(feature = "widgets")]
     {
@@ -259,6 +261,23 @@ fn widgets(root: &Obj, re: &dyn RegexEngine, config: &mut Config, problems: &mut
             Ok(None) => {}
             Err(e) => problems.push(e.then("no content slot is personalised")),
         }
+    }
+    #[cfg(not(feature = "widgets"))]
+    {
+        let _ = (re, &config);
+        for key in ["audience", "content"] {
+            if let Err(e) = root.obj(key) {
+                problems.push(e.then("ignored"));
+            }
+        }
+    }
+}
+
+/// `surveys` and `prompts`, where the build reads them (the `surveys` feature); elsewhere
+/// only checked to be objects.
+fn surveys(root: &Obj, re: &dyn RegexEngine, config: &mut Config, problems: &mut Vec<ConfigError>) {
+    #[cfg(feature = "surveys")]
+    {
         config.surveys.prompts = section(root, "prompts", crate::survey::parse_prompts, problems);
         match root.obj("surveys") {
             Ok(Some(o)) => config.surveys.list = crate::survey::parse(&o, re, problems),
@@ -266,10 +285,10 @@ fn widgets(root: &Obj, re: &dyn RegexEngine, config: &mut Config, problems: &mut
             Err(e) => problems.push(e.then("no survey shows")),
         }
     }
-    #[cfg(not(feature = "widgets"))]
+    #[cfg(not(feature = "surveys"))]
     {
         let _ = (re, &config);
-        for key in ["audience", "content", "surveys", "prompts"] {
+        for key in ["surveys", "prompts"] {
             if let Err(e) = root.obj(key) {
                 problems.push(e.then("ignored"));
             }

@@ -62,7 +62,7 @@ impl<'a> Obj<'a> {
     }
 
     /// A problem with this object as a whole.
-    #[cfg(feature = "widgets")]
+    #[cfg(feature = "surveys")]
     #[inline(never)]
     pub(crate) fn invalid(&self, message: &str) -> ConfigError {
         ConfigError {
