@@ -127,6 +127,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/stats", get(api::stats))
         .route("/api/reports/content", get(reports::content))
         .route("/api/reports/experiments", get(reports::experiments))
+        .route("/api/reports/nps", get(reports::nps))
         .route("/dashboard", get(static_files::dashboard))
         .route("/dashboard/", get(static_files::dashboard))
         .route("/dashboard/{*file}", get(static_files::dashboard));

@@ -12,6 +12,8 @@
 //! are read at report time, never baked in at ingest. The counting is SQL in
 //! [`crate::store`]; [`site`] reads goals and names from the config; this module picks
 //! controls and does the statistics in [`crate::stats`].
+//!
+//! `GET /api/reports/nps`, the NPS survey report, is in [`nps`].
 
 use std::cmp::Reverse;
 use std::collections::BTreeSet;
@@ -31,7 +33,10 @@ use crate::error::ApiError;
 use crate::stats::two_proportion_p;
 use crate::store::{ExposureQuery, Exposures, VariantCount};
 
+mod nps;
 mod site;
+
+pub use nps::nps;
 
 use site::{Defined, Goals};
 

@@ -1,6 +1,6 @@
 //! The statistics behind the reports: the complementary error function, the two-sided
-//! normal p-value, and the pooled two-proportion z-test that compares a variant's
-//! conversion rate with its control's.
+//! normal p-value, the pooled two-proportion z-test that compares a variant's conversion
+//! rate with its control's, and the Net Promoter Score with its 95% confidence interval.
 //!
 //! `erfc` is computed, not approximated by a fitted polynomial: below 3 by the
 //! all-positive series erf(x) = 2/√π · e^(−x²) · Σ 2ⁿx^(2n+1)/(1·3···(2n+1)), which has no
@@ -75,6 +75,35 @@ pub fn two_proportion_p(a: (u64, u64), b: (u64, u64)) -> Option<f64> {
     two_proportion_z(a, b).map(two_sided_p)
 }
 
+/// The standard normal quantile for a two-sided 95% interval, Φ⁻¹(0.975).
+pub const Z95: f64 = 1.959_963_984_540_054;
+
+/// The Net Promoter Score of `n` answers, `promoters` and `detractors` of them:
+/// 100 × (promoters − detractors) / n, from −100 to 100. `None` without answers.
+pub fn nps(promoters: u64, detractors: u64, n: u64) -> Option<f64> {
+    (n > 0).then(|| 100.0 * (promoters as f64 - detractors as f64) / n as f64)
+}
+
+/// The 95% confidence interval of [`nps`] by the normal approximation: each answer scores
+/// +1, 0 or −1, whose variance is pP + pD − (pP − pD)², so SE = 100 × √(that / n); the
+/// bounds are clamped to the score's own range, [−100, 100]. `None` below two answers,
+/// where one answer says nothing about its spread.
+pub fn nps_ci95(promoters: u64, detractors: u64, n: u64) -> Option<(f64, f64)> {
+    if n < 2 {
+        return None;
+    }
+    let (p, d, n) = (
+        promoters as f64 / n as f64,
+        detractors as f64 / n as f64,
+        n as f64,
+    );
+    let variance = (p + d - (p - d) * (p - d)).max(0.0);
+    let se = 100.0 * (variance / n).sqrt();
+    let score = 100.0 * (p - d);
+    let clamp = |x: f64| x.clamp(-100.0, 100.0);
+    Some((clamp(score - Z95 * se), clamp(score + Z95 * se)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +170,47 @@ mod tests {
         assert_eq!(two_proportion_p((0, 0), (1, 12)), None);
         // One side all, one side none is still a test (pooled variance is positive).
         assert!(two_proportion_p((0, 10), (10, 10)).is_some());
+    }
+
+    #[test]
+    fn nps_is_promoters_minus_detractors_in_percent() {
+        assert_eq!(nps(50, 20, 100), Some(30.0));
+        assert_eq!(nps(0, 3, 3), Some(-100.0));
+        assert_eq!(nps(0, 0, 0), None);
+    }
+
+    #[test]
+    fn nps_interval_by_the_normal_approximation() {
+        // 50 promoters, 30 passives, 20 detractors: variance = 0.5 + 0.2 − 0.3² = 0.61;
+        // SE = 100 · √(0.61 / 100) = 7.810249675906654; NPS 30 ± 1.959964 · SE
+        // = 30 ± 15.307808.
+        let (low, high) = nps_ci95(50, 20, 100).unwrap();
+        close(low, 14.692_191_924_957_33, 1e-9);
+        close(high, 45.307_808_075_042_67, 1e-9);
+        close((low + high) / 2.0, 30.0, 1e-12);
+    }
+
+    #[test]
+    fn nps_interval_is_clamped_to_the_score_range() {
+        // 9 promoters of 10: variance 0.9 − 0.81 = 0.09, SE = 100 · √0.009 = 9.486833;
+        // 90 + 18.59 passes 100.
+        let (low, high) = nps_ci95(9, 0, 10).unwrap();
+        close(low, 90.0 - Z95 * 100.0 * 0.009_f64.sqrt(), 1e-9);
+        assert_eq!(high, 100.0);
+        let (low, high) = nps_ci95(0, 9, 10).unwrap();
+        assert_eq!(low, -100.0);
+        close(high, -90.0 + Z95 * 100.0 * 0.009_f64.sqrt(), 1e-9);
+    }
+
+    #[test]
+    fn nps_interval_without_spread_is_a_point() {
+        assert_eq!(nps_ci95(2, 0, 2), Some((100.0, 100.0)));
+        assert_eq!(nps_ci95(0, 0, 5), Some((0.0, 0.0)));
+    }
+
+    #[test]
+    fn nps_interval_needs_two_answers() {
+        assert_eq!(nps_ci95(1, 0, 1), None);
+        assert_eq!(nps_ci95(0, 0, 0), None);
     }
 }

@@ -7,7 +7,7 @@
 //! is stored whole or not at all, and idempotency comes from the
 //! `UNIQUE(write_key, message_id)` constraint with `INSERT OR IGNORE`.
 //!
-//! The product-team reports' queries are in [`exposures`].
+//! The product-team reports' queries are in [`exposures`] and [`nps`].
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -19,8 +19,10 @@ use serde_json::{json, Map, Value};
 use crate::error::ApiError;
 
 mod exposures;
+mod nps;
 
 pub use exposures::{ExposureQuery, Exposures, Unknown, VariantCount};
+pub use nps::{Interval, NpsBucket, NpsComment, NpsCounts, NpsQuery};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS events (
