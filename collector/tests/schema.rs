@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use engagekit_collector::config::config_problems;
 
 const SCHEMA: &str = include_str!("../config.schema.json");
-const DEMO: &str = include_str!("../../www/demo/engagekit.config.json");
+const DEMO: &str = include_str!("../../config/demo.json");
 const README: &str = include_str!("../../README.md");
 
 fn schema() -> Value {
