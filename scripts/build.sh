@@ -61,6 +61,8 @@ esbuild www/host.js --bundle --format=esm --target=es2020 --alias:engagekit-glue
 esbuild www/host.js --bundle --format=esm --target=es2020 --alias:engagekit-glue=./target/glue/engagekit_widgets.js \
   --alias:engagekit-widgets=./www/widgets.js --outfile=dist/engagekit_widgets.js
 esbuild www/loader.js --outfile=dist/engagekit.js
+# The NPS survey card: a chunk of its own, downloaded only when a survey is about to show.
+esbuild www/survey.js --format=esm --outfile=dist/engagekit_survey.js
 # The dashboard: its page code bundled with the chart library (Chart.js, from npm), beside
 # its static files; the collector serves dist/dashboard at /dashboard.
 mkdir -p dist/dashboard

@@ -142,6 +142,26 @@ pub async fn health(State(state): State<AppState>) -> Response {
     }
 }
 
+/// `GET /v1/config/schema.json`: the JSON Schema of one site's config document, for editors
+/// and the product team's editor (public: it describes the format, it holds no config).
+/// collector/tests/schema.rs checks that it accepts exactly what the config reader accepts.
+pub async fn config_schema() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/schema+json"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            ),
+        ],
+        include_str!("../config.schema.json"),
+    )
+        .into_response()
+}
+
 pub async fn get_config(
     State(state): State<AppState>,
     Path(write_key): Path<String>,

@@ -107,6 +107,7 @@ pub fn router(state: AppState) -> Router {
             "/calls",
             post(early::post_calls).layer(DefaultBodyLimit::max(ingest::MAX_BODY_BYTES)),
         )
+        .route("/config/schema.json", get(api::config_schema))
         .route("/config/{write_key}", get(api::get_config))
         .route("/health", get(api::health))
         .fallback(api::no_endpoint)

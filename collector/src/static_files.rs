@@ -27,12 +27,14 @@ use crate::security;
 /// The files the loader fetches; only these are served from `--dist`. The loader takes one
 /// of the two builds of the module: `engagekit_core` (tracking) or `engagekit_widgets`
 /// (tracking and widgets, for sites whose config has any).
-pub const DIST_FILES: [&str; 5] = [
+pub const DIST_FILES: [&str; 6] = [
     "engagekit.js",
     "engagekit_core.js",
     "engagekit_core_bg.wasm",
     "engagekit_widgets.js",
     "engagekit_widgets_bg.wasm",
+    // The NPS survey card, loaded only when a survey is about to show.
+    "engagekit_survey.js",
 ];
 
 /// Short enough that a rebuilt module reaches visitors within minutes without renaming.

@@ -284,3 +284,19 @@ async fn the_config_api_needs_the_admin() {
     let r = admin(&t, Method::GET, "/api/config/versions?writeKey=demo", None).await;
     assert_eq!(r.json()["versions"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn the_config_schema_is_public_and_names_itself() {
+    let t = TestApp::new();
+    let r = t.get("/v1/config/schema.json").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.header(header::CONTENT_TYPE),
+        Some("application/schema+json")
+    );
+    let schema = r.json();
+    assert_eq!(schema["$id"], "/v1/config/schema.json");
+    assert!(schema["properties"]["surveys"].is_object());
+    // A site whose writeKey is "schema" is still a site.
+    assert_eq!(t.get("/v1/config/demo").await.status, StatusCode::OK);
+}

@@ -783,7 +783,128 @@ fn hand_written() -> Vec<Case> {
             variant(json!({ "cta": { "label": "Start", "href": "/app", "target": "_blank" } })),
         ),
         bad("variant cta a string", variant(json!({ "cta": "/app" }))),
+        // Surveys and the prompt cap.
+        ok("survey minimal", survey(json!({}))),
+        ok(
+            "survey every field",
+            survey(json!({
+                "text": { "fr": texts(), "en": texts() },
+                "defaultLocale": "en",
+                "placement": "center",
+                "theme": { "accent": "#0b5fff", "radius": "12px", "font": "\"Inter\", system-ui" },
+                "if": { "tier": "high" },
+                "triggers": [
+                    { "delayMs": 3000 },
+                    { "event": "Signed Up", "where": { "plan": "pro" } },
+                    { "scrollPercent": 50 }
+                ],
+                "sample": 0.25,
+                "resurveyDays": 60,
+                "dismissWaitDays": 0
+            })),
+        ),
+        ok(
+            "survey follow-ups",
+            survey(json!({ "text": { "en": {
+                "question": "q", "low": "l", "high": "h", "thanks": "t", "send": "Go", "close": "X",
+                "followUp": { "detractor": { "question": "Why?", "placeholder": "…" }, "promoter": { "question": "What?" } }
+            } } })),
+        ),
+        bad("survey without text", json!({ "surveys": { "nps": {} } })),
+        bad("survey text empty", survey(json!({ "text": {} }))),
+        bad(
+            "survey text without thanks",
+            survey(json!({ "text": { "en": { "question": "q", "low": "l", "high": "h" } } })),
+        ),
+        bad(
+            "survey text unknown key",
+            survey(
+                json!({ "text": { "en": { "question": "q", "low": "l", "high": "h", "thanks": "t", "title": "x" } } }),
+            ),
+        ),
+        bad(
+            "survey follow-up without question",
+            survey(json!({ "text": { "en": {
+            "question": "q", "low": "l", "high": "h", "thanks": "t", "followUp": { "passive": { "placeholder": "p" } } } } })),
+        ),
+        bad(
+            "survey follow-up unknown category",
+            survey(json!({ "text": { "en": {
+            "question": "q", "low": "l", "high": "h", "thanks": "t", "followUp": { "neutral": { "question": "q" } } } } })),
+        ),
+        bad(
+            "survey id with a space",
+            json!({ "surveys": { "my survey": { "text": { "en": texts() } } } }),
+        ),
+        bad(
+            "survey placement top",
+            survey(json!({ "placement": "top" })),
+        ),
+        bad("survey sample above 1", survey(json!({ "sample": 1.5 }))),
+        bad(
+            "survey resurvey negative",
+            survey(json!({ "resurveyDays": -1 })),
+        ),
+        bad(
+            "survey theme with a semicolon",
+            survey(json!({ "theme": { "accent": "red; color: blue" } })),
+        ),
+        bad(
+            "survey theme with url()",
+            survey(json!({ "theme": { "background": "URL(https://x.test/a.png)" } })),
+        ),
+        bad(
+            "survey theme unknown key",
+            survey(json!({ "theme": { "shadow": "none" } })),
+        ),
+        bad(
+            "survey trigger unknown",
+            survey(json!({ "triggers": [{ "whenever": true }] })),
+        ),
+        bad(
+            "survey trigger delay negative",
+            survey(json!({ "triggers": [{ "delayMs": -5 }] })),
+        ),
+        bad(
+            "survey trigger scroll above 100",
+            survey(json!({ "triggers": [{ "scrollPercent": 120 }] })),
+        ),
+        bad(
+            "survey trigger event with extra key",
+            survey(json!({ "triggers": [{ "event": "E", "delayMs": 5 }] })),
+        ),
+        bad("survey unknown key", survey(json!({ "color": "red" }))),
+        bad(
+            "survey audience unknown operator",
+            survey(json!({ "if": { "tier": { "$gtx": 1 } } })),
+        ),
+        ok(
+            "prompts",
+            json!({ "prompts": { "maxPerWeek": 0, "minGapHours": 0 } }),
+        ),
+        bad(
+            "prompts fractional",
+            json!({ "prompts": { "maxPerWeek": 1.5 } }),
+        ),
+        bad(
+            "prompts gap over a year",
+            json!({ "prompts": { "minGapHours": 9000 } }),
+        ),
+        bad("prompts unknown key", json!({ "prompts": { "perDay": 1 } })),
     ]
+}
+
+fn texts() -> Value {
+    json!({ "question": "How likely are you to recommend us?", "low": "Not likely", "high": "Very likely", "thanks": "Thank you!" })
+}
+
+/// A survey `nps` with English texts and `extra` over them.
+fn survey(extra: Value) -> Value {
+    let mut s = json!({ "text": { "en": texts() } });
+    for (k, v) in extra.as_object().unwrap() {
+        s[k] = v.clone();
+    }
+    json!({ "surveys": { "nps": s } })
 }
 
 #[test]
@@ -887,6 +1008,11 @@ fn the_reader_alone_rejects_what_the_schema_cannot_express() {
         bad(
             "experiment fewer weights than variations",
             experiment(json!({ "variations": ["a", "b", "c"], "weights": [1, 1] })),
+        ),
+        // A value that must be one of another field's keys.
+        bad(
+            "survey default locale not among them",
+            survey(json!({ "defaultLocale": "de" })),
         ),
         // Two items of one array compared: start < end.
         bad(
