@@ -3,10 +3,10 @@
 //! to the data and only one row per defined variant comes back for the statistics in
 //! Rust, plus one more that sums the exposures naming anything the config does not define.
 
-use rusqlite::{params, Connection};
+use rusqlite::params;
 use serde_json::{json, Map, Value};
 
-use super::Store;
+use super::{parse_time, Store};
 use crate::error::ApiError;
 
 /// What a report counts: which event exposes a visitor, where in its JSON the report's
@@ -204,20 +204,6 @@ impl Store {
                 Ok(Ok(Exposures { rows, unknown }))
             })
             .await?;
-        result.map_err(|name| {
-            ApiError::BadRequest(format!(
-                "{name}: expected an ISO 8601 date or date-time, e.g. 2025-01-31T00:00:00Z"
-            ))
-        })
+        result.map_err(super::bad_time)
     }
-}
-
-/// Seconds since the epoch for an ISO 8601 bound, read by SQLite so it matches how event
-/// timestamps are read. `Ok(Err(()))` when SQLite cannot read it.
-fn parse_time(conn: &Connection, text: Option<&str>) -> rusqlite::Result<Result<Option<f64>, ()>> {
-    let Some(text) = text.filter(|t| !t.is_empty()) else {
-        return Ok(Ok(None));
-    };
-    let t: Option<f64> = conn.query_row("SELECT unixepoch(?1, 'subsec')", [text], |r| r.get(0))?;
-    Ok(t.map(Some).ok_or(()))
 }
