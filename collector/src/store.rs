@@ -324,6 +324,23 @@ fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// Seconds since the epoch for an ISO 8601 bound of a report's range, read by SQLite so it
+/// matches how event timestamps are read. `Ok(Err(()))` when SQLite cannot read it.
+fn parse_time(conn: &Connection, text: Option<&str>) -> rusqlite::Result<Result<Option<f64>, ()>> {
+    let Some(text) = text.filter(|t| !t.is_empty()) else {
+        return Ok(Ok(None));
+    };
+    let t: Option<f64> = conn.query_row("SELECT unixepoch(?1, 'subsec')", [text], |r| r.get(0))?;
+    Ok(t.map(Some).ok_or(()))
+}
+
+/// The answer to a range bound SQLite cannot read (`name`: `from` or `to`).
+fn bad_time(name: &'static str) -> ApiError {
+    ApiError::BadRequest(format!(
+        "{name}: expected an ISO 8601 date or date-time, e.g. 2025-01-31T00:00:00Z"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,21 +364,4 @@ mod tests {
         let stats = store.stats("k".into()).await.unwrap();
         assert_eq!(stats["dropped"], 3 * MAX_DROPPED_PER_BATCH);
     }
-}
-
-/// Seconds since the epoch for an ISO 8601 bound of a report's range, read by SQLite so it
-/// matches how event timestamps are read. `Ok(Err(()))` when SQLite cannot read it.
-fn parse_time(conn: &Connection, text: Option<&str>) -> rusqlite::Result<Result<Option<f64>, ()>> {
-    let Some(text) = text.filter(|t| !t.is_empty()) else {
-        return Ok(Ok(None));
-    };
-    let t: Option<f64> = conn.query_row("SELECT unixepoch(?1, 'subsec')", [text], |r| r.get(0))?;
-    Ok(t.map(Some).ok_or(()))
-}
-
-/// The answer to a range bound SQLite cannot read (`name`: `from` or `to`).
-fn bad_time(name: &'static str) -> ApiError {
-    ApiError::BadRequest(format!(
-        "{name}: expected an ISO 8601 date or date-time, e.g. 2025-01-31T00:00:00Z"
-    ))
 }
