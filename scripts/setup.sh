@@ -9,7 +9,12 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-want=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
+# The pinned version, written `wasm-bindgen = "=X"` or `wasm-bindgen = { version = "=X", … }`.
+want=$(sed -n 's/^wasm-bindgen = .*"=\([0-9][0-9.]*\)".*/\1/p' Cargo.toml)
+if [ -z "$want" ]; then
+  echo "setup: cannot read the pinned wasm-bindgen version (\"=X.Y.Z\") from Cargo.toml" >&2
+  exit 1
+fi
 have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
 if [ "$have" != "$want" ]; then
   # Not --locked: its lockfile names a crate version this registry lacks.
