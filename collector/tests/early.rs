@@ -43,13 +43,7 @@ async fn a_beacon_of_early_calls_becomes_the_modules_events_once() {
         ("accept-language", "fr-FR,fr;q=0.9"),
     ];
     let r = post(&t, &record("demo", Value::Null), &ua).await;
-    assert_eq!(
-        r.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&r.body)
-    );
-    assert_eq!(r.json()["accepted"], 3);
+    assert_eq!(r.ok_json()["accepted"], 3);
     let events = t.events("demo").await;
     let by_id = |id: &str| {
         events
@@ -138,13 +132,7 @@ async fn a_lone_surrogate_in_the_record_is_kept_as_the_replacement_character() {
     );
     assert!(text.contains(r"\udc00"), "{text}");
     let r = t.post_with("/v1/calls", text, &[]).await;
-    assert_eq!(
-        r.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&r.body)
-    );
-    assert_eq!(r.json()["accepted"], 3);
+    assert_eq!(r.ok_json()["accepted"], 3);
     let events = t.events("demo").await;
     let plan = events.iter().find(|e| e["messageId"] == "c1").unwrap();
     assert_eq!(plan["properties"]["plan"], "pro \u{fffd}");
@@ -172,13 +160,7 @@ async fn calls_from_an_origin_the_site_does_not_allow_are_refused_and_counted() 
     let r = t
         .post_with("/v1/calls", body.clone(), &[("origin", common::ALLOWED)])
         .await;
-    assert_eq!(
-        r.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&r.body)
-    );
-    assert_eq!(r.json()["accepted"], 3);
+    assert_eq!(r.ok_json()["accepted"], 3);
     let r = t.post_with("/v1/calls", body, &[]).await;
     assert_eq!(r.json()["duplicates"], 3, "no Origin: a server-side sender");
 }

@@ -21,13 +21,7 @@ async fn a_batch_from_an_allowed_origin_is_stored() {
     let r = t
         .post_with("/v1/batch", body("strict", "m1"), &[("origin", ALLOWED)])
         .await;
-    assert_eq!(
-        r.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&r.body)
-    );
-    assert_eq!(r.json()["accepted"], 1);
+    assert_eq!(r.ok_json()["accepted"], 1);
     let stats = t.stats("strict").await;
     assert_eq!(stats["events"], 1);
     assert_eq!(stats["rejectedOrigins"], 0);
