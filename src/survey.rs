@@ -72,13 +72,12 @@ impl Default for Prompts {
 pub struct Survey {
     /// Letters, digits, `-` and `_`.
     pub id: String,
-    /// Texts by locale; the first is the fallback (`defaultLocale`, else the first in the
-    /// document).
-    pub texts: Vec<(String, Texts)>,
-    pub placement: Placement,
-    /// CSS custom properties for the card (`--ek-<name>`), values checked to be plain CSS
-    /// values.
-    pub theme: Vec<(String, String)>,
+    /// What the card shows, as written in the config: `text` (by locale), `defaultLocale`,
+    /// `placement`, `theme`. The card reads it ([`Survey::card`]); the core only chooses the
+    /// locale. Checked in full where configs are published (the collector, with the
+    /// `validate` feature); the browser's reader only checks its shape, and the card treats
+    /// every value as text.
+    pub ui: Map,
     /// Audience condition over visitor attributes (None: everyone).
     pub condition: Option<Value>,
     pub triggers: Vec<Trigger>,
@@ -88,48 +87,6 @@ pub struct Survey {
     pub dismiss_wait_days: f64,
     /// The survey's config could not be read (reported at load): it never shows.
     pub broken: bool,
-}
-
-/// A survey's texts in one language. Always rendered as text, never as markup.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Texts {
-    pub question: String,
-    /// Under 0 and 10.
-    pub low: String,
-    pub high: String,
-    /// The open question after a score, by [`Category`] (detractor, passive, promoter);
-    /// None: straight to the thank-you step.
-    pub follow_up: [Option<FollowUp>; 3],
-    pub thanks: String,
-    /// Button labels.
-    pub send: String,
-    pub close: String,
-}
-
-/// The open question for one category.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FollowUp {
-    pub question: String,
-    pub placeholder: String,
-}
-
-/// Where the card sits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Placement {
-    #[default]
-    BottomRight,
-    BottomLeft,
-    Center,
-}
-
-impl Placement {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Placement::BottomRight => "bottom-right",
-            Placement::BottomLeft => "bottom-left",
-            Placement::Center => "center",
-        }
-    }
 }
 
 /// What makes a survey want to show. The page's own code can always ask
@@ -169,42 +126,59 @@ impl Category {
             Category::Promoter => "promoter",
         }
     }
-
-    fn index(self) -> usize {
-        self as usize
-    }
-}
-
-impl Texts {
-    /// The follow-up question for a category, if the survey asks one.
-    pub fn follow_up(&self, c: Category) -> Option<&FollowUp> {
-        self.follow_up.get(c.index()).and_then(Option::as_ref)
-    }
 }
 
 impl Survey {
-    /// The texts for `language` (a BCP 47 tag such as `navigator.language`): an exact
-    /// match, else the same primary language (`fr` for `fr-CA`), else the fallback.
-    pub fn texts_for(&self, language: &str) -> Option<(&str, &Texts)> {
+    /// The locales of the survey's texts, the fallback (`defaultLocale`, else the first
+    /// written) first.
+    fn locales(&self) -> Vec<&str> {
+        let default = self.ui.get("defaultLocale").and_then(Value::as_str);
+        let all = match self.ui.get("text") {
+            Some(Value::Object(m)) => m.keys().map(String::as_str).collect(),
+            _ => Vec::new(),
+        };
+        let (first, rest): (Vec<&str>, Vec<&str>) =
+            all.into_iter().partition(|l| Some(*l) == default);
+        first.into_iter().chain(rest).collect()
+    }
+
+    /// The locale of the texts for `language` (a BCP 47 tag such as `navigator.language`):
+    /// an exact match, else the same primary language (`fr` for `fr-CA`), else the fallback.
+    pub fn locale_for(&self, language: &str) -> Option<&str> {
         let primary = |tag: &str| {
             tag.split(['-', '_'])
                 .next()
                 .unwrap_or("")
                 .to_ascii_lowercase()
         };
-        let exact = self
-            .texts
-            .iter()
-            .find(|(l, _)| l.eq_ignore_ascii_case(language));
-        let same = || {
-            self.texts
-                .iter()
-                .find(|(l, _)| primary(l) == primary(language))
-        };
+        let all = self.locales();
+        let exact = all.iter().find(|l| l.eq_ignore_ascii_case(language));
         exact
-            .or_else(same)
-            .or(self.texts.first())
-            .map(|(l, t)| (l.as_str(), t))
+            .or_else(|| all.iter().find(|l| primary(l) == primary(language)))
+            .or(all.first())
+            .copied()
+    }
+
+    /// What the card needs to show this survey to a visitor whose language is `language`:
+    /// `{id, locale, rtl, texts, placement, theme}` (texts in the chosen locale).
+    pub fn card(&self, language: &str) -> Map {
+        let mut m = Map::new();
+        m.set("id", self.id.as_str().into());
+        if let Some(locale) = self.locale_for(language) {
+            m.set("locale", locale.into());
+            m.set("rtl", is_rtl(locale).into());
+            if let Some(Value::Object(texts)) = self.ui.get("text") {
+                if let Some(t) = texts.get(locale) {
+                    m.set("texts", t.clone());
+                }
+            }
+        }
+        for key in ["placement", "theme"] {
+            if let Some(v) = self.ui.get(key) {
+                m.set(key, v.clone());
+            }
+        }
+        m
     }
 }
 
@@ -219,6 +193,8 @@ pub fn is_rtl(language: &str) -> bool {
 /// Why a survey does not show now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Why {
+    /// No survey of that id in the config.
+    Unknown,
     /// Its config could not be read.
     Broken,
     /// The visitor has not agreed to be asked (no consent, or Do-Not-Track).
@@ -242,15 +218,16 @@ pub enum Why {
 impl Why {
     pub fn as_str(self) -> &'static str {
         match self {
-            Why::Broken => "broken",
-            Why::Consent => "consent",
-            Why::Audience => "audience",
-            Why::Sampled => "sample",
-            Why::Answered => "answered",
-            Why::Dismissed => "dismissed",
-            Why::PromptOpen => "prompt open",
-            Why::WeeklyCap => "weekly cap",
-            Why::MinGap => "min gap",
+            Why::Unknown => "not in the config",
+            Why::Broken => "its config could not be read",
+            Why::Consent => "no consent to ask",
+            Why::Audience => "not in its audience",
+            Why::Sampled => "not in its sample",
+            Why::Answered => "answered within resurveyDays",
+            Why::Dismissed => "dismissed within dismissWaitDays",
+            Why::PromptOpen => "another prompt is on screen",
+            Why::WeeklyCap => "prompts.maxPerWeek reached",
+            Why::MinGap => "within prompts.minGapHours of the last prompt",
         }
     }
 }

@@ -73,6 +73,9 @@ pub mod keys {
     /// Calls a page made before its module ran, kept by the loader when the page was hidden
     /// or closed first: `engagekit:early:<id>` (see [`crate::early`]).
     pub const EARLY: &str = "engagekit:early:";
+    /// When prompts were shown, answered and dismissed, shared by the visitor's tabs (see
+    /// [`crate::survey::History`]).
+    pub const PROMPTS: &str = "engagekit:prompts";
 
     use crate::prelude::*;
 
@@ -150,6 +153,11 @@ pub struct Tracker {
     /// Content decisions made on this page view, and the slots already reported viewed.
     decisions: Vec<(String, Decision)>,
     viewed: Vec<String>,
+    #[cfg(feature = "surveys")]
+    surveys: surveys::SurveyState,
+    /// Keep the JSON of each event recorded, for the page's `on()` listeners ([`Tracker::echoed`]).
+    pub echo: bool,
+    echoed: Vec<String>,
 }
 
 impl Tracker {
@@ -192,6 +200,10 @@ impl Tracker {
             assignments: Map::new(),
             decisions: Vec::new(),
             viewed: Vec::new(),
+            #[cfg(feature = "surveys")]
+            surveys: surveys::SurveyState::default(),
+            echo: false,
+            echoed: Vec::new(),
         };
         t.load(fresh_id);
         t.set_page(PageInfo::default());
@@ -330,6 +342,9 @@ impl Tracker {
             self.first_seen_ms = now_ms;
             self.dirty |= dirty::FIRST_SEEN;
         }
+        if self.echo {
+            self.echoed.push(built.json.clone());
+        }
         let item = Queued::new(built.id, now_ms, built.json);
         if permission == Permission::Hold {
             self.held.push(item, &self.limits);
@@ -337,6 +352,11 @@ impl Tracker {
         }
         self.queue.push(item, &self.limits);
         Ok(Recorded::Queued)
+    }
+
+    /// The JSON of the events recorded since the last call, while [`Tracker::echo`] is on.
+    pub fn echoed(&mut self) -> Vec<String> {
+        core::mem::take(&mut self.echoed)
     }
 
     /// Records a `track` call whose properties the core made (widget events).
@@ -749,5 +769,9 @@ fn remove(store: &mut Box<dyn Store>, key: &str) -> bool {
 }
 
 mod audience;
+#[cfg(feature = "surveys")]
+mod surveys;
+#[cfg(feature = "surveys")]
+pub use surveys::Step;
 #[cfg(test)]
 mod tests;

@@ -36,6 +36,63 @@ export interface EngagekitConfig {
     /** By the `data-engagekit-slot` name. */
     slots?: Record<string, ContentSlot>;
   };
+  /** NPS surveys by id (letters, digits, `-` and `_`). */
+  surveys?: Record<string, Survey>;
+  /** The cap every prompt shares, across the visitor's tabs. */
+  prompts?: {
+    /** At most this many prompts in any 7 days (default 2). */
+    maxPerWeek?: number;
+    /** At least this long between two prompts (default 24). */
+    minGapHours?: number;
+  };
+}
+
+/** An NPS survey: who is asked, when, how often, and what the card says. */
+export interface Survey {
+  /** Texts by locale ("en", "fr-CA", ...); the visitor's language picks one. */
+  text: Record<string, SurveyTexts>;
+  /** The fallback locale (default: the first under `text`). */
+  defaultLocale?: string;
+  placement?: 'bottom-right' | 'bottom-left' | 'center';
+  /** Plain CSS values for the card's custom properties (`--ek-accent`, ...). */
+  theme?: { accent?: string; background?: string; text?: string; radius?: string; font?: string };
+  /** Audience: a condition over visitor attributes. Everyone when absent. */
+  if?: Condition;
+  /** What makes it show; `engagekit.survey(id)` always can. */
+  triggers?: ({ delayMs: number } | { event: string; where?: Condition } | { scrollPercent: number })[];
+  /** Share of visitors asked, 0-1, the same visitors every time (default 1). */
+  sample?: number;
+  /** Not again for this long after an answer (default 90). */
+  resurveyDays?: number;
+  /** Not again for this long after a dismissal or a survey left unanswered (default 14). */
+  dismissWaitDays?: number;
+}
+
+export interface SurveyTexts {
+  question: string;
+  /** Under 0 and under 10. */
+  low: string;
+  high: string;
+  /** An open question after a score, per category; none: straight to the thanks. */
+  followUp?: Partial<Record<'detractor' | 'passive' | 'promoter', { question: string; placeholder?: string }>>;
+  thanks: string;
+  /** Button labels (default "Send" and "Close"). */
+  send?: string;
+  close?: string;
+}
+
+/** An event as recorded (the Segment shape sent to the collector). */
+export interface RecordedEvent {
+  type: 'track' | 'page' | 'identify';
+  event?: string;
+  name?: string;
+  properties?: Properties;
+  traits?: Properties;
+  anonymousId: string;
+  userId?: string;
+  messageId: string;
+  timestamp: string;
+  context?: Record<string, unknown>;
 }
 
 /** A GrowthBook-style targeting condition over visitor attributes, e.g.
@@ -100,6 +157,13 @@ export interface Engagekit {
   /** Engagement score 0-100; undefined until the module has loaded (use ready()). */
   score(): number | undefined;
   debug(): DebugState | undefined;
+  /** Shows survey `id` now, whatever its triggers: subject to its audience, sample,
+   *  throttles and the prompt cap unless `force`; never without consent or over another
+   *  prompt (a console message says why it did not show). */
+  survey(id: string, options?: { force?: boolean }): void;
+  /** Calls `listener` after each event of that name is recorded (`'Survey Answered'`, any
+   *  `track` name, `'page'`, `'identify'`, or `'*'` for all). */
+  on(eventName: string, listener: (event: RecordedEvent) => void): void;
 }
 
 declare global {

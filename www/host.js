@@ -3,12 +3,13 @@
 // www/widgets.js, dist/engagekit_widgets.js), so the loader every page runs stays small.
 // start() takes over from the loader: it carries out the actions each module call returns
 // ([0, id, body, keepalive] send, [1, id, body] send while the page unloads, [2, ms] set the
-// timer (-1: cancel), [3] persist soon), owns the listeners (SPA
+// timer (-1: cancel), [3] persist soon, [4, card] show a survey, [5, json] an event was
+// recorded, for on() listeners), owns the listeners (SPA
 // navigation, visibility, bfcache, online, clicks, the cross-tab adoption timer), replays the
 // calls the snippet queued, each with the time it was made, and runs ready() callbacks. Every
 // decision is the module's; nothing here throws into the page.
 import init, * as m from 'engagekit-glue';
-import { mount } from 'engagekit-widgets';
+import { depth, mount, prompt } from 'engagekit-widgets';
 
 export default init;
 
@@ -40,7 +41,9 @@ export function start(ek, key, config, url, reveal, warn) {
   // task, like scroll or click tracking) is written at most every WRITE_MS; a send, hiding
   // and leaving the page write at once.
   var act = function (a) {
-    if (a[0] == 3) setTimeout(persist, WRITE_MS);
+    if (a[0] == 5) heard(JSON.parse(a[1]));
+    else if (a[0] == 4) prompt && prompt(call, a[1], warn);
+    else if (a[0] == 3) setTimeout(persist, WRITE_MS);
     else if (a[0] == 2) {
       clearTimeout(timer);
       if (a[1] >= 0) timer = setTimeout(call('wake'), a[1]);
@@ -60,9 +63,31 @@ export function start(ek, key, config, url, reveal, warn) {
         });
     }
   };
-  'track page identify reset consent forget flush score debug'.split(' ').forEach(function (n) {
-    ek[n] = call(n);
+  'track page identify reset consent forget flush score debug survey'.split(' ').forEach(function (n) {
+    ek[n] = m[n] ? call(n) : function () {
+      warn(n + '(): this site has none in its config');
+    };
   });
+  // on(name, fn): fn(event) after each event of that name (or type: 'page', 'identify';
+  // '*' for all) is recorded. The module sends recorded events back only while someone
+  // listens.
+  var listeners = [];
+  ek.on = function (name, fn) {
+    if (typeof fn != 'function') return warn('on(): expected a function');
+    if (!listeners.length) call('listen')(true);
+    listeners.push([name, fn]);
+  };
+  var heard = function (e) {
+    listeners.forEach(function (l) {
+      if (l[0] == '*' || l[0] == (e.event || e.type)) {
+        try {
+          l[1](e);
+        } catch (x) {
+          warn('an on("' + l[0] + '") listener threw: ' + x);
+        }
+      }
+    });
+  };
   var waiting = [];
   var run = function (f) {
     try {
@@ -82,6 +107,7 @@ export function start(ek, key, config, url, reveal, warn) {
   var refresh = reveal;
   var navigated = call('navigated');
   var nav = function () {
+    rescroll && rescroll();
     navigated();
     refresh();
   };
@@ -116,6 +142,7 @@ export function start(ek, key, config, url, reveal, warn) {
   on(d, 'visibilitychange', function () {
     call(d.visibilityState == 'hidden' ? 'hide' : 'show')(0);
   });
+  var rescroll = m.scrollAt && m.scrollAt() >= 0 ? depth(call('scrolled')) : 0;
   if (m.wantsClicks()) {
     on(d, 'click', function (e) {
       var el = e.target.closest && e.target.closest('a,button,[role=button],input[type=submit],input[type=button]');

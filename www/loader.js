@@ -45,7 +45,7 @@
       fetch(host + '/v1/config/' + encodeURIComponent(key))
         .then(function (r) {
           if (r.ok) return r.json();
-          throw r.status;
+          throw 0;
         })
         .catch(function () {
           warn('no config');
@@ -88,7 +88,7 @@
     d.querySelector('[data-engagekit-slot]')
       ? load('widgets')
       : config.then(function (c) {
-          return load(c.content ? 'widgets' : 'core');
+          return load(c.content || c.surveys ? 'widgets' : 'core');
         }),
     config,
   ])

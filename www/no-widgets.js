@@ -1,2 +1,2 @@
-// The tracking build has no page side for widgets (see www/host.js).
-export var mount;
+// The tracking build has no page side for widgets or surveys (see www/host.js).
+export var depth, mount, prompt;

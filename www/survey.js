@@ -52,7 +52,12 @@ var CSS =
  */
 export function open(spec, host) {
   var d = document;
+  // The texts as written in the config (the collector checked them where it publishes it;
+  // an inline config is only shape-checked): anything but a string is left out.
   var t = spec.texts || {};
+  var str = function (v, fallback) {
+    return typeof v == 'string' ? v : fallback || '';
+  };
   var followUp = t.followUp || {};
   var theme = spec.theme || {};
   var rtl = !!spec.rtl;
@@ -71,8 +76,10 @@ export function open(spec, host) {
   var el = d.createElement('engagekit-survey');
   var root = el.attachShadow({ mode: 'open' });
   root.adoptedStyleSheets = [sheet];
+  // Plain CSS values only: nothing that ends a declaration, opens a block or loads a URL.
   THEME.forEach(function (k) {
-    if (typeof theme[k] == 'string') el.style.setProperty('--ek-' + k, theme[k]);
+    var v = theme[k];
+    if (typeof v == 'string' && v.length <= 120 && !/[;{}<>\\@]|url\(|image|expression/i.test(v)) el.style.setProperty('--ek-' + k, v);
   });
   var mk = function (tag, parent, attrs, text) {
     var e = d.createElement(tag);
@@ -91,7 +98,7 @@ export function open(spec, host) {
   });
 
   var scoreStep = mk('div', card);
-  mk('p', scoreStep, { id: 'q', class: 'h' }, t.question);
+  mk('p', scoreStep, { id: 'q', class: 'h' }, str(t.question));
   var group = mk('div', scoreStep, { role: 'radiogroup', class: 'g', 'aria-labelledby': 'q', 'aria-describedby': 'lo hi' });
   var radios = [];
   for (var i = 0; i <= 10; i++) {
@@ -106,19 +113,19 @@ export function open(spec, host) {
     );
   }
   var ends = mk('div', scoreStep, { class: 'ends' });
-  mk('span', ends, { id: 'lo' }, t.low);
-  mk('span', ends, { id: 'hi' }, t.high);
+  mk('span', ends, { id: 'lo' }, str(t.low));
+  mk('span', ends, { id: 'hi' }, str(t.high));
 
   var commentStep = mk('div', card, { hidden: '' });
   var label = mk('label', commentStep, { for: 'c', class: 'h' });
   var box = mk('textarea', commentStep, { id: 'c', rows: 4 });
-  var send = mk('button', commentStep, { type: 'button', class: 'send' }, t.send);
+  var send = mk('button', commentStep, { type: 'button', class: 'send' }, str(t.send, 'Send'));
 
   var thanksStep = mk('div', card, { hidden: '' });
-  var thanks = mk('p', thanksStep, { class: 'h', tabindex: -1 }, t.thanks);
+  var thanks = mk('p', thanksStep, { class: 'h', tabindex: -1 }, str(t.thanks));
 
   // Last in the tab order (the scale first), drawn in the top corner.
-  var x = mk('button', card, { type: 'button', class: 'x', 'aria-label': t.close }, '\u00d7');
+  var x = mk('button', card, { type: 'button', class: 'x', 'aria-label': str(t.close, 'Close') }, '\u00d7');
   var live = mk('div', card, { role: 'status', 'aria-live': 'polite', class: 'sr' });
   var steps = { score: scoreStep, comment: commentStep, thanks: thanksStep };
 
@@ -176,16 +183,16 @@ export function open(spec, host) {
     if (score < 0 || step != 'score') return;
     call('answered', score);
     var f = followUp[score < 7 ? 'detractor' : score < 9 ? 'passive' : 'promoter'];
-    if (f) {
+    if (f && str(f.question)) {
       label.textContent = f.question;
-      box.placeholder = f.placeholder || '';
+      box.placeholder = str(f.placeholder);
       go('comment', box, f.question);
-    } else go('thanks', thanks, t.thanks);
+    } else go('thanks', thanks, str(t.thanks));
   });
   send.addEventListener('click', function () {
     var text = Array.from(box.value.trim()).slice(0, MAX_COMMENT_CHARS).join('');
     if (text) call('comment', text);
-    go('thanks', thanks, t.thanks);
+    go('thanks', thanks, str(t.thanks));
   });
   x.addEventListener('click', dismiss);
   card.addEventListener('keydown', function (e) {
@@ -215,7 +222,7 @@ export function open(spec, host) {
   // Announced once the live region is in the accessibility tree (a region filled as it is
   // inserted is often not read).
   setTimeout(function () {
-    if (step == 'score') live.textContent = t.question;
+    if (step == 'score') live.textContent = str(t.question);
   }, 100);
   return { close: end };
 }

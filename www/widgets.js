@@ -272,3 +272,58 @@ export function mount(call, hide, warn) {
     dwell();
   });
 }
+
+/**
+ * Shows a survey the module decided on: downloads the card's code (dist/engagekit_survey.js,
+ * beside this file; a visitor who is never asked never downloads it) and renders `card`,
+ * reporting each step with `surveyed(step, value)`. Never throws.
+ */
+export function prompt(call, card, warn) {
+  var report = call('surveyed');
+  var step = function (name) {
+    return function (value) {
+      report(name, value);
+    };
+  };
+  import(new URL('engagekit_survey.js', import.meta.url))
+    .then(function (chunk) {
+      chunk.open(card, {
+        answered: step('answered'),
+        comment: step('comment'),
+        dismissed: step('dismissed'),
+        closed: step('closed'),
+        alive: step('alive'),
+      });
+    })
+    .catch(function (e) {
+      warn('the survey could not show: ' + e);
+      report('closed');
+    });
+}
+
+/**
+ * Reports scroll depth to `scrolled` (started only while a survey waits for one): the
+ * deepest point seen on this page view, in percent of the page, when it grows, at most once
+ * a frame. Returns the function that starts a new page view's depth at 0.
+ */
+export function depth(scrolled) {
+  var w = window;
+  var deepest = 0;
+  var frame = 0;
+  w.addEventListener(
+    'scroll',
+    function () {
+      frame =
+        frame ||
+        requestAnimationFrame(function () {
+          frame = 0;
+          var p = Math.min(100, Math.round(((w.scrollY + w.innerHeight) / document.documentElement.scrollHeight) * 100));
+          if (p > deepest) scrolled((deepest = p));
+        });
+    },
+    { passive: true }
+  );
+  return function () {
+    deepest = 0;
+  };
+}

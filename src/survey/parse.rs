@@ -1,16 +1,18 @@
 //! Reading `surveys` and `prompts` from the config. A survey that cannot be read is off
 //! (one problem with its path); the other surveys and everything else keep working.
+//!
+//! What decides when a survey shows (id, `if`, triggers, sample, throttles) is read in
+//! full everywhere. What the card shows (texts, placement, theme) is checked in full only
+//! with the `validate` feature (native builds: the collector checks every config it
+//! publishes, with messages that name the field); the browser's reader checks only that
+//! the texts are objects by locale, so the wasm does not carry a validator for them. The
+//! card then treats every value as text and ignores what it cannot use.
 
-use super::{valid_id, FollowUp, Placement, Prompts, Survey, Texts, Trigger};
+use super::{valid_id, Prompts, Survey, Trigger};
 use crate::condition::validate_condition;
 use crate::config::{read::Obj, ConfigError};
 use crate::prelude::*;
 use crate::regex::RegexEngine;
-
-/// The theme's custom properties (`--ek-<name>` on the card).
-const THEME_KEYS: [&str; 5] = ["accent", "background", "text", "radius", "font"];
-/// Longest theme value.
-const MAX_THEME_CHARS: usize = 120;
 
 /// Reads `prompts`.
 pub(crate) fn parse_prompts(p: &Obj) -> Result<Prompts, ConfigError> {
@@ -38,9 +40,7 @@ pub(crate) fn parse(
     for (id, value) in obj.map {
         let mut survey = Survey {
             id: id.clone(),
-            texts: Vec::new(),
-            placement: Placement::default(),
-            theme: Vec::new(),
+            ui: crate::json::Map::new(),
             condition: None,
             triggers: Vec::new(),
             sample: 1.0,
@@ -79,39 +79,18 @@ fn read_survey(s: &Obj, survey: &mut Survey, re: &dyn RegexEngine) -> Result<(),
         .obj("text")?
         .ok_or_else(|| s.error("text", "required: the survey's texts by locale"))?;
     for (locale, value) in text.map {
-        let t = Obj::new(value, &text.path_of(locale))?;
-        survey.texts.push((locale.clone(), read_texts(&t)?));
+        let _t = Obj::new(value, &text.path_of(locale))?;
+        #[cfg(feature = "validate")]
+        check::texts(&_t)?;
     }
-    if survey.texts.is_empty() {
+    if text.map.is_empty() {
         return Err(s.error("text", "expected at least one locale, e.g. \"en\""));
     }
-    if let Some(default) = s.string("defaultLocale")? {
-        // The fallback goes first (rebuilt rather than swapped: no index that could panic).
-        let (first, rest): (Vec<_>, Vec<_>) = core::mem::take(&mut survey.texts)
-            .into_iter()
-            .partition(|(l, _)| *l == default);
-        if first.is_empty() {
-            return Err(s.error("defaultLocale", "expected one of the locales under text"));
-        }
-        survey.texts = first.into_iter().chain(rest).collect();
-    }
-    survey.placement = match s.string("placement")?.as_deref() {
-        None | Some("bottom-right") => Placement::BottomRight,
-        Some("bottom-left") => Placement::BottomLeft,
-        Some("center") => Placement::Center,
-        Some(_) => return Err(s.error("placement", "expected bottom-right, bottom-left or center")),
-    };
-    if let Some(theme) = s.obj("theme")? {
-        theme.no_other_keys(&THEME_KEYS)?;
-        for key in THEME_KEYS {
-            if let Some(v) = theme.string(key)? {
-                if !plain_css_value(&v) {
-                    return Err(
-                        theme.error(key, "expected a plain CSS value (no ; { } < > \\ or url())")
-                    );
-                }
-                survey.theme.push((key.to_owned(), v));
-            }
+    #[cfg(feature = "validate")]
+    check::presentation(s, &text)?;
+    for key in ["text", "defaultLocale", "placement", "theme"] {
+        if let Some(v) = s.map.get(key) {
+            survey.ui.set(key, v.clone());
         }
     }
     if let Some(c) = s.map.get("if") {
@@ -128,38 +107,6 @@ fn read_survey(s: &Obj, survey: &mut Survey, re: &dyn RegexEngine) -> Result<(),
     survey.dismiss_wait_days =
         s.number("dismissWaitDays", 14.0, (0.0, 3650.0), "from 0 to 3650")?;
     Ok(())
-}
-
-fn read_texts(t: &Obj) -> Result<Texts, ConfigError> {
-    t.no_other_keys(&[
-        "question", "low", "high", "followUp", "thanks", "send", "close",
-    ])?;
-    let required = |key: &str| t.string(key)?.ok_or_else(|| t.error(key, "required"));
-    let mut texts = Texts {
-        question: required("question")?,
-        low: required("low")?,
-        high: required("high")?,
-        thanks: required("thanks")?,
-        send: t.string("send")?.unwrap_or_else(|| "Send".into()),
-        close: t.string("close")?.unwrap_or_else(|| "Close".into()),
-        follow_up: [None, None, None],
-    };
-    if let Some(f) = t.obj("followUp")? {
-        const CATEGORIES: [&str; 3] = ["detractor", "passive", "promoter"];
-        f.no_other_keys(&CATEGORIES)?;
-        for (slot, key) in texts.follow_up.iter_mut().zip(CATEGORIES) {
-            if let Some(q) = f.obj(key)? {
-                q.no_other_keys(&["question", "placeholder"])?;
-                *slot = Some(FollowUp {
-                    question: q
-                        .string("question")?
-                        .ok_or_else(|| q.error("question", "required"))?,
-                    placeholder: q.string("placeholder")?.unwrap_or_default(),
-                });
-            }
-        }
-    }
-    Ok(texts)
 }
 
 fn read_trigger(t: &Obj, re: &dyn RegexEngine) -> Result<Trigger, ConfigError> {
@@ -191,14 +138,79 @@ fn read_trigger(t: &Obj, re: &dyn RegexEngine) -> Result<Trigger, ConfigError> {
     Err(t.invalid(ONE_OF))
 }
 
-/// Whether `v` is a plain CSS value that cannot end its declaration, open a block or a tag,
-/// escape, or load anything (`url()`, `image-set()`, `@import`).
-fn plain_css_value(v: &str) -> bool {
-    let lower = v.to_ascii_lowercase();
-    !v.is_empty()
-        && v.chars().count() <= MAX_THEME_CHARS
-        && !v.contains([';', '{', '}', '<', '>', '\\', '@'])
-        && !["url(", "image(", "image-set(", "expression("]
-            .iter()
-            .any(|f| lower.contains(f))
+/// The full check of what the card shows, where configs are published.
+#[cfg(feature = "validate")]
+mod check {
+    use crate::config::{read::Obj, ConfigError};
+    #[allow(unused_imports)]
+    use crate::prelude::*;
+
+    /// The theme's custom properties (`--ek-<name>` on the card).
+    const THEME_KEYS: [&str; 5] = ["accent", "background", "text", "radius", "font"];
+    /// Longest theme value.
+    const MAX_THEME_CHARS: usize = 120;
+
+    /// `defaultLocale`, `placement` and `theme`; `text` is the object of texts by locale.
+    pub(super) fn presentation(s: &Obj, text: &Obj) -> Result<(), ConfigError> {
+        if let Some(default) = s.string("defaultLocale")? {
+            if !text.map.contains_key(&default) {
+                return Err(s.error("defaultLocale", "expected one of the locales under text"));
+            }
+        }
+        match s.string("placement")?.as_deref() {
+            None | Some("bottom-right" | "bottom-left" | "center") => {}
+            Some(_) => {
+                return Err(s.error("placement", "expected bottom-right, bottom-left or center"))
+            }
+        }
+        if let Some(theme) = s.obj("theme")? {
+            theme.no_other_keys(&THEME_KEYS)?;
+            for key in THEME_KEYS {
+                if let Some(v) = theme.string(key)? {
+                    if !plain_css_value(&v) {
+                        return Err(theme
+                            .error(key, "expected a plain CSS value (no ; { } < > \\ or url())"));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn texts(t: &Obj) -> Result<(), ConfigError> {
+        t.no_other_keys(&[
+            "question", "low", "high", "followUp", "thanks", "send", "close",
+        ])?;
+        for key in ["question", "low", "high", "thanks"] {
+            t.string(key)?.ok_or_else(|| t.error(key, "required"))?;
+        }
+        for key in ["send", "close"] {
+            t.string(key)?;
+        }
+        if let Some(f) = t.obj("followUp")? {
+            const CATEGORIES: [&str; 3] = ["detractor", "passive", "promoter"];
+            f.no_other_keys(&CATEGORIES)?;
+            for key in CATEGORIES {
+                if let Some(q) = f.obj(key)? {
+                    q.no_other_keys(&["question", "placeholder"])?;
+                    q.string("question")?
+                        .ok_or_else(|| q.error("question", "required"))?;
+                    q.string("placeholder")?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `v` is a plain CSS value that cannot end its declaration, open a block or a tag,
+    /// escape, or load anything (`url()`, `image-set()`, `@import`).
+    fn plain_css_value(v: &str) -> bool {
+        let lower = v.to_ascii_lowercase();
+        !v.is_empty()
+            && v.chars().count() <= MAX_THEME_CHARS
+            && !v.contains([';', '{', '}', '<', '>', '\\', '@'])
+            && !["url(", "image(", "image-set(", "expression("]
+                .iter()
+                .any(|f| lower.contains(f))
+    }
 }

@@ -367,34 +367,31 @@ fn config_reads_every_field() {
         "resurveyDays": 60,
         "dismissWaitDays": 7
     }));
-    assert_eq!(s.placement, Placement::BottomLeft);
     assert_eq!(s.sample, 0.5);
     assert_eq!((s.resurvey_days, s.dismiss_wait_days), (60.0, 7.0));
-    assert_eq!(s.theme.len(), 3);
-    let (locale, fr) = s.texts_for("fr-CA").unwrap();
-    assert_eq!((locale, fr.send.as_str()), ("fr", "Envoyer"));
+    let card = s.card("fr-CA");
+    assert_eq!(card.get("locale"), Some(&Value::from("fr")));
+    assert_eq!(card.get("rtl"), Some(&Value::Bool(false)));
+    assert_eq!(card.get("placement"), Some(&Value::from("bottom-left")));
+    let fr = card.get("texts").and_then(Value::as_object).unwrap();
+    assert_eq!(fr.get("send"), Some(&Value::from("Envoyer")));
+    let theme = card.get("theme").and_then(Value::as_object).unwrap();
+    assert_eq!(theme.keys().count(), 3);
+    assert_eq!(s.locale_for("EN-us"), Some("en"), "case does not matter");
     assert_eq!(
-        fr.follow_up(Category::Detractor).unwrap().question,
-        "Que faudrait-il changer ?"
-    );
-    assert!(fr.follow_up(Category::Promoter).is_none());
-    let (locale, en) = s.texts_for("EN-us").unwrap();
-    assert_eq!(
-        (locale, en.send.as_str(), en.close.as_str()),
-        ("en", "Send", "Close")
-    );
-    assert_eq!(en.follow_up(Category::Promoter).unwrap().placeholder, "");
-    assert_eq!(
-        s.texts_for("de").unwrap().0,
-        "fr",
+        s.locale_for("de"),
+        Some("fr"),
         "defaultLocale is the fallback"
     );
-    let plain = survey(json!({"text": {"en": texts()["en"], "de": texts()["en"]}}));
+    let plain = survey(json!({"text": {"en": texts()["en"], "fr": texts()["en"]}}));
+    assert_eq!(plain.locale_for("pt"), Some("en"), "else the first");
     assert_eq!(
-        plain.texts[0].0,
-        plain.texts_for("pt").unwrap().0,
-        "else the first"
+        plain.locale_for("fr-BE"),
+        Some("fr"),
+        "the same primary language"
     );
+    let arabic = survey(json!({"text": {"ar": texts()["en"]}}));
+    assert_eq!(arabic.card("fr").get("rtl"), Some(&Value::Bool(true)));
     assert!(is_rtl("ar-EG") && is_rtl("he") && !is_rtl("fr"));
 }
 

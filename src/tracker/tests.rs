@@ -766,3 +766,172 @@ fn a_queue_past_half_its_bounds_is_under_pressure() {
     b.record_track("big", &props, "b1", 0.0).unwrap();
     assert!(b.under_pressure(), "20 of 40 KB");
 }
+
+/// The survey side of the tracker: scheduling on a page view, the shared history across
+/// tabs, consent, and the events of each step with their one submission id.
+#[cfg(feature = "surveys")]
+mod surveys {
+    use super::*;
+    use crate::regex::RegressEngine;
+    use crate::survey::Why;
+    use crate::tracker::Step;
+
+    const T0: f64 = 1_800_000_000_000.0;
+    const NPS: &str = r#"{"surveys": {"nps": {
+        "text": {"en": {"question": "Recommend us?", "low": "No", "high": "Yes", "thanks": "Thanks"},
+                 "fr": {"question": "Nous recommanderiez-vous ?", "low": "Non", "high": "Oui", "thanks": "Merci"}},
+        "if": {"path": "/pricing"},
+        "triggers": [{"delayMs": 3000}, {"event": "Plan Selected", "where": {"plan": "pro"}}, {"scrollPercent": 50}]
+    }}}"#;
+
+    fn on_page(t: &mut Tracker, path: &str, now: f64) {
+        let mut page = t.page().clone();
+        page.url = format!("https://shop.test{path}");
+        page.path = path.into();
+        page.locale = "fr-CA".into();
+        t.set_page(page);
+        t.surveys_on_page_view(now);
+    }
+
+    fn show(t: &mut Tracker, force: bool, now: f64) -> Result<(Map, Map), Why> {
+        t.show_survey("nps", force, "sub-1".into(), now, &RegressEngine::default())
+    }
+
+    #[test]
+    fn a_delay_trigger_waits_on_its_page_view_and_a_route_change_drops_it() {
+        let store = MemStore::default();
+        let mut t = tab(&store, "a", NPS);
+        on_page(&mut t, "/pricing", T0);
+        assert_eq!(t.surveys_next_due(), Some(T0 + 3000.0));
+        assert!(t.surveys_due(T0 + 2999.0).is_empty());
+        // The visitor moves on before the delay ends: the new page view starts its own.
+        on_page(&mut t, "/docs", T0 + 2000.0);
+        assert_eq!(t.surveys_next_due(), Some(T0 + 5000.0));
+        assert_eq!(t.surveys_due(T0 + 5000.0), ["nps"]);
+        assert_eq!(t.surveys_next_due(), None, "a due survey waits no more");
+        // Checked again when the delay ends: /docs is not in the audience.
+        assert_eq!(show(&mut t, false, T0 + 5000.0), Err(Why::Audience));
+        assert_eq!(
+            store.get(keys::PROMPTS),
+            None,
+            "nothing shown, nothing written"
+        );
+    }
+
+    #[test]
+    fn a_shown_survey_holds_every_tab_at_once_and_steps_share_one_submission() {
+        let store = MemStore::default();
+        let mut a = tab(&store, "a", NPS);
+        let mut b = tab(&store, "b", NPS);
+        on_page(&mut a, "/pricing", T0);
+        on_page(&mut b, "/pricing", T0);
+        let (card, shown) = show(&mut a, false, T0).unwrap();
+        assert_eq!(
+            card.get("locale"),
+            Some(&Value::from("fr")),
+            "the page's language"
+        );
+        assert_eq!(shown.get("submission_id"), Some(&Value::from("sub-1")));
+        // Written at once, not at the next persist: the other tab sees it now, even forced.
+        assert_eq!(show(&mut b, true, T0 + 10.0), Err(Why::PromptOpen));
+        assert_eq!(show(&mut a, true, T0 + 10.0), Err(Why::PromptOpen));
+
+        let (name, p) = a.survey_step(Step::Answered(6), T0 + 100.0).unwrap();
+        assert_eq!(name, "Survey Answered");
+        assert_eq!(p.get("score"), Some(&Value::Number(6.0)));
+        assert_eq!(p.get("category"), Some(&Value::from("detractor")));
+        assert_eq!(p.get("submission_id"), Some(&Value::from("sub-1")));
+        let (name, p) = a
+            .survey_step(Step::Comment("  too slow  "), T0 + 200.0)
+            .unwrap();
+        assert_eq!(name, "Survey Comment");
+        assert_eq!(p.get("comment"), Some(&Value::from("too slow")));
+        assert_eq!(p.get("category"), Some(&Value::from("detractor")));
+        assert_eq!(
+            a.survey_step(Step::Comment("   "), T0 + 250.0),
+            None,
+            "nothing to send"
+        );
+        assert_eq!(a.survey_step(Step::Closed, T0 + 300.0), None);
+        assert_eq!(
+            a.survey_step(Step::Answered(9), T0 + 400.0),
+            None,
+            "no survey open"
+        );
+
+        // Closed frees the screen, but the answer holds the survey back in every tab.
+        let mut c = tab(&store, "c", NPS);
+        on_page(&mut c, "/pricing", T0 + DAY);
+        assert_eq!(show(&mut c, false, T0 + 2.0 * DAY), Err(Why::Answered));
+    }
+
+    #[test]
+    fn a_dismissal_is_recorded_with_its_step_and_waits() {
+        let store = MemStore::default();
+        let mut t = tab(&store, "a", NPS);
+        on_page(&mut t, "/pricing", T0);
+        show(&mut t, false, T0).unwrap();
+        let (name, p) = t.survey_step(Step::Dismissed("score"), T0 + 5.0).unwrap();
+        assert_eq!(name, "Survey Dismissed");
+        assert_eq!(p.get("step"), Some(&Value::from("score")));
+        t.survey_step(Step::Closed, T0 + 5.0);
+        assert_eq!(show(&mut t, false, T0 + 13.0 * DAY), Err(Why::Dismissed));
+    }
+
+    #[test]
+    fn a_visitor_without_consent_is_never_asked() {
+        let store = MemStore::default();
+        let cfg = NPS.replacen('{', r#"{"privacy": {"requireConsent": true},"#, 1);
+        let mut t = tab(&store, "a", &cfg);
+        on_page(&mut t, "/pricing", T0);
+        assert_eq!(show(&mut t, true, T0), Err(Why::Consent));
+        t.set_consent(Consent::Granted, T0);
+        assert!(show(&mut t, false, T0).is_ok());
+    }
+
+    #[test]
+    fn event_and_scroll_triggers_fire_once_per_crossing() {
+        let store = MemStore::default();
+        let mut t = tab(&store, "a", NPS);
+        on_page(&mut t, "/pricing", T0);
+        let re = RegressEngine::default();
+        assert_eq!(
+            t.surveys_for_event("Plan Selected", r#"{"plan":"pro"}"#, &re),
+            ["nps"]
+        );
+        assert!(t
+            .surveys_for_event("Plan Selected", r#"{"plan":"free"}"#, &re)
+            .is_empty());
+        assert!(t.surveys_for_event("Signed Up", "{}", &re).is_empty());
+        assert_eq!(t.scroll_wanted(), Some(50.0));
+        assert!(t.surveys_for_scroll(30.0).is_empty());
+        assert_eq!(t.surveys_for_scroll(60.0), ["nps"]);
+        assert!(t.surveys_for_scroll(90.0).is_empty(), "once per page view");
+        on_page(&mut t, "/pricing", T0 + 1000.0);
+        assert_eq!(
+            t.surveys_for_scroll(55.0),
+            ["nps"],
+            "again on the next page view"
+        );
+    }
+
+    #[test]
+    fn echo_keeps_the_json_of_recorded_events_only_when_asked() {
+        let store = MemStore::default();
+        let mut t = tab(&store, "a", "{}");
+        track(&mut t, "Quiet", "m1", 0.0);
+        assert!(t.echoed().is_empty());
+        t.echo = true;
+        track(&mut t, "Loud", "m2", 1.0);
+        let echoed = t.echoed();
+        assert_eq!(echoed.len(), 1);
+        let e: serde_json::Value = serde_json::from_str(&echoed[0]).unwrap();
+        assert_eq!(
+            (e["event"].as_str(), e["messageId"].as_str()),
+            (Some("Loud"), Some("m2"))
+        );
+        assert!(t.echoed().is_empty(), "handed out once");
+    }
+
+    const DAY: f64 = 86_400_000.0;
+}

@@ -16,6 +16,8 @@ mod local;
 pub mod page;
 pub mod regex;
 pub mod storage;
+#[cfg(feature = "surveys")]
+mod survey;
 
 use core::cell::RefCell;
 
@@ -50,6 +52,12 @@ enum Action {
     Timer(f64),
     /// `[3]`: call `persist()` soon (within 100 ms), once for a run of calls.
     Persist,
+    /// `[4, card]`: show a survey (load the card's code, render `card`, report its steps
+    /// with `surveyed()`).
+    #[cfg(feature = "surveys")]
+    Survey(Map),
+    /// `[5, json]`: an event was recorded (its JSON), for the page's `on()` listeners.
+    Event(String),
 }
 
 /// How likely the page is to be gone before a response arrives.
@@ -106,6 +114,9 @@ fn with_dyn(what: &str, f: &mut dyn FnMut(&mut Shell)) -> JsValue {
                 shell.stamp = stamp;
                 f(shell);
                 shell.stamp = None;
+                for e in shell.tracker.echoed() {
+                    shell.actions.push(Action::Event(e));
+                }
                 if !shell.persist_asked && shell.tracker.needs_persist() {
                     shell.persist_asked = true;
                     shell.actions.push(Action::Persist);
@@ -137,6 +148,11 @@ fn to_js(actions: Vec<Action>) -> JsValue {
             Action::Leave(id, body) => js_sys::Array::of3(&1.into(), &id.into(), &body.into()),
             Action::Timer(ms) => js_sys::Array::of2(&2.into(), &ms.into()),
             Action::Persist => js_sys::Array::of1(&3.into()),
+            #[cfg(feature = "surveys")]
+            Action::Survey(card) => {
+                js_sys::Array::of2(&4.into(), &interop::to_js(&Value::Object(card)))
+            }
+            Action::Event(json) => js_sys::Array::of2(&5.into(), &json.into()),
         };
         list.push(&item);
     }
@@ -147,6 +163,8 @@ impl Shell {
     /// Hands out whatever the tracker says is due and sets the timer for the next wake-up.
     fn pump(&mut self) {
         let now = page::now_ms();
+        #[cfg(feature = "surveys")]
+        self.surveys_due(now);
         while let Some(req) = self.tracker.next_request(now) {
             self.hand_out(req, Leaving::No);
         }
@@ -157,7 +175,13 @@ impl Shell {
     /// (or be cancelled), so a run of calls arms it once; a wake that finds nothing due
     /// re-arms it.
     fn arm(&mut self, now: f64) {
-        let at = self.tracker.next_wake().map_or(-1.0, |at| at.max(now));
+        let wake = self.tracker.next_wake();
+        #[cfg(feature = "surveys")]
+        let wake = match (wake, self.tracker.surveys_next_due()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let at = wake.map_or(-1.0, |at| at.max(now));
         let sooner = at >= 0.0 && (self.timer_at < 0.0 || at < self.timer_at);
         if sooner || (at < 0.0 && self.timer_at >= 0.0) {
             self.timer_at = at;
@@ -183,9 +207,21 @@ impl Shell {
 
     fn record(&mut self, call: Call) {
         self.refresh_title();
+        #[cfg(feature = "surveys")]
+        let triggered = match &call {
+            Call::Track { event, properties } => {
+                self.tracker
+                    .surveys_for_event(event, properties, &self.regex)
+            }
+            _ => Vec::new(),
+        };
         let (id, at) = self.id_and_time();
         let result = self.tracker.record(call, &id, at);
         self.recorded(result);
+        #[cfg(feature = "surveys")]
+        for survey in triggered {
+            self.show_survey(&survey, false, false);
+        }
     }
 
     fn record_track(&mut self, event: &str, properties: &Map) {
@@ -421,6 +457,10 @@ pub fn navigated() -> JsValue {
         // A new URL is a new page view for content slots too, page events or not.
         let new_page = s.tracker.is_new_page(&info.url);
         s.tracker.set_page(info);
+        #[cfg(feature = "surveys")]
+        if new_page {
+            s.tracker.surveys_on_page_view(page::now_ms());
+        }
         if new_page && s.tracker.config().tracking.autocapture.pageviews {
             s.record(Call::Page {
                 name: None,
@@ -556,6 +596,13 @@ pub fn adopt() -> JsValue {
         s.tracker.adopt_orphans(now);
         s.pump();
     })
+}
+
+/// Whether the page has `on()` listeners: while it has, each recorded event comes back as
+/// a `[5, json]` action.
+#[wasm_bindgen]
+pub fn listen(on: JsValue) -> JsValue {
+    with("listen", |s| s.tracker.echo = on.is_truthy())
 }
 
 /// Whether the loader should report clicks (`tracking.autocapture.clicks`).

@@ -52,7 +52,9 @@ test('calls made before the module runs are stored once, with their times, with 
     for (const row of calls) {
       const made = row.body.properties.madeAt;
       const stamped = Date.parse(row.body.timestamp);
-      assert.ok(stamped >= made && stamped - made <= 2, `${label}: call ${row.body.properties.n} keeps its time (${row.body.timestamp} vs ${made})`);
+      // The page and the snippet read the clock a moment apart (a few ms on a CPU throttled
+      // 6×); a time given at replay would be at least 100 ms later.
+      assert.ok(stamped >= made && stamped - made <= 20, `${label}: call ${row.body.properties.n} keeps its time (${row.body.timestamp} vs ${made})`);
     }
     assert.deepEqual(calls.map((r) => r.body.properties.n).sort(), [...Array(N).keys()]);
     const views = rows.filter((r) => r.type === 'page' && r.body.context.page.path === '/early.html');
