@@ -1,16 +1,22 @@
 // engagekit results dashboard: reads /api/reports/content, /api/reports/experiments and
 // /api/stats for ?writeKey= (default "demo") and renders them as tables, and the event
 // volume per day as a chart (Chart.js, bundled by scripts/build.sh into dist/dashboard/)
-// with the same numbers in a table beside it. The admin API
-// needs a session: without one the page goes to signin.html and comes back.
+// with the same numbers in a table beside it. For each survey the site's config defines
+// (read from /api/config), /api/reports/nps: the score with its interval, its trend per
+// week and the score distribution as charts with tables beside them, and the latest
+// comments as text. The admin API needs a session: without one the page goes to
+// signin.html and comes back.
 //
-// Every slot, variant and event name here was sent by a visitor's browser, so all DOM is
-// built with createElement and textContent, never innerHTML: a name like
+// Every slot, variant, event name and survey comment here was sent by a visitor's browser,
+// so all DOM is built with createElement and textContent, never innerHTML: a name like
 // "<img src=x onerror=...>" shows as that text. The page's CSP backs this up.
 
-import { Chart, BarController, BarElement, CategoryScale, LinearScale, Tooltip } from 'chart.js';
+import {
+  Chart, BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Tooltip,
+} from 'chart.js';
 
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip);
+// Only the pieces drawn here, so the bundle leaves the rest of Chart.js out.
+Chart.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Tooltip);
 
 const params = new URLSearchParams(location.search);
 const writeKey = params.get('writeKey') || 'demo';
@@ -20,6 +26,11 @@ const to = params.get('to') || '';
 const percent = new Intl.NumberFormat(undefined, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const signedPercent = new Intl.NumberFormat(undefined, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1, signDisplay: 'exceptZero' });
 const integer = new Intl.NumberFormat();
+/** An NPS, from −100 to +100: one decimal, signed (0 has no sign). */
+const score = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1, signDisplay: 'exceptZero' });
+/** When a comment was sent, in UTC like the weeks of the trend (a time style cannot take a
+ *  time zone name, so " UTC" is added to the text). */
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
 
 /** Creates an element with optional class and text. */
 function el(tag, text, className) {
@@ -29,12 +40,14 @@ function el(tag, text, className) {
   return node;
 }
 
-function query(extra) {
+/** The query string: the writeKey, the date range when `withRange`, then `more`. */
+function query(withRange, more = {}) {
   const q = new URLSearchParams({ writeKey });
-  if (extra) {
+  if (withRange) {
     if (from) q.set('from', from);
     if (to) q.set('to', to);
   }
+  for (const [k, v] of Object.entries(more)) q.set(k, v);
   return q.toString();
 }
 
@@ -51,8 +64,8 @@ async function session() {
   return (await res.json()).csrf;
 }
 
-async function getJson(path, withRange) {
-  const res = await fetch(`${path}?${query(withRange)}`, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+async function getJson(path, withRange, more) {
+  const res = await fetch(`${path}?${query(withRange, more)}`, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
   if (res.status === 401) {
     toSignIn();
     throw new Error('signed out');
@@ -229,6 +242,275 @@ function renderStats(container, stats) {
   container.append(countTable('Events by name (track events and named pages)', 'Event', stats.byEvent));
 }
 
+// ---- NPS surveys -------------------------------------------------------------------
+
+/** The three groups of a 0-10 answer, as the report names them. */
+const CATEGORIES = {
+  detractor: { one: 'Detractor', many: 'Detractors', scores: '0–6' },
+  passive: { one: 'Passive', many: 'Passives', scores: '7–8' },
+  promoter: { one: 'Promoter', many: 'Promoters', scores: '9–10' },
+};
+
+/** The group of a score, by the same rule as the collector. */
+function categoryOf(s) {
+  return s >= 9 ? 'promoter' : s >= 7 ? 'passive' : 'detractor';
+}
+
+function formatScore(v) {
+  return v === null || v === undefined ? '—' : score.format(v);
+}
+
+function formatInterval(ci) {
+  return Array.isArray(ci) ? `${score.format(ci[0])} to ${score.format(ci[1])}` : '—';
+}
+
+/** A page colour, from the CSS variables (light or dark scheme). */
+function colour(name) {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+}
+
+let npsCharts = [];
+
+/** A table with a caption, column headers (scope=col) and rows whose first cell is a row
+ *  header (scope=row); `numeric` marks the columns aligned as numbers. */
+function dataTable(captionText, columns, rows, numeric) {
+  const table = el('table');
+  table.append(el('caption', captionText));
+  const head = el('thead');
+  const headRow = el('tr');
+  columns.forEach((label, i) => {
+    const th = el('th', label, numeric[i] ? 'num' : null);
+    th.scope = 'col';
+    headRow.append(th);
+  });
+  head.append(headRow);
+  const body = el('tbody');
+  for (const cells of rows) {
+    const row = el('tr');
+    cells.forEach((text, i) => {
+      const cell = el(i === 0 ? 'th' : 'td', text, numeric[i] ? 'num' : null);
+      if (i === 0) cell.scope = 'row';
+      row.append(cell);
+    });
+    body.append(row);
+  }
+  table.append(head, body);
+  const wrap = el('div', null, 'table-wrap');
+  wrap.append(table);
+  return wrap;
+}
+
+/** A chart in a figure: the canvas is an image described in words (`label`), and the
+ *  numbers are in a table under a disclosure, its text alternative. */
+function chartFigure(className, caption, label, table, config) {
+  const figure = el('figure', null, `chart ${className}`);
+  const canvas = el('canvas');
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', label);
+  const box = el('div', null, 'chart-box');
+  box.append(canvas);
+  const details = el('details');
+  details.append(el('summary', 'Show the numbers'), table);
+  figure.append(el('figcaption', caption), box, details);
+  const reduced = matchMedia('(prefers-reduced-motion: reduce)').matches;
+  config.options = { animation: reduced ? false : { duration: 300 }, maintainAspectRatio: false, ...config.options };
+  npsCharts.push(new Chart(canvas, config));
+  return figure;
+}
+
+/** The headline numbers: the score and its interval, answers, response rate, dismissals
+ *  (counted apart: they are not in the score) and the three groups. */
+function npsHeadline(r) {
+  const dl = el('dl', null, 'headline');
+  const item = (term, value, note, className) => {
+    const group = el('div', null, className);
+    const dd = el('dd');
+    dd.append(value);
+    group.append(el('dt', term), dd);
+    if (note) group.append(el('dd', note, 'meta'));
+    dl.append(group);
+  };
+  const value = el('data', formatScore(r.nps), 'nps-value');
+  value.value = r.nps === null ? '' : String(r.nps);
+  const interval = r.ci95
+    ? `95 % interval: ${formatInterval(r.ci95)}`
+    : r.answered === 1 ? 'One answer: too few for an interval.' : 'No answers yet.';
+  item('Net Promoter Score', value, interval, 'nps-score');
+  item('Answered', integer.format(r.answered), `of ${integer.format(r.shown)} shown`);
+  item('Response rate', r.responseRate === null ? '—' : percent.format(r.responseRate),
+    'answered of shown');
+  item('Dismissed without answering', integer.format(r.dismissed), 'counted apart, not in the score');
+  for (const [key, c] of Object.entries(CATEGORIES)) {
+    const n = r.categories ? r.categories[key] : 0;
+    item(`${c.many} (${c.scores})`, integer.format(n),
+      r.answered ? `${percent.format(n / r.answered)} of answers` : null, `group ${key}`);
+  }
+  return dl;
+}
+
+/** NPS per week as a line chart, with a table of the same numbers. */
+function trendFigure(id, r) {
+  const weeks = r.trend || [];
+  const answered = weeks.filter((b) => b.nps !== null);
+  const caption = `NPS per week, survey ${id} (weeks start on Monday, UTC)`;
+  let label = `${caption}: `;
+  if (answered.length === 1) {
+    label += `one week with answers, ${formatScore(answered[0].nps)} in the week of ${answered[0].start}`;
+  } else {
+    const [first, last] = [answered[0], answered[answered.length - 1]];
+    label += `${integer.format(answered.length)} weeks with answers, from ${formatScore(first.nps)} in the week of ` +
+      `${first.start} to ${formatScore(last.nps)} in the week of ${last.start}`;
+  }
+  const table = dataTable(caption, ['Week starting', 'Shown', 'Answered', 'NPS', '95 % interval'],
+    weeks.map((b) => [b.start, integer.format(b.shown), integer.format(b.answered), formatScore(b.nps), formatInterval(b.ci95)]),
+    [false, true, true, true, true]);
+  return chartFigure('nps-trend', caption, label, table, {
+    type: 'line',
+    data: {
+      labels: weeks.map((b) => b.start),
+      datasets: [{
+        label: 'NPS',
+        data: weeks.map((b) => b.nps),
+        borderColor: colour('--focus'),
+        backgroundColor: colour('--focus'),
+        pointRadius: 4,
+        spanGaps: true,
+      }],
+    },
+    options: {
+      plugins: {
+        legend: { display: false },
+        tooltip: {
+          callbacks: {
+            label: (ctx) => {
+              const b = weeks[ctx.dataIndex];
+              return `NPS ${formatScore(b.nps)} (95 %: ${formatInterval(b.ci95)}), ${integer.format(b.answered)} answered`;
+            },
+          },
+        },
+      },
+      scales: {
+        x: { ticks: { color: colour('--muted') }, grid: { display: false } },
+        y: {
+          min: -100, max: 100,
+          ticks: { color: colour('--muted'), stepSize: 50, callback: (v) => score.format(v) },
+          grid: { color: colour('--line') },
+        },
+      },
+    },
+  });
+}
+
+/** Answers per score, 0 to 10, as bars coloured by group, with a table of the same numbers. */
+function distributionFigure(id, r) {
+  const counts = r.distribution || [];
+  const caption = `Answers per score, 0 to 10, survey ${id}`;
+  const groups = Object.entries(CATEGORIES)
+    .map(([key, c]) => `${integer.format(r.categories[key])} ${c.many.toLowerCase()} (${c.scores})`);
+  const label = `${caption}: ${integer.format(r.answered)} answers; ${groups.join(', ')}`;
+  const table = dataTable(caption, ['Score', 'Group', 'Answers', 'Share of answers'],
+    counts.map((n, s) => [String(s), CATEGORIES[categoryOf(s)].one, integer.format(n),
+      r.answered ? percent.format(n / r.answered) : '—']),
+    [false, false, true, true]);
+  const fill = { detractor: colour('--detractor'), passive: colour('--passive'), promoter: colour('--promoter') };
+  return chartFigure('nps-distribution', caption, label, table, {
+    type: 'bar',
+    data: {
+      labels: counts.map((_, s) => String(s)),
+      datasets: [{ label: 'Answers', data: counts, backgroundColor: counts.map((_, s) => fill[categoryOf(s)]) }],
+    },
+    options: {
+      plugins: {
+        legend: { display: false },
+        tooltip: {
+          callbacks: {
+            title: (items) => `Score ${items[0].label} (${CATEGORIES[categoryOf(Number(items[0].label))].one.toLowerCase()})`,
+          },
+        },
+      },
+      scales: {
+        x: { ticks: { color: colour('--muted') }, grid: { display: false } },
+        y: { beginAtZero: true, ticks: { color: colour('--muted'), precision: 0 }, grid: { color: colour('--line') } },
+      },
+    },
+  });
+}
+
+/** The latest comments, newest first, as text: each with its group and score (from the
+ *  visitor's final answer) and when it was sent. */
+function commentList(comments) {
+  const list = el('ol', null, 'comments');
+  for (const c of comments) {
+    const key = Object.prototype.hasOwnProperty.call(CATEGORIES, c.category) ? c.category : categoryOf(c.score);
+    const item = el('li', null, `comment ${key}`);
+    const meta = el('p', null, 'meta');
+    const when = el('time', `${dateTime.format(new Date(c.at))} UTC`);
+    when.dateTime = c.at;
+    meta.append(el('strong', CATEGORIES[key].one, 'category'), el('span', `, score ${integer.format(c.score)}, `), when);
+    item.append(meta, el('p', c.comment, 'comment-text'));
+    list.append(item);
+  }
+  return list;
+}
+
+/** One survey's report: a heading, the headline, and (once it has answers) the trend, the
+ *  distribution and the comments. */
+function surveyBlock(id, result) {
+  const block = el('div', null, 'survey');
+  block.dataset.survey = id;
+  const heading = el('h3');
+  heading.append(el('span', 'Survey '), el('strong', id));
+  block.append(heading);
+  if (result.status === 'rejected') {
+    block.append(el('p', result.reason.message, 'error'));
+    return block;
+  }
+  const r = result.value;
+  block.append(npsHeadline(r));
+  if (r.invalid) {
+    block.append(el('p', `${integer.format(r.invalid)} more ${r.invalid === 1 ? 'answer' : 'answers'} could not count ` +
+      '(no submission id, or a score that is not a whole number from 0 to 10).', 'meta'));
+  }
+  if (!r.answered) {
+    block.append(el('p', 'No answers yet: the score’s trend, the distribution of scores and the comments ' +
+      'appear here after the first answer.', 'empty'));
+    return block;
+  }
+  block.append(el('h4', 'Trend'), trendFigure(id, r));
+  block.append(el('h4', 'Score distribution'), distributionFigure(id, r));
+  block.append(el('h4', 'Latest comments'));
+  const comments = r.comments || [];
+  if (comments.length) {
+    const n = comments.length;
+    block.append(el('p', `${integer.format(n)} ${n === 1 ? 'comment' : 'comments'}, newest first` +
+      `${n >= 50 ? ' (at most 50 are listed)' : ''}, in visitors’ own words, each with the group of its score.`, 'meta'));
+    block.append(commentList(comments));
+  } else {
+    block.append(el('p', 'No comments yet.', 'empty'));
+  }
+  return block;
+}
+
+/** The ids of the site's surveys, from its config (admin API), then each one's report. */
+async function loadNps() {
+  const site = await getJson('/api/config', false);
+  const surveys = site && site.config && site.config.surveys;
+  const ids = surveys && typeof surveys === 'object' && !Array.isArray(surveys) ? Object.keys(surveys) : [];
+  const reports = await Promise.allSettled(ids.map((id) => getJson('/api/reports/nps', true, { survey: id })));
+  return ids.map((id, i) => ({ id, result: reports[i] }));
+}
+
+function renderNps(container, surveys) {
+  npsCharts.forEach((c) => c.destroy());
+  npsCharts = [];
+  container.replaceChildren();
+  if (surveys.length === 0) {
+    container.append(el('p', 'This site’s config defines no survey: add one under “surveys” to see its answers here.', 'empty'));
+    return;
+  }
+  for (const { id, result } of surveys) container.append(surveyBlock(id, result));
+}
+
 function renderError(container, error) {
   container.replaceChildren(el('p', error.message, 'error'));
 }
@@ -238,13 +520,15 @@ async function load() {
   const targets = {
     content: document.getElementById('content'),
     experiments: document.getElementById('experiments'),
+    nps: document.getElementById('nps'),
     events: document.getElementById('events'),
   };
   status.textContent = `Loading results for ${writeKey}…`;
   document.body.classList.add('loading');
-  const [content, experiments, stats] = await Promise.allSettled([
+  const [content, experiments, nps, stats] = await Promise.allSettled([
     getJson('/api/reports/content', true),
     getJson('/api/reports/experiments', true),
+    loadNps(),
     getJson('/api/stats', false),
   ]);
   document.body.classList.remove('loading');
@@ -259,16 +543,23 @@ async function load() {
   } else {
     renderError(targets.experiments, experiments.reason);
   }
+  if (nps.status === 'fulfilled') {
+    renderNps(targets.nps, nps.value);
+  } else {
+    renderError(targets.nps, nps.reason);
+  }
   if (stats.status === 'fulfilled') {
     renderStats(targets.events, stats.value);
   } else {
     renderError(targets.events, stats.reason);
   }
 
-  const failed = [content, experiments, stats].filter((r) => r.status === 'rejected').length;
+  // The surveys count as one report, failed when the config or any survey's report did.
+  const npsFailed = nps.status === 'rejected' || nps.value.some((s) => s.result.status === 'rejected');
+  const failed = [content, experiments, stats].filter((r) => r.status === 'rejected').length + (npsFailed ? 1 : 0);
   const range = from || to ? ` (${from || 'start'} to ${to || 'now'})` : '';
   status.textContent = failed
-    ? `Could not load ${failed} of 3 reports for ${writeKey}; see the messages below.`
+    ? `Could not load ${failed} of 4 reports for ${writeKey}; see the messages below.`
     : `Results for ${writeKey}${range}, as of ${new Date().toLocaleTimeString()}.`;
 }
 
