@@ -72,9 +72,10 @@ export function start(ek, key, config, url, reveal, warn) {
   // '*' for all) is recorded. The module sends recorded events back only while someone
   // listens.
   var listeners = [];
+  var started;
   ek.on = function (name, fn) {
     if (typeof fn != 'function') return warn('on(): expected a function');
-    if (!listeners.length) call('listen')(true);
+    if (!listeners.length && started) call('listen')(true);
     listeners.push([name, fn]);
   };
   var heard = function (e) {
@@ -117,8 +118,14 @@ export function start(ek, key, config, url, reveal, warn) {
   };
   // The page view the loader stamped when the page started.
   var pv = q[0] && q[0][0] == '_pv' ? q.shift() : [];
+  // on() listeners the page set before the module ran hear everything, the first page view
+  // included.
+  q = q.filter(function (c) {
+    return c[0] != 'on' || ek.on.apply(null, c[1]);
+  });
   m.stamp(pv[2], pv[3]);
-  call('init')(key, { config: config });
+  call('init')(key, { config: config, listen: listeners.length > 0 });
+  started = 1;
   m.stamp();
   lockedAdopt();
   setInterval(lockedAdopt, 3e4);
@@ -156,7 +163,7 @@ export function start(ek, key, config, url, reveal, warn) {
       m.stamp(); // a call that recorded nothing leaves no stamp for the next
     }
   });
-  q.length = 0;
+  ek.q.length = 0;
   // After the replay, so traits from an early identify() count in the decisions. The widgets
   // code shows the slots once decided; without it there is nothing to wait for.
   if (mount) refresh = mount(call, ek._hide, warn);

@@ -264,7 +264,8 @@ impl Shell {
 }
 
 /// Starts engagekit for `writeKey`; `options.config` is the site configuration (defaults
-/// where absent or invalid). Returns actions, the first page view's among them.
+/// where absent or invalid), `options.listen` whether the page has `on()` listeners already
+/// (see [`listen`]). Returns actions, the first page view's among them.
 #[wasm_bindgen]
 pub fn init(write_key: JsValue, options: JsValue) -> JsValue {
     let Some(write_key) = interop::string(&write_key).filter(|k| !k.trim().is_empty()) else {
@@ -277,7 +278,7 @@ pub fn init(write_key: JsValue, options: JsValue) -> JsValue {
         return JsValue::UNDEFINED;
     }
     let config = read_config(&interop::get(&options, "config"));
-    let tracker = Tracker::new(
+    let mut tracker = Tracker::new(
         &write_key,
         config,
         &page::uuid(),
@@ -285,6 +286,7 @@ pub fn init(write_key: JsValue, options: JsValue) -> JsValue {
         page::privacy_signal(),
         page::uuid(),
     );
+    tracker.echo = interop::get(&options, "listen").is_truthy();
     let shell = Shell {
         tracker,
         #[cfg(feature = "widgets")]

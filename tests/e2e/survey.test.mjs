@@ -23,7 +23,9 @@ const config = (survey = {}, extra = {}) => testConfig({ surveys: { nps: { text:
 function sitePage(title) {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>
 ${snippet()}
-<script>window.__heard = []; engagekit.on('Survey Answered', function (e) { __heard.push(e.properties); });</script>
+<script>window.__heard = []; window.__pages = [];
+engagekit.on('Survey Answered', function (e) { __heard.push(e.properties); });
+engagekit.on('page', function (e) { __pages.push(e.context.page.path); });</script>
 </head><body><main><h1>${title}</h1><p><a href="/site/other.html">Another page</a></p>
 <svg width="10" height="2500" aria-hidden="true"></svg></main></body></html>`;
 }
@@ -64,6 +66,7 @@ test('a returning visitor is asked on the second page view and answers with the 
   const v = await visitor(env);
   await v.page.goto('/site/first.html');
   await waitReady(v.page);
+  assert.deepEqual(await v.page.evaluate(() => __pages), ['/site/first.html'], 'on() set before the module ran hears the first page view');
   await sleep(1500);
   assert.equal(await card(v.page), null, 'not asked on the first page view');
   assert.deepEqual(v.chunk(), [], 'and the card code was not downloaded');
