@@ -20,8 +20,9 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKN
 
 # $1: the module's name; the rest: cargo feature flags.
 #   engagekit_core     tracking only, for sites without widgets
-#   engagekit_widgets  tracking, audiences, content slots and surveys (the `widgets` and
-#                      `surveys` features; not `validate`: the collector checks configs)
+#   engagekit_widgets  tracking, audiences, content slots, surveys and checklists (the
+#                      `widgets`, `surveys` and `checklists` features; not `validate`: the
+#                      collector checks configs)
 module() {
   local name=$1
   shift
@@ -49,7 +50,7 @@ module() {
     "target/glue/${name}.js"
 }
 module engagekit_core --no-default-features
-module engagekit_widgets --no-default-features --features widgets,surveys
+module engagekit_widgets --no-default-features --features widgets,surveys,checklists
 
 esbuild() {
   npx --no-install esbuild --minify --target=es2017 --log-level=warning "$@"

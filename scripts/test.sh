@@ -11,7 +11,7 @@ cargo clippy --quiet --workspace --all-targets -- -D warnings
 cargo clippy --quiet --target wasm32-unknown-unknown --lib -- -D warnings
 cargo clippy --quiet --target wasm32-unknown-unknown --features std --test browser -- -D warnings
 cargo clippy --quiet --target wasm32-unknown-unknown --lib --no-default-features -- -D warnings
-cargo clippy --quiet --target wasm32-unknown-unknown --lib --no-default-features --features widgets,surveys -- -D warnings
+cargo clippy --quiet --target wasm32-unknown-unknown --lib --no-default-features --features widgets,surveys,checklists -- -D warnings
 
 echo "== native: cargo test --workspace"
 cargo test --workspace --quiet

@@ -15,6 +15,10 @@ extern crate alloc;
 pub mod attributes;
 pub mod batch;
 pub mod bucket;
+#[cfg(feature = "widgets")]
+pub mod card;
+#[cfg(feature = "checklists")]
+pub mod checklist;
 pub mod condition;
 pub mod config;
 pub mod consent;
@@ -28,6 +32,7 @@ pub mod prelude;
 pub mod regex;
 pub mod score;
 pub mod session;
+#[cfg(feature = "surveys")]
 pub mod survey;
 pub mod text;
 pub mod tracker;

@@ -129,65 +129,15 @@ impl Category {
 }
 
 impl Survey {
-    /// The locales of the survey's texts, the fallback (`defaultLocale`, else the first
-    /// written) first.
-    fn locales(&self) -> Vec<&str> {
-        let default = self.ui.get("defaultLocale").and_then(Value::as_str);
-        let all = match self.ui.get("text") {
-            Some(Value::Object(m)) => m.keys().map(String::as_str).collect(),
-            _ => Vec::new(),
-        };
-        let (first, rest): (Vec<&str>, Vec<&str>) =
-            all.into_iter().partition(|l| Some(*l) == default);
-        first.into_iter().chain(rest).collect()
-    }
-
-    /// The locale of the texts for `language` (a BCP 47 tag such as `navigator.language`):
-    /// an exact match, else the same primary language (`fr` for `fr-CA`), else the fallback.
+    /// The locale of the texts for `language` (see [`crate::card::locale_for`]).
     pub fn locale_for(&self, language: &str) -> Option<&str> {
-        let primary = |tag: &str| {
-            tag.split(['-', '_'])
-                .next()
-                .unwrap_or("")
-                .to_ascii_lowercase()
-        };
-        let all = self.locales();
-        let exact = all.iter().find(|l| l.eq_ignore_ascii_case(language));
-        exact
-            .or_else(|| all.iter().find(|l| primary(l) == primary(language)))
-            .or(all.first())
-            .copied()
+        crate::card::locale_for(&self.ui, language)
     }
 
-    /// What the card needs to show this survey to a visitor whose language is `language`:
-    /// `{id, locale, rtl, texts, placement, theme}` (texts in the chosen locale).
+    /// What the card needs to show this survey to a visitor whose language is `language`.
     pub fn card(&self, language: &str) -> Map {
-        let mut m = Map::new();
-        m.set("id", self.id.as_str().into());
-        if let Some(locale) = self.locale_for(language) {
-            m.set("locale", locale.into());
-            m.set("rtl", is_rtl(locale).into());
-            if let Some(Value::Object(texts)) = self.ui.get("text") {
-                if let Some(t) = texts.get(locale) {
-                    m.set("texts", t.clone());
-                }
-            }
-        }
-        for key in ["placement", "theme"] {
-            if let Some(v) = self.ui.get(key) {
-                m.set(key, v.clone());
-            }
-        }
-        m
+        crate::card::card(&self.id, &self.ui, language)
     }
-}
-
-/// Whether a language is written right to left (the card's `dir`).
-pub fn is_rtl(language: &str) -> bool {
-    let primary = language.split(['-', '_']).next().unwrap_or("");
-    ["ar", "he", "fa", "ur", "ps", "sd", "yi", "dv", "ug", "ckb"]
-        .iter()
-        .any(|l| l.eq_ignore_ascii_case(primary))
 }
 
 /// Why a survey does not show now.
@@ -278,9 +228,36 @@ impl History {
     /// against the cap.
     pub fn shown(&mut self, id: &str, now_ms: f64) {
         self.update(id, |m| m.shown_ms = now_ms);
+        self.prompted(now_ms);
+    }
+
+    /// A prompt (any: a survey, an auto-opening checklist) appears now: it holds the screen
+    /// for [`LEASE_MS`] and counts against the cap.
+    pub fn prompted(&mut self, now_ms: f64) {
         self.prompts.retain(|t| now_ms - t < WEEK_MS);
         self.prompts.push(now_ms);
         self.open_until_ms = now_ms + LEASE_MS;
+    }
+
+    /// Whether the prompt cap lets a prompt appear now: none on screen (in any tab), fewer
+    /// than `maxPerWeek` in the last 7 days, and `minGapHours` since the last.
+    pub fn may_prompt(&self, now_ms: f64, prompts: &Prompts) -> Result<(), Why> {
+        if now_ms < self.open_until_ms {
+            return Err(Why::PromptOpen);
+        }
+        let week = self
+            .prompts
+            .iter()
+            .filter(|t| now_ms - **t < WEEK_MS)
+            .count();
+        if week as u64 >= u64::from(prompts.max_per_week) {
+            return Err(Why::WeeklyCap);
+        }
+        let last = self.prompts.iter().copied().fold(0.0, f64::max);
+        if last > 0.0 && now_ms - last < prompts.min_gap_hours * HOUR_MS {
+            return Err(Why::MinGap);
+        }
+        Ok(())
     }
 
     /// The prompt on screen is still there (the page calls this while it stays open).
@@ -427,20 +404,7 @@ pub fn check(s: &Survey, c: &Context) -> Result<(), Why> {
     if left > 0.0 && c.now_ms - left < s.dismiss_wait_days * DAY_MS {
         return Err(Why::Dismissed);
     }
-    let week = c
-        .history
-        .prompts
-        .iter()
-        .filter(|t| c.now_ms - **t < WEEK_MS)
-        .count();
-    if week as u64 >= u64::from(c.prompts.max_per_week) {
-        return Err(Why::WeeklyCap);
-    }
-    let last = c.history.prompts.iter().copied().fold(0.0, f64::max);
-    if last > 0.0 && c.now_ms - last < c.prompts.min_gap_hours * HOUR_MS {
-        return Err(Why::MinGap);
-    }
-    Ok(())
+    c.history.may_prompt(c.now_ms, c.prompts)
 }
 
 /// Sticky sampling: the same visitor is always in or out of a survey's sample (GrowthBook's

@@ -76,6 +76,8 @@ pub mod keys {
     /// When prompts were shown, answered and dismissed, shared by the visitor's tabs (see
     /// [`crate::survey::History`]).
     pub const PROMPTS: &str = "engagekit:prompts";
+    /// Each checklist's progress, as JSON (see [`crate::checklist::Progress`]).
+    pub const CHECKLISTS: &str = "engagekit:checklists";
 
     use crate::prelude::*;
 
@@ -155,6 +157,12 @@ pub struct Tracker {
     viewed: Vec<String>,
     #[cfg(feature = "surveys")]
     surveys: surveys::SurveyState,
+    /// Checklist progress while it may not be persisted (no consent yet), and the
+    /// checklists shown on this page view.
+    #[cfg(feature = "checklists")]
+    checklists_memory: Map,
+    #[cfg(feature = "checklists")]
+    checklists_shown: Vec<String>,
     /// Keep the JSON of each event recorded, for the page's `on()` listeners ([`Tracker::echoed`]).
     pub echo: bool,
     echoed: Vec<String>,
@@ -202,6 +210,10 @@ impl Tracker {
             viewed: Vec::new(),
             #[cfg(feature = "surveys")]
             surveys: surveys::SurveyState::default(),
+            #[cfg(feature = "checklists")]
+            checklists_memory: Map::new(),
+            #[cfg(feature = "checklists")]
+            checklists_shown: Vec::new(),
             echo: false,
             echoed: Vec::new(),
         };
@@ -773,5 +785,9 @@ mod audience;
 mod surveys;
 #[cfg(feature = "surveys")]
 pub use surveys::Step;
+#[cfg(feature = "checklists")]
+mod checklists;
+#[cfg(feature = "checklists")]
+pub use checklists::NotDone;
 #[cfg(test)]
 mod tests;

@@ -36,6 +36,8 @@ export interface EngagekitConfig {
     /** By the `data-engagekit-slot` name. */
     slots?: Record<string, ContentSlot>;
   };
+  /** Onboarding checklists by id (letters, digits, `-` and `_`). */
+  checklists?: Record<string, Checklist>;
   /** NPS surveys by id (letters, digits, `-` and `_`). */
   surveys?: Record<string, Survey>;
   /** The cap every prompt shares, across the visitor's tabs. */
@@ -79,6 +81,39 @@ export interface SurveyTexts {
   /** Button labels (default "Send" and "Close"). */
   send?: string;
   close?: string;
+}
+
+/** An onboarding checklist: its steps and what completes each. */
+export interface Checklist {
+  /** Texts by locale: `title` (required), `launcher`, `completed`, `dismiss`, `close`,
+   *  `locked`, and `steps: {<stepId>: {title, description?, action?}}`. */
+  text: Record<string, Record<string, unknown>>;
+  defaultLocale?: string;
+  placement?: 'bottom-right' | 'bottom-left';
+  theme?: { accent?: string; background?: string; text?: string; radius?: string; font?: string };
+  /** Who sees it: a condition over visitor attributes. Everyone when absent. */
+  if?: Condition;
+  /** "ordered": each step waits for the one before it (default "any"). */
+  order?: 'any' | 'ordered';
+  dismissible?: boolean;
+  /** Open by itself once, within the prompt cap (default false: the launcher only). */
+  autoOpen?: boolean;
+  steps: ChecklistStep[];
+}
+
+export interface ChecklistStep {
+  id: string;
+  /** Where the step's action leads: an http(s) URL or a path on this site. */
+  href?: string;
+  /** Steps this one waits for. */
+  after?: string[];
+  /** Done when this event is tracked (and its properties match `where`)... */
+  event?: string;
+  where?: Condition;
+  /** ...or when a page whose visitor attributes match this condition is viewed. */
+  page?: Condition;
+  /** The visitor may tick it off by hand. */
+  manual?: boolean;
 }
 
 /** An event as recorded (the Segment shape sent to the collector). */
@@ -161,6 +196,9 @@ export interface Engagekit {
    *  throttles and the prompt cap unless `force`; never without consent or over another
    *  prompt (a console message says why it did not show). */
   survey(id: string, options?: { force?: boolean }): void;
+  /** A checklist, to complete one of its steps from code: `checklist('onboarding').complete('tour')`.
+   *  Available once the module runs (inside `ready()`). */
+  checklist(id: string): { complete(stepId: string): void };
   /** Calls `listener` after each event of that name is recorded (`'Survey Answered'`, any
    *  `track` name, `'page'`, `'identify'`, or `'*'` for all). */
   on(eventName: string, listener: (event: RecordedEvent) => void): void;

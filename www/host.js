@@ -4,12 +4,13 @@
 // start() takes over from the loader: it carries out the actions each module call returns
 // ([0, id, body, keepalive] send, [1, id, body] send while the page unloads, [2, ms] set the
 // timer (-1: cancel), [3] persist soon, [4, card] show a survey, [5, json] an event was
-// recorded, for on() listeners), owns the listeners (SPA
+// recorded, for on() listeners, [6, cards, all] show or update checklists), owns the
+// listeners (SPA
 // navigation, visibility, bfcache, online, clicks, the cross-tab adoption timer), replays the
 // calls the snippet queued, each with the time it was made, and runs ready() callbacks. Every
 // decision is the module's; nothing here throws into the page.
 import init, * as m from 'engagekit-glue';
-import { depth, mount, prompt } from 'engagekit-widgets';
+import { checklists, depth, mount, prompt } from 'engagekit-widgets';
 
 export default init;
 
@@ -41,7 +42,8 @@ export function start(ek, key, config, url, reveal, warn) {
   // task, like scroll or click tracking) is written at most every WRITE_MS; a send, hiding
   // and leaving the page write at once.
   var act = function (a) {
-    if (a[0] == 5) heard(JSON.parse(a[1]));
+    if (a[0] == 6) checklists && checklists(call, a[1], a[2], warn);
+    else if (a[0] == 5) heard(JSON.parse(a[1]));
     else if (a[0] == 4) prompt && prompt(call, a[1], warn);
     else if (a[0] == 3) setTimeout(persist, WRITE_MS);
     else if (a[0] == 2) {
@@ -68,6 +70,15 @@ export function start(ek, key, config, url, reveal, warn) {
       warn(n + '(): this site has none in its config');
     };
   });
+  // checklist(id).complete(step): a step done, by the page's code.
+  var complete = call('checklistComplete');
+  ek.checklist = function (id) {
+    return {
+      complete: function (step) {
+        m.checklistComplete ? complete(id, step) : warn('checklist(): this site has none in its config');
+      },
+    };
+  };
   // on(name, fn): fn(event) after each event of that name (or type: 'page', 'identify';
   // '*' for all) is recorded. The module sends recorded events back only while someone
   // listens.

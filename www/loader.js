@@ -33,7 +33,7 @@
   if (!key) return reveal(), warn('no writeKey');
   var host = opts.host || base.origin;
   var id = function () {
-    return Math.random().toString(36).slice(2);
+    return (Math.random() + '').slice(2);
   };
   var early = 'engagekit:early:' + id();
   var running, cfg, store;
@@ -54,7 +54,7 @@
     return (cfg = c || {});
   });
   var keep = function (e) {
-    if (running || !cfg || (e.type != 'pagehide' && d.visibilityState != 'hidden')) return;
+    if (running || !cfg || (e.type != 'pagehide' && !d.hidden)) return;
     try {
       var p = cfg.privacy || {};
       store = localStorage;
@@ -88,7 +88,7 @@
     d.querySelector('[data-engagekit-slot]')
       ? load('widgets')
       : config.then(function (c) {
-          return load(c.content || c.surveys ? 'widgets' : 'core');
+          return load(c.content || c.surveys || c.checklists ? 'widgets' : 'core');
         }),
     config,
   ])

@@ -327,3 +327,55 @@ export function depth(scrolled) {
     deepest = 0;
   };
 }
+
+// Checklists on screen, by id: the promise of the widget's handle ({update, close}).
+var lists = {};
+
+/**
+ * Shows or updates the checklists the module decided on (`all`: the page view's full set,
+ * so any other on screen goes). Downloads the widget's code (dist/engagekit_checklist.js)
+ * the first time one shows; reports what the visitor does with `checklisted(kind, id, value)`.
+ * Never throws.
+ */
+export function checklists(call, cards, all, warn) {
+  var report = call('checklisted');
+  var ids = cards.map(function (c) {
+    return c.id;
+  });
+  if (all)
+    Object.keys(lists).forEach(function (id) {
+      if (ids.indexOf(id) < 0)
+        lists[id].then(function (w) {
+          w && w.close();
+        });
+    });
+  cards.forEach(function (card) {
+    var id = card.id;
+    if (lists[id])
+      return lists[id].then(function (w) {
+        w && w.update(card);
+      });
+    lists[id] = import(new URL('engagekit_checklist.js', import.meta.url))
+      .then(function (chunk) {
+        return chunk.open(card, {
+          toggled: function (open) {
+            report('toggled', id, open);
+          },
+          started: function () {},
+          done: function (step) {
+            report('done', id, step);
+          },
+          dismissed: function () {
+            report('dismissed', id);
+          },
+          closed: function () {
+            delete lists[id];
+          },
+        });
+      })
+      .catch(function (e) {
+        warn('the checklist could not show: ' + e);
+        delete lists[id];
+      });
+  });
+}

@@ -66,6 +66,9 @@ pub struct Config {
     /// NPS surveys and the cap every prompt shares.
     #[cfg(feature = "surveys")]
     pub surveys: crate::survey::Surveys,
+    /// Onboarding checklists.
+    #[cfg(feature = "checklists")]
+    pub checklists: crate::checklist::Checklists,
 }
 
 /// How events are batched and what is captured automatically.
@@ -205,6 +208,7 @@ impl Config {
         };
         widgets(&root, re, &mut config, &mut problems);
         surveys(&root, re, &mut config, &mut problems);
+        checklists(&root, re, &mut config, &mut problems);
         if let Err(e) = root.no_other_keys(&[
             "tracking",
             "privacy",
@@ -214,6 +218,7 @@ impl Config {
             "content",
             "surveys",
             "prompts",
+            "checklists",
         ]) {
             problems.push(e.then("ignored"));
         }
@@ -294,6 +299,24 @@ fn surveys(root: &Obj, re: &dyn RegexEngine, config: &mut Config, problems: &mut
             }
         }
     }
+}
+
+/// `checklists`, where the build reads them (the `checklists` feature); elsewhere only
+/// checked to be an object.
+fn checklists(
+    root: &Obj,
+    re: &dyn RegexEngine,
+    config: &mut Config,
+    problems: &mut Vec<ConfigError>,
+) {
+    match root.obj("checklists") {
+        #[cfg(feature = "checklists")]
+        Ok(Some(o)) => config.checklists.list = crate::checklist::parse(&o, re, problems),
+        Ok(_) => {}
+        Err(e) => problems.push(e.then("no checklist shows")),
+    }
+    #[cfg(not(feature = "checklists"))]
+    let _ = (re, &config);
 }
 
 impl Tracking {

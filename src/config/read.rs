@@ -62,7 +62,7 @@ impl<'a> Obj<'a> {
     }
 
     /// A problem with this object as a whole.
-    #[cfg(feature = "surveys")]
+    #[cfg(feature = "widgets")]
     #[inline(never)]
     pub(crate) fn invalid(&self, message: &str) -> ConfigError {
         ConfigError {

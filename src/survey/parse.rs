@@ -75,24 +75,12 @@ fn read_survey(s: &Obj, survey: &mut Survey, re: &dyn RegexEngine) -> Result<(),
         "resurveyDays",
         "dismissWaitDays",
     ])?;
-    let text = s
-        .obj("text")?
-        .ok_or_else(|| s.error("text", "required: the survey's texts by locale"))?;
-    for (locale, value) in text.map {
-        let _t = Obj::new(value, &text.path_of(locale))?;
-        #[cfg(feature = "validate")]
-        check::texts(&_t)?;
-    }
-    if text.map.is_empty() {
-        return Err(s.error("text", "expected at least one locale, e.g. \"en\""));
-    }
-    #[cfg(feature = "validate")]
-    check::presentation(s, &text)?;
-    for key in ["text", "defaultLocale", "placement", "theme"] {
-        if let Some(v) = s.map.get(key) {
-            survey.ui.set(key, v.clone());
-        }
-    }
+    crate::card::read(
+        s,
+        &mut survey.ui,
+        &["bottom-right", "bottom-left", "center"],
+        texts,
+    )?;
     if let Some(c) = s.map.get("if") {
         validate_condition(c, re).map_err(|e| s.error("if", &e))?;
         survey.condition = Some(c.clone());
@@ -138,79 +126,29 @@ fn read_trigger(t: &Obj, re: &dyn RegexEngine) -> Result<Trigger, ConfigError> {
     Err(t.invalid(ONE_OF))
 }
 
-/// The full check of what the card shows, where configs are published.
-#[cfg(feature = "validate")]
-mod check {
-    use crate::config::{read::Obj, ConfigError};
-    #[allow(unused_imports)]
-    use crate::prelude::*;
-
-    /// The theme's custom properties (`--ek-<name>` on the card).
-    const THEME_KEYS: [&str; 5] = ["accent", "background", "text", "radius", "font"];
-    /// Longest theme value.
-    const MAX_THEME_CHARS: usize = 120;
-
-    /// `defaultLocale`, `placement` and `theme`; `text` is the object of texts by locale.
-    pub(super) fn presentation(s: &Obj, text: &Obj) -> Result<(), ConfigError> {
-        if let Some(default) = s.string("defaultLocale")? {
-            if !text.map.contains_key(&default) {
-                return Err(s.error("defaultLocale", "expected one of the locales under text"));
-            }
-        }
-        match s.string("placement")?.as_deref() {
-            None | Some("bottom-right" | "bottom-left" | "center") => {}
-            Some(_) => {
-                return Err(s.error("placement", "expected bottom-right, bottom-left or center"))
-            }
-        }
-        if let Some(theme) = s.obj("theme")? {
-            theme.no_other_keys(&THEME_KEYS)?;
-            for key in THEME_KEYS {
-                if let Some(v) = theme.string(key)? {
-                    if !plain_css_value(&v) {
-                        return Err(theme
-                            .error(key, "expected a plain CSS value (no ; { } < > \\ or url())"));
-                    }
-                }
-            }
-        }
-        Ok(())
+/// The full check of a survey's texts in one locale (with `validate`; see [`crate::card`]).
+#[cfg_attr(not(feature = "validate"), allow(dead_code))]
+fn texts(t: &Obj) -> Result<(), ConfigError> {
+    t.no_other_keys(&[
+        "question", "low", "high", "followUp", "thanks", "send", "close",
+    ])?;
+    for key in ["question", "low", "high", "thanks"] {
+        t.string(key)?.ok_or_else(|| t.error(key, "required"))?;
     }
-
-    pub(super) fn texts(t: &Obj) -> Result<(), ConfigError> {
-        t.no_other_keys(&[
-            "question", "low", "high", "followUp", "thanks", "send", "close",
-        ])?;
-        for key in ["question", "low", "high", "thanks"] {
-            t.string(key)?.ok_or_else(|| t.error(key, "required"))?;
-        }
-        for key in ["send", "close"] {
-            t.string(key)?;
-        }
-        if let Some(f) = t.obj("followUp")? {
-            const CATEGORIES: [&str; 3] = ["detractor", "passive", "promoter"];
-            f.no_other_keys(&CATEGORIES)?;
-            for key in CATEGORIES {
-                if let Some(q) = f.obj(key)? {
-                    q.no_other_keys(&["question", "placeholder"])?;
-                    q.string("question")?
-                        .ok_or_else(|| q.error("question", "required"))?;
-                    q.string("placeholder")?;
-                }
+    for key in ["send", "close"] {
+        t.string(key)?;
+    }
+    if let Some(f) = t.obj("followUp")? {
+        const CATEGORIES: [&str; 3] = ["detractor", "passive", "promoter"];
+        f.no_other_keys(&CATEGORIES)?;
+        for key in CATEGORIES {
+            if let Some(q) = f.obj(key)? {
+                q.no_other_keys(&["question", "placeholder"])?;
+                q.string("question")?
+                    .ok_or_else(|| q.error("question", "required"))?;
+                q.string("placeholder")?;
             }
         }
-        Ok(())
     }
-
-    /// Whether `v` is a plain CSS value that cannot end its declaration, open a block or a tag,
-    /// escape, or load anything (`url()`, `image-set()`, `@import`).
-    fn plain_css_value(v: &str) -> bool {
-        let lower = v.to_ascii_lowercase();
-        !v.is_empty()
-            && v.chars().count() <= MAX_THEME_CHARS
-            && !v.contains([';', '{', '}', '<', '>', '\\', '@'])
-            && !["url(", "image(", "image-set(", "expression("]
-                .iter()
-                .any(|f| lower.contains(f))
-    }
+    Ok(())
 }

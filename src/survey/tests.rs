@@ -1,4 +1,5 @@
 use super::*;
+use crate::card::is_rtl;
 use crate::config::Config;
 use crate::regex::RegressEngine;
 use serde_json::json;

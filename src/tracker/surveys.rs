@@ -47,7 +47,7 @@ pub enum Step<'a> {
 }
 
 impl Tracker {
-    fn history(&self) -> History {
+    pub(super) fn history(&self) -> History {
         self.store
             .get(keys::PROMPTS)
             .map(|t| History::decode(&t))
@@ -55,7 +55,7 @@ impl Tracker {
     }
 
     /// Changes the history every tab shares, written at once.
-    fn update_history(&mut self, f: impl FnOnce(&mut History)) {
+    pub(super) fn update_history(&mut self, f: impl FnOnce(&mut History)) {
         let mut h = self.history();
         f(&mut h);
         self.store.set(keys::PROMPTS, &h.encode());

@@ -935,3 +935,206 @@ mod surveys {
 
     const DAY: f64 = 86_400_000.0;
 }
+
+/// The checklist side of the tracker: progress from events before the checklist ever showed,
+/// shared by tabs; who sees it and whether it opens; the events of each change.
+#[cfg(feature = "checklists")]
+mod checklists {
+    use super::*;
+    use crate::regex::RegressEngine;
+    use crate::tracker::NotDone;
+
+    const T0: f64 = 1_800_000_000_000.0;
+    const CFG: &str = r#"{"checklists": {"onboarding": {
+        "text": {"en": {"title": "Get started"}},
+        "if": {"path": {"$regex": "^/app"}},
+        "autoOpen": true,
+        "steps": [
+            {"id": "board", "event": "Board Created"},
+            {"id": "pricing", "page": {"path": "/pricing.html"}},
+            {"id": "tour", "manual": true}
+        ]}}}"#;
+
+    fn on_page(t: &mut Tracker, path: &str) {
+        let mut page = t.page().clone();
+        page.url = format!("https://shop.test{path}");
+        page.path = path.into();
+        t.set_page(page);
+        t.checklists_on_page_view();
+    }
+
+    fn names(r: &[(&'static str, Map)]) -> Vec<&'static str> {
+        r.iter().map(|(n, _)| *n).collect()
+    }
+
+    #[test]
+    fn what_the_visitor_did_before_it_showed_counts_and_tabs_share_progress() {
+        let store = MemStore::default();
+        let re = RegressEngine::default();
+        let mut a = tab(&store, "a", CFG);
+        on_page(&mut a, "/pricing.html");
+        let (records, changed) = a.checklists_on_page(T0, &re);
+        assert_eq!(names(&records), ["Checklist Step Completed"]);
+        assert_eq!(changed, ["onboarding"]);
+        let (cards, _) = a.checklists_to_show(T0, &re);
+        assert!(cards.is_empty(), "not in its audience on /pricing");
+        let (records, _) = a.checklists_on_event("Board Created", "{}", T0 + 1.0, &re);
+        assert_eq!(names(&records), ["Checklist Step Completed"]);
+        assert!(a
+            .checklists_on_event("Checklist Shown", "{}", T0, &re)
+            .0
+            .is_empty());
+
+        // Another tab, on the app: the checklist shows with two of three steps done.
+        let mut b = tab(&store, "b", CFG);
+        on_page(&mut b, "/app.html");
+        let (cards, records) = b.checklists_to_show(T0 + 2.0, &re);
+        assert_eq!(cards.len(), 1);
+        assert_eq!(names(&records), ["Checklist Shown"]);
+        let Some(Value::Array(steps)) = cards[0].get("steps") else {
+            panic!()
+        };
+        let done: Vec<bool> = steps
+            .iter()
+            .map(|s| s.get("done") == Some(&Value::Bool(true)))
+            .collect();
+        assert_eq!(done, [true, true, false]);
+        assert_eq!(
+            cards[0].get("expanded"),
+            Some(&Value::Bool(true)),
+            "autoOpen, within the cap"
+        );
+
+        // The visitor ticks off the manual step: complete; never shown again after.
+        assert_eq!(
+            b.checklist_complete("onboarding", "board", true, T0),
+            Err(NotDone::NotManual)
+        );
+        assert_eq!(
+            b.checklist_complete("onboarding", "nope", false, T0),
+            Err(NotDone::Unknown)
+        );
+        let out = b
+            .checklist_complete("onboarding", "tour", true, T0 + 3.0)
+            .unwrap();
+        assert_eq!(
+            names(&out),
+            ["Checklist Step Completed", "Checklist Completed"]
+        );
+        assert!(
+            b.checklist_card("onboarding", true).is_some(),
+            "still on this page, to celebrate"
+        );
+        on_page(&mut b, "/app.html");
+        assert!(b.checklists_to_show(T0 + 4.0, &re).0.is_empty());
+    }
+
+    #[test]
+    fn auto_open_respects_the_prompt_cap_and_the_visitors_choice() {
+        let store = MemStore::default();
+        let re = RegressEngine::default();
+        // A survey is on screen in some tab: the checklist shows as its launcher only.
+        let mut h = crate::survey::History::default();
+        h.shown("nps", T0);
+        let mut s = store.clone();
+        s.set(keys::PROMPTS, &h.encode());
+        let mut t = tab(&store, "a", CFG);
+        on_page(&mut t, "/app.html");
+        let (cards, records) = t.checklists_to_show(T0 + 1000.0, &re);
+        assert_eq!(cards[0].get("expanded"), Some(&Value::Bool(false)));
+        assert_eq!(records[0].1.get("open"), Some(&Value::Bool(false)));
+        // The visitor opens it, then collapses it: remembered on the next page view.
+        assert_eq!(
+            names(&t.checklist_toggled("onboarding", true)),
+            ["Checklist Shown"]
+        );
+        assert!(t.checklist_toggled("onboarding", false).is_empty());
+        on_page(&mut t, "/app.html");
+        let (cards, _) = t.checklists_to_show(T0 + 100.0 * 3_600_000.0, &re);
+        assert_eq!(
+            cards[0].get("expanded"),
+            Some(&Value::Bool(false)),
+            "collapsed stays collapsed"
+        );
+        // Dismissed: gone for good.
+        assert_eq!(
+            names(&t.checklist_dismissed("onboarding", T0)),
+            ["Checklist Dismissed"]
+        );
+        on_page(&mut t, "/app.html");
+        assert!(t.checklists_to_show(T0 + 1.0, &re).0.is_empty());
+    }
+
+    #[test]
+    fn without_consent_progress_stays_in_memory_and_nothing_shows() {
+        let store = MemStore::default();
+        let re = RegressEngine::default();
+        let cfg = CFG.replacen('{', r#"{"privacy": {"requireConsent": true},"#, 1);
+        let mut t = tab(&store, "a", &cfg);
+        on_page(&mut t, "/app.html");
+        t.checklists_on_event("Board Created", "{}", T0, &re);
+        assert!(t.checklist_progress("onboarding").unwrap().is_done("board"));
+        assert_eq!(
+            store.get(keys::CHECKLISTS),
+            None,
+            "nothing written without consent"
+        );
+        assert!(
+            t.checklists_to_show(T0, &re).0.is_empty(),
+            "not shown without consent"
+        );
+    }
+}
+
+/// The collector rebuilds an identified visitor's checklist progress from the events the
+/// browser recorded; it must equal what the browser kept.
+#[cfg(feature = "checklists")]
+#[test]
+fn checklist_progress_rebuilt_from_the_recorded_events_equals_the_browsers() {
+    use crate::checklist::Progress;
+    use crate::regex::RegressEngine;
+    let cfg = r#"{"checklists": {"onboarding": {
+        "text": {"en": {"title": "Get started"}}, "order": "ordered",
+        "steps": [{"id": "board", "event": "Board Created"},
+                  {"id": "pricing", "page": {"path": "/pricing.html"}},
+                  {"id": "tour", "manual": true}]}}}"#;
+    let store = MemStore::default();
+    let re = RegressEngine::default();
+    let mut t = tab(&store, "a", cfg);
+    let mut recorded: Vec<(&'static str, Map, f64)> = Vec::new();
+    let mut page = t.page().clone();
+    page.path = "/pricing.html".into();
+    t.set_page(page);
+    // Seen early (ordered: it waits), then unlocked by the first step.
+    let (r, _) = t.checklists_on_page(1_000.0, &re);
+    recorded.extend(r.into_iter().map(|(n, p)| (n, p, 1_000.0)));
+    let (_, shown) = t.checklists_to_show(1_500.0, &re);
+    recorded.extend(shown.into_iter().map(|(n, p)| (n, p, 1_500.0)));
+    let (r, _) = t.checklists_on_event("Board Created", "{}", 2_000.0, &re);
+    recorded.extend(r.into_iter().map(|(n, p)| (n, p, 2_000.0)));
+    let r = t
+        .checklist_complete("onboarding", "tour", true, 3_000.0)
+        .unwrap();
+    recorded.extend(r.into_iter().map(|(n, p)| (n, p, 3_000.0)));
+    // Another checklist's events and noise are ignored.
+    let mut other = Map::new();
+    other.set("checklist_id", "other".into());
+    other.set("step_id", "board".into());
+    recorded.push(("Checklist Step Completed", other, 500.0));
+
+    // In any order (the collector reads them by time; ties in any order).
+    let mut rebuilt = Progress::from_events(
+        "onboarding",
+        recorded.iter().rev().map(|(n, p, at)| (*n, p, *at)),
+    );
+    rebuilt.steps.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut browser = t.checklist_progress("onboarding").unwrap();
+    browser.open = None; // a per-device choice, not rebuilt
+                         // The browser knows when the page was seen (1,000); the events say when it completed.
+    for s in &mut browser.steps {
+        s.seen_ms = s.done_ms;
+    }
+    browser.steps.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(rebuilt, browser);
+    assert_eq!(rebuilt.completed_ms, 3_000.0);
+}

@@ -9,6 +9,8 @@
 
 use crate::prelude::*;
 mod alloc;
+#[cfg(feature = "checklists")]
+mod checklist;
 #[cfg(feature = "widgets")]
 pub mod content;
 pub mod interop;
@@ -58,6 +60,10 @@ enum Action {
     Survey(Map),
     /// `[5, json]`: an event was recorded (its JSON), for the page's `on()` listeners.
     Event(String),
+    /// `[6, cards, all]`: show or update these checklists (`all`: the page view's full set;
+    /// any other on screen goes).
+    #[cfg(feature = "checklists")]
+    Checklists(Vec<Map>, bool),
 }
 
 /// How likely the page is to be gone before a response arrives.
@@ -153,6 +159,11 @@ fn to_js(actions: Vec<Action>) -> JsValue {
                 js_sys::Array::of2(&4.into(), &interop::to_js(&Value::Object(card)))
             }
             Action::Event(json) => js_sys::Array::of2(&5.into(), &json.into()),
+            #[cfg(feature = "checklists")]
+            Action::Checklists(cards, all) => {
+                let cards = Value::Array(cards.into_iter().map(Value::Object).collect());
+                js_sys::Array::of3(&6.into(), &interop::to_js(&cards), &all.into())
+            }
         };
         list.push(&item);
     }
@@ -215,9 +226,23 @@ impl Shell {
             }
             _ => Vec::new(),
         };
+        #[cfg(feature = "checklists")]
+        let tracked = match &call {
+            Call::Track { event, properties } if self.tracker.checklists_want(event) => {
+                Some((event.clone(), properties.clone()))
+            }
+            _ => None,
+        };
         let (id, at) = self.id_and_time();
         let result = self.tracker.record(call, &id, at);
         self.recorded(result);
+        #[cfg(feature = "checklists")]
+        if let Some((event, properties)) = tracked {
+            let (records, changed) =
+                self.tracker
+                    .checklists_on_event(&event, &properties, at, &self.regex);
+            self.checklist_records(records, &changed);
+        }
         #[cfg(feature = "surveys")]
         for survey in triggered {
             self.show_survey(&survey, false, false);
@@ -470,6 +495,10 @@ pub fn navigated() -> JsValue {
             });
         } else {
             s.pump();
+        }
+        #[cfg(feature = "checklists")]
+        if new_page {
+            s.checklists_page_view();
         }
     })
 }

@@ -1,0 +1,164 @@
+//! What a widget's card shows (a survey's, a checklist's): its texts by locale, its
+//! placement and theme, as written in the config, and which locale a visitor gets.
+//!
+//! The core only chooses the locale; the card (a UI chunk) renders every value as text and
+//! ignores what it cannot use. The full check of these fields, with messages that name the
+//! field, runs with the `validate` feature, where configs are published (the collector);
+//! the browser's build checks only that the texts are objects by locale.
+
+use crate::config::{read::Obj, ConfigError};
+use crate::json::{Map, Value};
+use crate::prelude::*;
+
+/// The config keys a card reads.
+pub const KEYS: [&str; 4] = ["text", "defaultLocale", "placement", "theme"];
+
+/// Reads a widget's card fields from `s` into `ui`: `text` (required: an object of locale
+/// objects, each checked by `texts` with `validate`), `defaultLocale`, `placement` (one of
+/// `placements`), `theme`.
+pub(crate) fn read(
+    s: &Obj,
+    ui: &mut Map,
+    placements: &[&str],
+    texts: fn(&Obj) -> Result<(), ConfigError>,
+) -> Result<(), ConfigError> {
+    let text = s
+        .obj("text")?
+        .ok_or_else(|| s.error("text", "required: the texts by locale"))?;
+    for (locale, value) in text.map {
+        let _t = Obj::new(value, &text.path_of(locale))?;
+        #[cfg(feature = "validate")]
+        texts(&_t)?;
+    }
+    if text.map.is_empty() {
+        return Err(s.error("text", "expected at least one locale, e.g. \"en\""));
+    }
+    #[cfg(feature = "validate")]
+    check::presentation(s, &text, placements)?;
+    #[cfg(not(feature = "validate"))]
+    let _ = (placements, texts);
+    for key in KEYS {
+        if let Some(v) = s.map.get(key) {
+            ui.set(key, v.clone());
+        }
+    }
+    Ok(())
+}
+
+/// The locales of `ui`'s texts, the fallback (`defaultLocale`, else the first written) first.
+fn locales(ui: &Map) -> Vec<&str> {
+    let default = ui.get("defaultLocale").and_then(Value::as_str);
+    let all = match ui.get("text") {
+        Some(Value::Object(m)) => m.keys().map(String::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let (first, rest): (Vec<&str>, Vec<&str>) = all.into_iter().partition(|l| Some(*l) == default);
+    first.into_iter().chain(rest).collect()
+}
+
+/// The locale of the texts for `language` (a BCP 47 tag such as `navigator.language`): an
+/// exact match, else the same primary language (`fr` for `fr-CA`), else the fallback.
+pub fn locale_for<'a>(ui: &'a Map, language: &str) -> Option<&'a str> {
+    let primary = |tag: &str| {
+        tag.split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    };
+    let all = locales(ui);
+    let exact = all.iter().find(|l| l.eq_ignore_ascii_case(language));
+    exact
+        .or_else(|| all.iter().find(|l| primary(l) == primary(language)))
+        .or(all.first())
+        .copied()
+}
+
+/// What the card of widget `id` needs for a visitor whose language is `language`: `{id,
+/// locale, rtl, texts, placement, theme}` (texts in the chosen locale).
+pub fn card(id: &str, ui: &Map, language: &str) -> Map {
+    let mut m = Map::new();
+    m.set("id", id.into());
+    if let Some(locale) = locale_for(ui, language) {
+        m.set("locale", locale.into());
+        m.set("rtl", is_rtl(locale).into());
+        if let Some(Value::Object(texts)) = ui.get("text") {
+            if let Some(t) = texts.get(locale) {
+                m.set("texts", t.clone());
+            }
+        }
+    }
+    for key in ["placement", "theme"] {
+        if let Some(v) = ui.get(key) {
+            m.set(key, v.clone());
+        }
+    }
+    m
+}
+
+/// Whether a language is written right to left (the card's `dir`).
+pub fn is_rtl(language: &str) -> bool {
+    let primary = language.split(['-', '_']).next().unwrap_or("");
+    ["ar", "he", "fa", "ur", "ps", "sd", "yi", "dv", "ug", "ckb"]
+        .iter()
+        .any(|l| l.eq_ignore_ascii_case(primary))
+}
+
+/// The full check of a card's fields, where configs are published.
+#[cfg(feature = "validate")]
+mod check {
+    use crate::config::{read::Obj, ConfigError};
+    #[allow(unused_imports)]
+    use crate::prelude::*;
+
+    /// The theme's custom properties (`--ek-<name>` on the card).
+    const THEME_KEYS: [&str; 5] = ["accent", "background", "text", "radius", "font"];
+    /// Longest theme value.
+    const MAX_THEME_CHARS: usize = 120;
+
+    /// `defaultLocale`, `placement` and `theme`; `text` is the object of texts by locale.
+    pub(super) fn presentation(
+        s: &Obj,
+        text: &Obj,
+        placements: &[&str],
+    ) -> Result<(), ConfigError> {
+        if let Some(default) = s.string("defaultLocale")? {
+            if !text.map.contains_key(&default) {
+                return Err(s.error("defaultLocale", "expected one of the locales under text"));
+            }
+        }
+        if let Some(p) = s.string("placement")? {
+            if !placements.contains(&p.as_str()) {
+                let mut m = String::from("expected one of:");
+                for p in placements {
+                    m.push(' ');
+                    m.push_str(p);
+                }
+                return Err(s.error("placement", &m));
+            }
+        }
+        if let Some(theme) = s.obj("theme")? {
+            theme.no_other_keys(&THEME_KEYS)?;
+            for key in THEME_KEYS {
+                if let Some(v) = theme.string(key)? {
+                    if !plain_css_value(&v) {
+                        return Err(theme
+                            .error(key, "expected a plain CSS value (no ; { } < > \\ or url())"));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `v` is a plain CSS value that cannot end its declaration, open a block or a
+    /// tag, escape, or load anything (`url()`, `image-set()`, `@import`).
+    fn plain_css_value(v: &str) -> bool {
+        let lower = v.to_ascii_lowercase();
+        !v.is_empty()
+            && v.chars().count() <= MAX_THEME_CHARS
+            && !v.contains([';', '{', '}', '<', '>', '\\', '@'])
+            && !["url(", "image(", "image-set(", "expression("]
+                .iter()
+                .any(|f| lower.contains(f))
+    }
+}

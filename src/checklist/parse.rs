@@ -1,0 +1,204 @@
+//! Reading `checklists` from the config. A checklist that cannot be read is off (one problem
+//! with its path); the other checklists and everything else keep working. As for surveys,
+//! what decides (steps, rules, order, audience) is read in full everywhere, and the card's
+//! texts are checked in full only with `validate` (see [`crate::card`]).
+
+use super::{Checklist, DoneWhen, Step};
+use crate::condition::validate_condition;
+use crate::config::{read::Obj, ConfigError};
+use crate::prelude::*;
+use crate::regex::RegexEngine;
+use crate::survey::valid_id;
+use crate::text::{cat, uint};
+
+/// Reads `checklists`; every problem goes to `problems`.
+pub(crate) fn parse(
+    obj: &Obj,
+    re: &dyn RegexEngine,
+    problems: &mut Vec<ConfigError>,
+) -> Vec<Checklist> {
+    let mut list = Vec::new();
+    for (id, value) in obj.map {
+        let mut c = Checklist {
+            id: id.clone(),
+            ui: crate::json::Map::new(),
+            condition: None,
+            ordered: false,
+            dismissible: true,
+            auto_open: false,
+            steps: Vec::new(),
+            broken: false,
+        };
+        let read = Obj::new(value, &obj.path_of(id)).and_then(|o| {
+            if !valid_id(id) {
+                return Err(obj.error(id, "a checklist id is 1-64 letters, digits, - and _"));
+            }
+            read_checklist(&o, &mut c, re)
+        });
+        if let Err(e) = read {
+            problems.push(e.then("this checklist is off"));
+            c.broken = true;
+        }
+        list.push(c);
+    }
+    list
+}
+
+fn read_checklist(o: &Obj, c: &mut Checklist, re: &dyn RegexEngine) -> Result<(), ConfigError> {
+    o.no_other_keys(&[
+        "text",
+        "defaultLocale",
+        "placement",
+        "theme",
+        "if",
+        "order",
+        "dismissible",
+        "autoOpen",
+        "steps",
+    ])?;
+    crate::card::read(o, &mut c.ui, &["bottom-right", "bottom-left"], texts)?;
+    if let Some(cond) = o.map.get("if") {
+        validate_condition(cond, re).map_err(|e| o.error("if", &e))?;
+        c.condition = Some(cond.clone());
+    }
+    c.ordered = match o.string("order")?.as_deref() {
+        None | Some("any") => false,
+        Some("ordered") => true,
+        Some(_) => return Err(o.error("order", "expected \"any\" or \"ordered\"")),
+    };
+    c.dismissible = o.flag("dismissible", true)?;
+    c.auto_open = o.flag("autoOpen", false)?;
+    let steps = o
+        .array("steps")?
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| o.error("steps", "required: at least one step"))?;
+    for (i, s) in (0u64..).zip(steps) {
+        let path = cat(&[&o.path_of("steps"), "[", &uint(i), "]"]);
+        let s = Obj::new(s, &path)?;
+        let step = read_step(&s, re)?;
+        if c.steps.iter().any(|t| t.id == step.id) {
+            return Err(s.error("id", "another step has this id"));
+        }
+        c.steps.push(step);
+    }
+    for (i, s) in (0u64..).zip(&c.steps) {
+        if let Some(missing) = s
+            .after
+            .iter()
+            .find(|a| !c.steps.iter().any(|t| t.id == **a))
+        {
+            let path = cat(&[&o.path_of("steps"), "[", &uint(i), "].after"]);
+            return Err(ConfigError {
+                path,
+                message: cat(&["no step has the id ", missing]),
+            });
+        }
+    }
+    if has_cycle(c) {
+        return Err(o.error(
+            "steps",
+            "the steps' `after` lists wait for each other in a circle",
+        ));
+    }
+    Ok(())
+}
+
+fn read_step(s: &Obj, re: &dyn RegexEngine) -> Result<Step, ConfigError> {
+    s.no_other_keys(&["id", "href", "after", "event", "where", "page", "manual"])?;
+    let id = s
+        .string("id")?
+        .filter(|id| valid_id(id))
+        .ok_or_else(|| s.error("id", "required: 1-64 letters, digits, - and _"))?;
+    let href = s.string("href")?;
+    if let Some(h) = &href {
+        if !crate::content::safe_url(h) {
+            return Err(s.error("href", "expected an http(s) URL or a path on this site"));
+        }
+    }
+    let mut after = Vec::new();
+    for a in s.array("after")?.into_iter().flatten() {
+        match a.as_str() {
+            Some(a) => after.push(a.to_owned()),
+            None => return Err(s.error("after", "expected step ids")),
+        }
+    }
+    let condition = |key: &str| -> Result<Option<crate::json::Value>, ConfigError> {
+        match s.map.get(key) {
+            None => Ok(None),
+            Some(c) => {
+                validate_condition(c, re).map_err(|e| s.error(key, &e))?;
+                Ok(Some(c.clone()))
+            }
+        }
+    };
+    let done_when = match (s.string("event")?, condition("page")?) {
+        (Some(event), None) => DoneWhen::Event(event, condition("where")?),
+        (None, Some(page)) if !s.map.contains_key("where") => DoneWhen::Page(page),
+        (None, None) if !s.map.contains_key("where") => DoneWhen::Hand,
+        _ => {
+            return Err(s.invalid(
+                "expected one of {\"event\": name, \"where\"?: condition}, {\"page\": condition}, or neither (done by code or by hand)",
+            ))
+        }
+    };
+    Ok(Step {
+        id,
+        href,
+        after,
+        done_when,
+        manual: s.flag("manual", false)?,
+    })
+}
+
+/// Whether the `after` lists (and the order) make some step wait for itself.
+fn has_cycle(c: &Checklist) -> bool {
+    // A step is reachable once all its prerequisites are: if some step never becomes
+    // reachable, the prerequisites go round in a circle (every id exists, checked before).
+    let mut reachable: Vec<&str> = Vec::new();
+    loop {
+        let before = reachable.len();
+        for (i, s) in c.steps.iter().enumerate() {
+            if !reachable.contains(&s.id.as_str())
+                && c.prerequisites(i).all(|p| reachable.contains(&p))
+            {
+                reachable.push(&s.id);
+            }
+        }
+        if reachable.len() == c.steps.len() {
+            return false;
+        }
+        if reachable.len() == before {
+            return true;
+        }
+    }
+}
+
+/// The full check of a checklist's texts in one locale (with `validate`).
+#[cfg_attr(not(feature = "validate"), allow(dead_code))]
+fn texts(t: &Obj) -> Result<(), ConfigError> {
+    t.no_other_keys(&[
+        "title",
+        "launcher",
+        "completed",
+        "dismiss",
+        "close",
+        "locked",
+        "steps",
+    ])?;
+    t.string("title")?
+        .ok_or_else(|| t.error("title", "required"))?;
+    for key in ["launcher", "completed", "dismiss", "close", "locked"] {
+        t.string(key)?;
+    }
+    if let Some(steps) = t.obj("steps")? {
+        for (id, v) in steps.map {
+            let st = Obj::new(v, &steps.path_of(id))?;
+            st.no_other_keys(&["title", "description", "action"])?;
+            st.string("title")?
+                .ok_or_else(|| st.error("title", "required"))?;
+            st.string("description")?;
+            st.string("action")?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,320 @@
+//! The tracker's checklist side: progress derived from every event the visitor records and
+//! every page they view, kept with the visitor (one localStorage key, read before each change
+//! and written at once, so tabs share it), which checklists show on a page view and how
+//! (launcher only, or open within the prompt cap), and the events of each change.
+
+use super::{keys, Tracker};
+use crate::checklist::{Checklist, How, Progress, Record};
+use crate::condition::eval_condition;
+use crate::consent::Permission;
+use crate::json::{Map, Value};
+use crate::prelude::*;
+use crate::regex::RegexEngine;
+
+/// Why `complete()` could not complete a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotDone {
+    /// No checklist of that id, or no step of that id in it.
+    Unknown,
+    /// The visitor may only tick off `manual` steps.
+    NotManual,
+}
+
+impl NotDone {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotDone::Unknown => "no such checklist or step in the config",
+            NotDone::NotManual => "only a manual step can be ticked off by the visitor",
+        }
+    }
+}
+
+impl Tracker {
+    /// Every checklist's progress, fresh from storage (other tabs write it too).
+    fn progress_all(&self) -> Map {
+        self.store
+            .get(keys::CHECKLISTS)
+            .and_then(|t| self.store.parse_json(&t))
+            .and_then(|v| v.as_object().cloned())
+            .unwrap_or_default()
+    }
+
+    fn progress(&self, all: &Map, id: &str) -> Progress {
+        all.get(id).map(Progress::from_value).unwrap_or_default()
+    }
+
+    /// Changes checklist `id`'s progress with `f`, read fresh and written at once (memory only
+    /// while tracking may not persist), and returns what `f` returned.
+    fn change<T>(&mut self, id: &str, f: impl FnOnce(&Checklist, &mut Progress) -> T) -> Option<T> {
+        let list = &self.config.checklists.list;
+        let c = list.iter().find(|c| c.id == id && !c.broken)?;
+        let mut all = if self.permission() == Permission::Track {
+            self.progress_all()
+        } else {
+            self.checklists_memory.clone()
+        };
+        let mut p = self.progress(&all, id);
+        let out = f(c, &mut p);
+        all.set(id, p.to_value());
+        if self.permission() == Permission::Track {
+            let text = self.store.to_json(&Value::Object(all.clone()));
+            self.store.set(keys::CHECKLISTS, &text);
+        }
+        self.checklists_memory = all;
+        Some(out)
+    }
+
+    /// Whether a step of some checklist waits for event `name` (checked before the shell
+    /// copies an event's properties for [`Tracker::checklists_on_event`]).
+    pub fn checklists_want(&self, name: &str) -> bool {
+        !name.starts_with("Checklist ")
+            && self
+                .config
+                .checklists
+                .list
+                .iter()
+                .any(|c| c.wants_event(name))
+    }
+
+    /// The steps a recorded `track` event completes, in every checklist, and the events that
+    /// records. `properties` is the event's JSON text, parsed only when a step names the
+    /// event. Checklist events themselves complete nothing.
+    pub fn checklists_on_event(
+        &mut self,
+        name: &str,
+        properties: &str,
+        now_ms: f64,
+        re: &dyn RegexEngine,
+    ) -> (Vec<Record>, Vec<String>) {
+        if name.starts_with("Checklist ") {
+            return (Vec::new(), Vec::new());
+        }
+        let wanted: Vec<String> = self
+            .config
+            .checklists
+            .list
+            .iter()
+            .filter(|c| c.wants_event(name))
+            .map(|c| c.id.clone())
+            .collect();
+        if wanted.is_empty() {
+            return (Vec::new(), Vec::new());
+        }
+        let properties = self
+            .store
+            .parse_json(properties)
+            .unwrap_or_else(|| Value::Object(Map::new()));
+        let groups = self.config.audience.saved_groups.clone();
+        self.mark_all(&wanted, now_ms, How::Event, |c| {
+            c.on_event(name, &properties, &groups, re)
+        })
+    }
+
+    /// The steps this page view completes (conditions over the visitor's attributes).
+    pub fn checklists_on_page(
+        &mut self,
+        now_ms: f64,
+        re: &dyn RegexEngine,
+    ) -> (Vec<Record>, Vec<String>) {
+        let ids: Vec<String> = self
+            .config
+            .checklists
+            .list
+            .iter()
+            .filter(|c| !c.broken)
+            .map(|c| c.id.clone())
+            .collect();
+        if ids.is_empty() {
+            return (Vec::new(), Vec::new());
+        }
+        let attributes = self.attributes(now_ms);
+        let groups = self.config.audience.saved_groups.clone();
+        self.mark_all(&ids, now_ms, How::Page, |c| {
+            c.on_page(&attributes, &groups, re)
+        })
+    }
+
+    /// Marks the steps `matching` finds in checklists `ids`; returns the events and the ids
+    /// of the checklists that changed.
+    fn mark_all(
+        &mut self,
+        ids: &[String],
+        now_ms: f64,
+        how: How,
+        matching: impl Fn(&Checklist) -> Vec<usize>,
+    ) -> (Vec<Record>, Vec<String>) {
+        let mut records = Vec::new();
+        let mut changed = Vec::new();
+        for id in ids {
+            let out = self.change(id, |c, p| {
+                let steps = matching(c);
+                let before = p.steps.len();
+                let mut out = Vec::new();
+                for i in steps {
+                    out.extend(c.mark(p, i, how, now_ms));
+                }
+                (out, p.steps.len() != before)
+            });
+            if let Some((out, seen)) = out {
+                if seen || !out.is_empty() {
+                    changed.push(id.clone());
+                }
+                records.extend(out);
+            }
+        }
+        (records, changed)
+    }
+
+    /// Completes step `step` of checklist `id` by code (`visitor`: the visitor ticked it off,
+    /// which only a `manual` step allows).
+    pub fn checklist_complete(
+        &mut self,
+        id: &str,
+        step: &str,
+        visitor: bool,
+        now_ms: f64,
+    ) -> Result<Vec<Record>, NotDone> {
+        let how = if visitor { How::Visitor } else { How::Code };
+        self.change(id, |c, p| {
+            let i = c
+                .steps
+                .iter()
+                .position(|s| s.id == step)
+                .ok_or(NotDone::Unknown)?;
+            if visitor && !c.steps.get(i).is_some_and(|s| s.manual) {
+                return Err(NotDone::NotManual);
+            }
+            Ok(c.mark(p, i, how, now_ms))
+        })
+        .unwrap_or(Err(NotDone::Unknown))
+    }
+
+    /// The checklists to show on this page view, each as its card, with the `Checklist
+    /// Shown` events that records. Shown: the visitor may be asked (consent), is in the
+    /// audience, has not dismissed it, and has not completed it before this page view. Open
+    /// when the visitor left it open, or the first time for an `autoOpen` checklist if the
+    /// prompt cap allows (it then counts as a prompt); otherwise as a launcher.
+    pub fn checklists_to_show(
+        &mut self,
+        now_ms: f64,
+        re: &dyn RegexEngine,
+    ) -> (Vec<Map>, Vec<Record>) {
+        let mut cards = Vec::new();
+        let mut records = Vec::new();
+        if self.permission() != Permission::Track {
+            return (cards, records);
+        }
+        let attributes = self.attributes(now_ms);
+        let groups = self.config.audience.saved_groups.clone();
+        let eligible: Vec<String> = self
+            .config
+            .checklists
+            .list
+            .iter()
+            .filter(|c| !c.broken)
+            .filter(|c| {
+                c.condition
+                    .as_ref()
+                    .is_none_or(|cond| eval_condition(cond, &attributes, &groups, re))
+            })
+            .map(|c| c.id.clone())
+            .collect();
+        for id in eligible {
+            let history = self.history();
+            let prompts = self.config.surveys.prompts;
+            let language = self.page.locale.clone();
+            let shown = self.change(&id, |c, p| {
+                if p.dismissed_ms > 0.0 || p.completed_ms > 0.0 {
+                    return None;
+                }
+                let mut prompted = false;
+                let expanded = match p.open {
+                    Some(open) => open,
+                    None if c.auto_open && history.may_prompt(now_ms, &prompts).is_ok() => {
+                        p.open = Some(true);
+                        prompted = true;
+                        true
+                    }
+                    None => false,
+                };
+                if p.shown_ms == 0.0 {
+                    p.shown_ms = now_ms;
+                }
+                let mut e = c.properties();
+                e.set("open", expanded.into());
+                Some((c.card(p, &language, expanded), e, prompted))
+            });
+            if let Some(Some((card, shown, prompted))) = shown {
+                if prompted {
+                    self.update_history(|h| h.prompted(now_ms));
+                }
+                self.checklists_shown.push(id);
+                cards.push(card);
+                records.push(("Checklist Shown", shown));
+            }
+        }
+        (cards, records)
+    }
+
+    /// The card of checklist `id` as it stands, if it shows on this page view (to update it
+    /// after a change).
+    pub fn checklist_card(&self, id: &str, expanded: bool) -> Option<Map> {
+        if !self.checklists_shown.iter().any(|s| s == id) {
+            return None;
+        }
+        let c = self.config.checklists.list.iter().find(|c| c.id == id)?;
+        let all = if self.permission() == Permission::Track {
+            self.progress_all()
+        } else {
+            self.checklists_memory.clone()
+        };
+        Some(c.card(&self.progress(&all, id), &self.page.locale, expanded))
+    }
+
+    /// The visitor opened (`open`) or collapsed checklist `id`: remembered; opening records
+    /// `Checklist Shown` with `open: true`.
+    pub fn checklist_toggled(&mut self, id: &str, open: bool) -> Vec<Record> {
+        self.change(id, |c, p| {
+            p.open = Some(open);
+            let mut e = c.properties();
+            e.set("open", true.into());
+            if open {
+                vec![("Checklist Shown", e)]
+            } else {
+                Vec::new()
+            }
+        })
+        .unwrap_or_default()
+    }
+
+    /// The visitor dismissed checklist `id` for good.
+    pub fn checklist_dismissed(&mut self, id: &str, now_ms: f64) -> Vec<Record> {
+        self.checklists_shown.retain(|s| s != id);
+        self.change(id, |c, p| {
+            if p.dismissed_ms > 0.0 {
+                return Vec::new();
+            }
+            p.dismissed_ms = now_ms;
+            let mut e = c.properties();
+            e.set("completed_count", (c.done_count(p) as f64).into());
+            vec![("Checklist Dismissed", e)]
+        })
+        .unwrap_or_default()
+    }
+
+    /// A new page view: the checklists shown are decided afresh.
+    pub fn checklists_on_page_view(&mut self) {
+        self.checklists_shown.clear();
+    }
+
+    /// The progress of every checklist, for `debug()` and the page's `checklist(id)`.
+    pub fn checklist_progress(&self, id: &str) -> Option<Progress> {
+        self.config.checklists.list.iter().find(|c| c.id == id)?;
+        let all = if self.permission() == Permission::Track {
+            self.progress_all()
+        } else {
+            self.checklists_memory.clone()
+        };
+        Some(self.progress(&all, id))
+    }
+}
