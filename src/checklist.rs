@@ -344,6 +344,32 @@ impl Progress {
         p
     }
 
+    /// Takes in progress from elsewhere (another device): every step either has, at its
+    /// earliest; shown, completed and dismissed at their earliest. The open/collapsed
+    /// choice stays this device's.
+    pub fn merge(&mut self, other: &Progress) {
+        let earliest = |a: f64, b: f64| match (a > 0.0, b > 0.0) {
+            (true, true) => a.min(b),
+            (true, false) => a,
+            _ => b,
+        };
+        for o in &other.steps {
+            match self.steps.iter_mut().find(|s| s.id == o.id) {
+                Some(s) => {
+                    s.seen_ms = earliest(s.seen_ms, o.seen_ms);
+                    if o.done_ms > 0.0 && (s.done_ms == 0.0 || o.done_ms < s.done_ms) {
+                        s.done_ms = o.done_ms;
+                        s.how = o.how;
+                    }
+                }
+                None => self.steps.push(o.clone()),
+            }
+        }
+        self.shown_ms = earliest(self.shown_ms, other.shown_ms);
+        self.completed_ms = earliest(self.completed_ms, other.completed_ms);
+        self.dismissed_ms = earliest(self.dismissed_ms, other.dismissed_ms);
+    }
+
     fn step(&self, id: &str) -> Option<&StepProgress> {
         self.steps.iter().find(|s| s.id == id)
     }

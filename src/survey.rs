@@ -282,6 +282,42 @@ impl History {
         self.open_until_ms = 0.0;
     }
 
+    /// The survey marks rebuilt from the survey events a visitor recorded (name,
+    /// properties, time in Unix ms, in any order): the latest showing, answer and
+    /// dismissal of each survey. What the collector answers another browser of the same
+    /// identified visitor, so `resurveyDays` and `dismissWaitDays` hold across devices
+    /// (the prompt cap and the lease stay per device).
+    pub fn from_events<'a>(events: impl IntoIterator<Item = (&'a str, &'a Map, f64)>) -> History {
+        let mut h = History::default();
+        for (name, props, at) in events {
+            let Some(id) = props.get("survey_id").and_then(Value::as_str) else {
+                continue;
+            };
+            if !valid_id(id) {
+                continue;
+            }
+            let latest = |t: &mut f64| *t = t.max(at);
+            match name {
+                "Survey Shown" => h.update(id, |m| latest(&mut m.shown_ms)),
+                "Survey Answered" => h.update(id, |m| latest(&mut m.answered_ms)),
+                "Survey Dismissed" => h.update(id, |m| latest(&mut m.dismissed_ms)),
+                _ => {}
+            }
+        }
+        h
+    }
+
+    /// Takes in marks from elsewhere (another device): the later of each.
+    pub fn merge(&mut self, other: &History) {
+        for (id, o) in &other.surveys {
+            self.update(id, |m| {
+                m.shown_ms = m.shown_ms.max(o.shown_ms);
+                m.answered_ms = m.answered_ms.max(o.answered_ms);
+                m.dismissed_ms = m.dismissed_ms.max(o.dismissed_ms);
+            });
+        }
+    }
+
     /// As stored: `open|t1,t2|id:shown:answered:dismissed|…` (ids are letters, digits, `-`
     /// and `_`, so the separators never occur in them).
     pub fn encode(&self) -> String {

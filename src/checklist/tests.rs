@@ -239,3 +239,21 @@ fn a_bad_checklist_is_off_with_one_warning_and_the_rest_keeps_working() {
         .on_event("A", &Value::Null, &Map::new(), &RegressEngine::default())
         .is_empty());
 }
+
+#[test]
+fn progress_from_another_device_merges_in_at_its_earliest() {
+    let c = four(json!({}));
+    let mut here = Progress::default();
+    c.mark(&mut here, 0, How::Event, T0 + 50.0);
+    here.open = Some(true);
+    let mut there = Progress::default();
+    c.mark(&mut there, 0, How::Code, T0 + 10.0);
+    c.mark(&mut there, 2, How::Page, T0 + 20.0);
+    there.dismissed_ms = T0 + 30.0;
+    here.merge(&there);
+    assert!(here.is_done("board") && here.is_done("pricing") && !here.is_done("invite"));
+    let board = here.steps.iter().find(|s| s.id == "board").unwrap();
+    assert_eq!((board.done_ms, board.how), (T0 + 10.0, How::Code));
+    assert_eq!(here.dismissed_ms, T0 + 30.0);
+    assert_eq!(here.open, Some(true), "this device's choice");
+}

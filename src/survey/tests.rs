@@ -438,3 +438,40 @@ fn comments_are_capped_at_a_character_boundary() {
     assert_eq!(c.chars().count(), MAX_COMMENT_CHARS);
     assert!(c.chars().all(|ch| ch == 'é'));
 }
+
+#[test]
+fn marks_rebuilt_from_events_hold_throttles_on_another_device() {
+    let props = |id: &str| {
+        let mut m = Map::new();
+        m.set("survey_id", id.into());
+        m
+    };
+    let (nps, other, bad) = (props("nps"), props("other"), props("bad id!"));
+    let events = [
+        ("Survey Shown", &nps, T0),
+        ("Survey Answered", &nps, T0 + 10.0),
+        ("Survey Shown", &other, T0 + 20.0),
+        ("Survey Dismissed", &other, T0 + 30.0),
+        ("Survey Shown", &nps, T0 - 5.0),
+        ("Survey Answered", &bad, T0),
+        ("Page Viewed", &nps, T0 + 99.0),
+    ];
+    let remote = History::from_events(events);
+    assert_eq!(
+        remote.marks("nps"),
+        Marks {
+            shown_ms: T0,
+            answered_ms: T0 + 10.0,
+            dismissed_ms: 0.0
+        }
+    );
+    assert_eq!(remote.marks("other").dismissed_ms, T0 + 30.0);
+    assert_eq!(remote.surveys.len(), 2, "only valid ids");
+    // This device never saw the survey; with the other device's marks it holds back.
+    let mut here = History::default();
+    here.merge(&remote);
+    let mut c = Ctx::new();
+    c.history = here;
+    c.now = T0 + DAY;
+    assert_eq!(c.check(&survey(json!({}))), Err(Why::Answered));
+}

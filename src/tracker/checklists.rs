@@ -29,6 +29,12 @@ impl NotDone {
     }
 }
 
+/// `all` with checklist `id`'s progress set to `p`.
+fn all_with(all: &mut Map, id: &str, p: &Progress) -> Map {
+    all.set(id, p.to_value());
+    core::mem::take(all)
+}
+
 impl Tracker {
     /// Every checklist's progress, fresh from storage (other tabs write it too).
     fn progress_all(&self) -> Map {
@@ -46,22 +52,38 @@ impl Tracker {
     /// Changes checklist `id`'s progress with `f`, read fresh and written at once (memory only
     /// while tracking may not persist), and returns what `f` returned.
     fn change<T>(&mut self, id: &str, f: impl FnOnce(&Checklist, &mut Progress) -> T) -> Option<T> {
-        let list = &self.config.checklists.list;
-        let c = list.iter().find(|c| c.id == id && !c.broken)?;
-        let mut all = if self.permission() == Permission::Track {
+        let (i, mut all, mut p) = self.load_progress(id)?;
+        let c = self.config.checklists.list.get(i)?;
+        let out = f(c, &mut p);
+        self.save_progress(all_with(&mut all, id, &p));
+        Some(out)
+    }
+
+    /// The index of checklist `id` (when it can be used), every checklist's progress and its.
+    #[inline(never)]
+    fn load_progress(&self, id: &str) -> Option<(usize, Map, Progress)> {
+        let i = self
+            .config
+            .checklists
+            .list
+            .iter()
+            .position(|c| c.id == id && !c.broken)?;
+        let all = if self.permission() == Permission::Track {
             self.progress_all()
         } else {
             self.checklists_memory.clone()
         };
-        let mut p = self.progress(&all, id);
-        let out = f(c, &mut p);
-        all.set(id, p.to_value());
+        let p = self.progress(&all, id);
+        Some((i, all, p))
+    }
+
+    #[inline(never)]
+    fn save_progress(&mut self, all: Map) {
         if self.permission() == Permission::Track {
             let text = self.store.to_json(&Value::Object(all.clone()));
             self.store.set(keys::CHECKLISTS, &text);
         }
         self.checklists_memory = all;
-        Some(out)
     }
 
     /// Whether a step of some checklist waits for event `name` (checked before the shell

@@ -15,6 +15,7 @@ use interop::warn;
 
 impl Shell {
     /// Records checklist events and sends the updated cards of the checklists that changed.
+    #[inline(never)]
     pub(super) fn checklist_records(&mut self, records: Vec<Record>, changed: &[String]) {
         for (event, properties) in records {
             self.record_track(event, &properties);
@@ -50,6 +51,7 @@ impl Shell {
         self.actions.push(Action::Checklists(cards, true));
     }
 
+    #[inline(never)]
     fn complete_step(&mut self, id: &str, step: &str, visitor: bool) {
         match self
             .tracker
