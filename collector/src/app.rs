@@ -129,6 +129,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/reports/content", get(reports::content))
         .route("/api/reports/experiments", get(reports::experiments))
         .route("/api/reports/nps", get(reports::nps))
+        .route("/api/reports/checklists", get(reports::checklists))
         .route("/dashboard", get(static_files::dashboard))
         .route("/dashboard/", get(static_files::dashboard))
         .route("/dashboard/{*file}", get(static_files::dashboard));

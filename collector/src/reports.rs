@@ -13,7 +13,8 @@
 //! [`crate::store`]; [`site`] reads goals and names from the config; this module picks
 //! controls and does the statistics in [`crate::stats`].
 //!
-//! `GET /api/reports/nps`, the NPS survey report, is in [`nps`].
+//! `GET /api/reports/nps`, the NPS survey report, is in [`nps`]; `GET
+//! /api/reports/checklists`, the onboarding checklist funnel, in [`checklists`].
 
 use std::cmp::Reverse;
 use std::collections::BTreeSet;
@@ -33,9 +34,11 @@ use crate::error::ApiError;
 use crate::stats::two_proportion_p;
 use crate::store::{ExposureQuery, Exposures, VariantCount};
 
+mod checklists;
 mod nps;
 mod site;
 
+pub use checklists::checklists;
 pub use nps::nps;
 
 use site::{Defined, Goals};

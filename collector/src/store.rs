@@ -7,7 +7,7 @@
 //! is stored whole or not at all, and idempotency comes from the
 //! `UNIQUE(write_key, message_id)` constraint with `INSERT OR IGNORE`.
 //!
-//! The product-team reports' queries are in [`exposures`] and [`nps`].
+//! The product-team reports' queries are in [`exposures`], [`nps`] and [`checklists`].
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -18,9 +18,11 @@ use serde_json::{json, Map, Value};
 
 use crate::error::ApiError;
 
+mod checklists;
 mod exposures;
 mod nps;
 
+pub use checklists::{ChecklistCounts, ChecklistQuery, Reached};
 pub use exposures::{ExposureQuery, Exposures, Unknown, VariantCount};
 pub use nps::{Interval, NpsBucket, NpsComment, NpsCounts, NpsQuery};
 

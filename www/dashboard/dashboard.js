@@ -4,10 +4,13 @@
 // with the same numbers in a table beside it. For each survey the site's config defines
 // (read from /api/config), /api/reports/nps: the score with its interval, its trend per
 // week and the score distribution as charts with tables beside them, and the latest
-// comments as text. The admin API needs a session: without one the page goes to
-// signin.html and comes back.
+// comments as text. For each onboarding checklist the config defines,
+// /api/reports/checklists: its funnel as a horizontal bar chart, with the visitors,
+// conversions and median times in a table. The admin API needs a session: without one the
+// page goes to signin.html and comes back.
 //
-// Every slot, variant, event name and survey comment here was sent by a visitor's browser,
+// Every slot, variant, event name and survey comment here was sent by a visitor's browser
+// (checklist and step ids come from the config, and are treated as untrusted all the same),
 // so all DOM is built with createElement and textContent, never innerHTML: a name like
 // "<img src=x onerror=...>" shows as that text. The page's CSP backs this up.
 
@@ -288,7 +291,10 @@ function dataTable(captionText, columns, rows, numeric) {
   for (const cells of rows) {
     const row = el('tr');
     cells.forEach((text, i) => {
-      const cell = el(i === 0 ? 'th' : 'td', text, numeric[i] ? 'num' : null);
+      // A cell is text, or an element (e.g. a <time>) put in as it is.
+      const node = text instanceof Node;
+      const cell = el(i === 0 ? 'th' : 'td', node ? null : text, numeric[i] ? 'num' : null);
+      if (node) cell.append(text);
       if (i === 0) cell.scope = 'row';
       row.append(cell);
     });
@@ -491,9 +497,10 @@ function surveyBlock(id, result) {
   return block;
 }
 
-/** The ids of the site's surveys, from its config (admin API), then each one's report. */
-async function loadNps() {
-  const site = await getJson('/api/config', false);
+/** The ids of the site's surveys, from its config (`site`: the answer of the admin API's
+ *  /api/config), then each one's report. */
+async function loadNps(siteConfig) {
+  const site = await siteConfig;
   const surveys = site && site.config && site.config.surveys;
   const ids = surveys && typeof surveys === 'object' && !Array.isArray(surveys) ? Object.keys(surveys) : [];
   const reports = await Promise.allSettled(ids.map((id) => getJson('/api/reports/nps', true, { survey: id })));
@@ -511,6 +518,165 @@ function renderNps(container, surveys) {
   for (const { id, result } of surveys) container.append(surveyBlock(id, result));
 }
 
+// ---- Onboarding checklists --------------------------------------------------------
+
+/** Units of a duration, largest first, each with its Intl formatter ("2 hr", "5 min"). */
+const DURATION_UNITS = [['day', 86400], ['hour', 3600], ['minute', 60], ['second', 1]]
+  .map(([unit, seconds]) => ({
+    seconds,
+    format: new Intl.NumberFormat(undefined, { style: 'unit', unit, unitDisplay: 'short', maximumFractionDigits: 0 }),
+  }));
+const milliseconds = new Intl.NumberFormat(undefined, { style: 'unit', unit: 'millisecond', unitDisplay: 'short', maximumFractionDigits: 0 });
+const unitList = new Intl.ListFormat(undefined, { style: 'narrow', type: 'unit' });
+
+/** A duration in milliseconds for people: its two largest units ("2 hr 2 min", "1 min 30 sec"),
+ *  whole seconds from one second up, or "—" without one. */
+function formatDuration(ms) {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return '—';
+  if (ms < 1000) return milliseconds.format(ms);
+  let rest = Math.round(ms / 1000);
+  const parts = [];
+  for (const u of DURATION_UNITS) {
+    const n = Math.floor(rest / u.seconds);
+    rest -= n * u.seconds;
+    if (n > 0 || parts.length) parts.push(n > 0 ? u.format.format(n) : null);
+    if (parts.length === 2) break;
+  }
+  return unitList.format(parts.filter(Boolean));
+}
+
+/** The same duration as a <time> element, its exact value an ISO 8601 duration. */
+function durationCell(ms) {
+  const text = formatDuration(ms);
+  if (text === '—') return text;
+  const time = el('time', text);
+  time.dateTime = `PT${(ms / 1000).toFixed(3).replace(/\.?0+$/, '')}S`;
+  return time;
+}
+
+/** How a stage of the funnel reads (`index`: its position among the steps). */
+function stageName(stage, index) {
+  switch (stage.stage) {
+    case 'eligible': return 'Saw it (launcher or list)';
+    case 'shown': return 'Opened the list';
+    case 'completed': return 'Completed the checklist';
+    default: return `Step ${index}: ${stage.step}`;
+  }
+}
+
+let checklistCharts = [];
+
+/** The funnel as horizontal bars, one per stage, the canvas described in words. */
+function funnelFigure(id, stages, names) {
+  const caption = `Funnel of checklist ${id}: visitors per stage`;
+  const first = stages[0].visitors;
+  const last = stages[stages.length - 1].visitors;
+  const figure = el('figure', null, 'chart checklist-funnel');
+  const canvas = el('canvas');
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', `${caption}: ${integer.format(first)} saw it, ` +
+    `${integer.format(stages[1].visitors)} opened the list, ${integer.format(last)} completed it` +
+    (first ? ` (${percent.format(last / first)} of those who saw it)` : ''));
+  const box = el('div', null, 'chart-box');
+  // A bar per stage, each tall enough for its label.
+  box.style.height = `${4 + 2.5 * stages.length}rem`;
+  box.append(canvas);
+  figure.append(el('figcaption', caption), box);
+  const reduced = matchMedia('(prefers-reduced-motion: reduce)').matches;
+  checklistCharts.push(new Chart(canvas, {
+    type: 'bar',
+    data: {
+      labels: names,
+      datasets: [{ label: 'Visitors', data: stages.map((s) => s.visitors), backgroundColor: colour('--focus') }],
+    },
+    options: {
+      indexAxis: 'y',
+      animation: reduced ? false : { duration: 300 },
+      maintainAspectRatio: false,
+      plugins: {
+        legend: { display: false },
+        tooltip: {
+          callbacks: {
+            label: (ctx) => {
+              const s = stages[ctx.dataIndex];
+              const conv = typeof s.conversion === 'number' ? `, ${percent.format(s.conversion)} of the stage before` : '';
+              return `${integer.format(s.visitors)} visitors${conv}`;
+            },
+          },
+        },
+      },
+      scales: {
+        x: { beginAtZero: true, ticks: { color: colour('--muted'), precision: 0 }, grid: { color: colour('--line') } },
+        y: { ticks: { color: colour('--muted') }, grid: { display: false } },
+      },
+    },
+  }));
+  return figure;
+}
+
+/** One checklist's report: a heading, then its funnel as a chart and a table, dismissals and
+ *  step events the config does not know; or why there is none. */
+function checklistBlock(id, result) {
+  const block = el('div', null, 'checklist');
+  block.dataset.checklist = id;
+  const heading = el('h3');
+  heading.append(el('span', 'Checklist '), el('strong', id));
+  block.append(heading);
+  if (result.status === 'rejected') {
+    block.append(el('p', result.reason.message, 'error'));
+    return block;
+  }
+  const r = result.value;
+  const stages = Array.isArray(r.stages) ? r.stages : [];
+  if (!stages.some((s) => s.visitors > 0) && !r.dismissed && !r.unknownSteps) {
+    block.append(el('p', 'No visitor has seen this checklist yet: its funnel appears here once it (or its launcher) ' +
+      'shows to a visitor.', 'empty'));
+    return block;
+  }
+  let step = 0;
+  const names = stages.map((s) => stageName(s, s.stage === 'step' ? ++step : step));
+  block.append(funnelFigure(id, stages, names));
+  const timed = (s) => s.stage === 'step' || s.stage === 'completed';
+  block.append(dataTable(`Funnel of checklist ${id}`,
+    ['Stage', 'Visitors', 'Conversion from the stage before', 'Median time from first seen'],
+    stages.map((s, i) => [
+      names[i],
+      integer.format(s.visitors),
+      typeof s.conversion === 'number' ? percent.format(s.conversion) : '—',
+      timed(s) ? durationCell(s.medianMsFromShown) : '—',
+    ]),
+    [false, true, true, true]));
+  const dismissed = r.dismissed || 0;
+  block.append(el('p', `Dismissed by ${integer.format(dismissed)} ${dismissed === 1 ? 'visitor' : 'visitors'}.`, 'meta dismissed'));
+  if (r.unknownSteps) {
+    const one = r.unknownSteps === 1;
+    block.append(el('p', `${integer.format(r.unknownSteps)} more step ${one ? 'completion names a step' : 'completions name steps'} ` +
+      `this config does not define (renamed or removed?); ${one ? 'it is' : 'they are'} not in the funnel.`, 'meta unknown-steps'));
+  }
+  return block;
+}
+
+/** The ids of the site's checklists (each an object in its config), then each one's report. */
+async function loadChecklists(siteConfig) {
+  const site = await siteConfig;
+  const lists = site && site.config && site.config.checklists;
+  const isObject = (v) => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
+  const ids = isObject(lists) ? Object.keys(lists).filter((id) => isObject(lists[id])) : [];
+  const reports = await Promise.allSettled(ids.map((id) => getJson('/api/reports/checklists', true, { checklist: id })));
+  return ids.map((id, i) => ({ id, result: reports[i] }));
+}
+
+function renderChecklists(container, lists) {
+  checklistCharts.forEach((c) => c.destroy());
+  checklistCharts = [];
+  container.replaceChildren();
+  if (lists.length === 0) {
+    container.append(el('p', 'This site’s config defines no checklist: add one under “checklists” to see its funnel here.', 'empty'));
+    return;
+  }
+  for (const { id, result } of lists) container.append(checklistBlock(id, result));
+}
+
 function renderError(container, error) {
   container.replaceChildren(el('p', error.message, 'error'));
 }
@@ -521,14 +687,18 @@ async function load() {
     content: document.getElementById('content'),
     experiments: document.getElementById('experiments'),
     nps: document.getElementById('nps'),
+    checklists: document.getElementById('checklists'),
     events: document.getElementById('events'),
   };
   status.textContent = `Loading results for ${writeKey}…`;
   document.body.classList.add('loading');
-  const [content, experiments, nps, stats] = await Promise.allSettled([
+  // The site's config, read once: it names the surveys and the checklists to report.
+  const site = getJson('/api/config', false);
+  const [content, experiments, nps, checklists, stats] = await Promise.allSettled([
     getJson('/api/reports/content', true),
     getJson('/api/reports/experiments', true),
-    loadNps(),
+    loadNps(site),
+    loadChecklists(site),
     getJson('/api/stats', false),
   ]);
   document.body.classList.remove('loading');
@@ -548,6 +718,11 @@ async function load() {
   } else {
     renderError(targets.nps, nps.reason);
   }
+  if (checklists.status === 'fulfilled') {
+    renderChecklists(targets.checklists, checklists.value);
+  } else {
+    renderError(targets.checklists, checklists.reason);
+  }
   if (stats.status === 'fulfilled') {
     renderStats(targets.events, stats.value);
   } else {
@@ -556,10 +731,13 @@ async function load() {
 
   // The surveys count as one report, failed when the config or any survey's report did.
   const npsFailed = nps.status === 'rejected' || nps.value.some((s) => s.result.status === 'rejected');
-  const failed = [content, experiments, stats].filter((r) => r.status === 'rejected').length + (npsFailed ? 1 : 0);
+  // The checklists likewise.
+  const checklistsFailed = checklists.status === 'rejected' || checklists.value.some((c) => c.result.status === 'rejected');
+  const failed = [content, experiments, stats].filter((r) => r.status === 'rejected').length +
+    (npsFailed ? 1 : 0) + (checklistsFailed ? 1 : 0);
   const range = from || to ? ` (${from || 'start'} to ${to || 'now'})` : '';
   status.textContent = failed
-    ? `Could not load ${failed} of 4 reports for ${writeKey}; see the messages below.`
+    ? `Could not load ${failed} of 5 reports for ${writeKey}; see the messages below.`
     : `Results for ${writeKey}${range}, as of ${new Date().toLocaleTimeString()}.`;
 }
 
