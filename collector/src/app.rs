@@ -14,6 +14,7 @@ use crate::auth::{Admin, SecretSource};
 use crate::config::ConfigStore;
 use crate::limits::Limits;
 use crate::store::Store;
+use crate::visitors;
 use crate::{api, config_api, cors, early, ingest, limits, reports, security, static_files};
 
 #[derive(Clone)]
@@ -30,6 +31,9 @@ pub struct AppState {
     pub dashboard: Arc<Path>,
     /// Timeouts the router applies (and the server loop's, kept together).
     pub limits: Limits,
+    /// The identity secret that verifies an identified visitor's hash (see
+    /// [`crate::visitors`]); None: their state is not served.
+    pub identity: Option<Arc<str>>,
 }
 
 /// Where the built dashboard is in a checkout (scripts/build.sh bundles www/dashboard into
@@ -37,6 +41,20 @@ pub struct AppState {
 pub const DEFAULT_DASHBOARD: &str = "dist/dashboard";
 
 impl AppState {
+    /// Serves identified visitors their own state, verified with `secret` (at least
+    /// [`visitors::MIN_SECRET_CHARS`] characters; a shorter one is refused).
+    pub fn with_identity_secret(mut self, secret: &str) -> Result<Self, String> {
+        if secret.chars().count() < visitors::MIN_SECRET_CHARS {
+            return Err(format!(
+                "{}: at least {} characters",
+                visitors::IDENTITY_ENV,
+                visitors::MIN_SECRET_CHARS
+            ));
+        }
+        self.identity = Some(Arc::from(secret));
+        Ok(self)
+    }
+
     /// Opens the database (creating it if needed), with the site configs in it (seeded from
     /// the `config` file when it has none) and the admin secret's hash (a new random secret
     /// on first start; see [`Admin::open`]).
@@ -79,6 +97,7 @@ impl AppState {
             dist: Arc::from(dist.into()),
             dashboard: Arc::from(Path::new(DEFAULT_DASHBOARD)),
             limits: Limits::default(),
+            identity: None,
         })
     }
 
@@ -109,6 +128,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/config/schema.json", get(api::config_schema))
         .route("/config/{write_key}", get(api::get_config))
+        .route(
+            "/visitors/{write_key}/{user_id}",
+            get(visitors::get_visitor),
+        )
         .route("/health", get(api::health))
         .fallback(api::no_endpoint)
         .layer(from_fn_with_state(state.clone(), cors::cors));

@@ -27,5 +27,6 @@ pub mod server;
 pub mod static_files;
 pub mod stats;
 pub mod store;
+pub mod visitors;
 
 pub use app::{router, AppState};

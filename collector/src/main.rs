@@ -109,6 +109,12 @@ async fn run(flags: Flags) -> Result<(), String> {
     )?
     .with_dashboard(flags.dashboard)
     .with_limits(limits);
+    // Identified visitors' own state (checklist progress, survey history) on every device:
+    // only with the site's identity secret, which never leaves the server side.
+    let state = match std::env::var(engagekit_collector::visitors::IDENTITY_ENV) {
+        Ok(secret) if !secret.is_empty() => state.with_identity_secret(&secret)?,
+        _ => state,
+    };
     let generated = state.admin.generated.clone();
     let addr = SocketAddr::new(flags.bind, flags.port);
     let listener = tokio::net::TcpListener::bind(addr)

@@ -199,6 +199,38 @@ impl Store {
     }
 
     /// The newest events first, each as the JSON the client sent plus server fields.
+    /// The checklist and survey events stored for identified visitor `user_id`: name, the
+    /// event's JSON and its time (Unix ms: its own `timestamp`, else when it was received),
+    /// oldest first.
+    pub async fn visitor_events(
+        &self,
+        write_key: String,
+        user_id: String,
+    ) -> Result<Vec<(String, Value, f64)>, ApiError> {
+        self.with_conn(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT event, json,
+                   COALESCE(unixepoch(timestamp, 'subsec') * 1000.0, received_at * 1.0) AS t
+                 FROM events
+                 WHERE write_key = ?1 AND user_id = ?2 AND type = 'track'
+                   AND event IN ('Checklist Shown', 'Checklist Step Completed',
+                     'Checklist Completed', 'Checklist Dismissed',
+                     'Survey Shown', 'Survey Answered', 'Survey Dismissed')
+                 ORDER BY t, id",
+            )?;
+            let rows = stmt.query_map(rusqlite::params![write_key, user_id], |row| {
+                let json: String = row.get(1)?;
+                Ok((
+                    row.get::<_, String>(0)?,
+                    serde_json::from_str(&json).unwrap_or(Value::Null),
+                    row.get::<_, f64>(2)?,
+                ))
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
     pub async fn recent_events(&self, write_key: String, limit: u32) -> Result<Value, ApiError> {
         self.with_conn(move |conn| {
             let mut stmt = conn.prepare(

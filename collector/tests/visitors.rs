@@ -1,0 +1,224 @@
+//! An identified visitor's own state on another device: `GET /v1/visitors/{writeKey}/
+//! {userId}?hash=` answers only with the HMAC of the userId under the identity secret, and
+//! rebuilds the checklist progress and survey history from the events stored for them.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{batch, TestApp, ADMIN_SECRET};
+use engagekit_collector::visitors::user_hash;
+use engagekit_collector::{router, AppState};
+use serde_json::{json, Value};
+
+const KEY: &str = "boards";
+const SECRET: &str = "identity-secret-of-the-boards-site";
+
+fn app(identity: Option<&str>) -> TestApp {
+    let config = json!({KEY: {"checklists": {"onboarding": {
+        "text": {"en": {"title": "Get started"}},
+        "steps": [{"id": "signup", "event": "Signed Up"}, {"id": "card", "event": "Card Created"},
+                  {"id": "tour", "manual": true}]}}}});
+    let t = TestApp::with_config_text(&config.to_string());
+    let root = t.dir.path();
+    let state = AppState::open_with_secret(
+        &root.join("events.db"),
+        root.join("config.json"),
+        root.join("www"),
+        root.join("dist"),
+        engagekit_collector::auth::SecretSource::Given(ADMIN_SECRET),
+        false,
+    )
+    .unwrap();
+    let state = match identity {
+        Some(s) => state.with_identity_secret(s).unwrap(),
+        None => state,
+    };
+    TestApp {
+        app: router(state),
+        dir: t.dir,
+    }
+}
+
+fn event(n: usize, name: &str, user: Option<&str>, anon: &str, time: &str, props: Value) -> Value {
+    let mut e = json!({"type": "track", "event": name, "messageId": format!("m{n}"),
+        "anonymousId": anon, "properties": props, "timestamp": time});
+    if let Some(u) = user {
+        e["userId"] = u.into();
+    }
+    e
+}
+
+#[tokio::test]
+async fn only_the_visitors_own_hash_reads_their_state_rebuilt_from_their_events() {
+    let t = app(Some(SECRET));
+    let step =
+        |id: &str, how: &str| json!({"checklist_id": "onboarding", "step_id": id, "how": how});
+    let events = vec![
+        // Browser 1 of user u-1: shown, two steps, a survey answered.
+        event(
+            1,
+            "Checklist Shown",
+            Some("u-1"),
+            "a1",
+            "2026-01-01T10:00:00Z",
+            json!({"checklist_id": "onboarding", "open": false}),
+        ),
+        event(
+            2,
+            "Checklist Step Completed",
+            Some("u-1"),
+            "a1",
+            "2026-01-01T10:01:00Z",
+            step("signup", "event"),
+        ),
+        event(
+            3,
+            "Checklist Step Completed",
+            Some("u-1"),
+            "a1",
+            "2026-01-01T10:02:00Z",
+            step("card", "event"),
+        ),
+        event(
+            4,
+            "Survey Shown",
+            Some("u-1"),
+            "a1",
+            "2026-01-02T09:00:00Z",
+            json!({"survey_id": "nps", "submission_id": "s1"}),
+        ),
+        event(
+            5,
+            "Survey Answered",
+            Some("u-1"),
+            "a1",
+            "2026-01-02T09:00:05Z",
+            json!({"survey_id": "nps", "submission_id": "s1", "score": 9}),
+        ),
+        // Another visitor, and u-1's events before they signed in: not theirs.
+        event(
+            6,
+            "Checklist Step Completed",
+            Some("u-2"),
+            "a2",
+            "2026-01-01T10:05:00Z",
+            step("tour", "visitor"),
+        ),
+        event(
+            7,
+            "Checklist Step Completed",
+            None,
+            "a1",
+            "2026-01-01T09:00:00Z",
+            step("tour", "visitor"),
+        ),
+    ];
+    let r = t.post_json(&batch(KEY, events)).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+
+    let hash = user_hash(SECRET.as_bytes(), "u-1");
+    let v = t.get(&format!("/v1/visitors/{KEY}/u-1?hash={hash}")).await;
+    assert_eq!(v.status, StatusCode::OK);
+    assert_eq!(v.header("cache-control"), Some("no-store"));
+    let body = v.json();
+    let steps = &body["checklists"]["onboarding"]["steps"];
+    let ms = |t: &str| chrono_ms(t);
+    assert_eq!(
+        steps["signup"],
+        json!([
+            ms("2026-01-01T10:01:00Z"),
+            ms("2026-01-01T10:01:00Z"),
+            "event"
+        ])
+    );
+    assert_eq!(steps["card"][1], json!(ms("2026-01-01T10:02:00Z")));
+    assert!(
+        steps.get("tour").is_none(),
+        "another visitor's step, and one before sign-in, are not theirs"
+    );
+    assert_eq!(
+        body["checklists"]["onboarding"]["shown"],
+        json!(ms("2026-01-01T10:00:00Z"))
+    );
+    let surveys = body["surveys"].as_str().unwrap();
+    assert!(
+        surveys.contains(&format!(
+            "nps:{}:{}:0",
+            ms("2026-01-02T09:00:00Z") as u64,
+            ms("2026-01-02T09:00:05Z") as u64
+        )),
+        "{surveys}"
+    );
+
+    // No hash, a wrong one, another visitor's: nothing.
+    assert_eq!(
+        t.get(&format!("/v1/visitors/{KEY}/u-1")).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        t.get(&format!("/v1/visitors/{KEY}/u-1?hash={}", "0".repeat(64)))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let other = user_hash(SECRET.as_bytes(), "u-2");
+    let r = t.get(&format!("/v1/visitors/{KEY}/u-1?hash={other}")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(
+        !r.json().to_string().contains("onboarding"),
+        "a refusal carries no state"
+    );
+    assert_eq!(
+        t.get(&format!("/v1/visitors/nosuchsite/u-1?hash={hash}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn without_an_identity_secret_no_state_is_served() {
+    let t = app(None);
+    let hash = user_hash(SECRET.as_bytes(), "u-1");
+    assert_eq!(
+        t.get(&format!("/v1/visitors/{KEY}/u-1?hash={hash}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[test]
+fn a_short_identity_secret_is_refused() {
+    let t = TestApp::new();
+    let root = t.dir.path();
+    let state = AppState::open_with_secret(
+        &root.join("events.db"),
+        root.join("config.json"),
+        root.join("www"),
+        root.join("dist"),
+        engagekit_collector::auth::SecretSource::Given(ADMIN_SECRET),
+        false,
+    )
+    .unwrap();
+    assert!(state.with_identity_secret("short").is_err());
+}
+
+/// Unix ms of an ISO time with a `Z` (the test's own times only).
+fn chrono_ms(t: &str) -> f64 {
+    let (date, time) = t.trim_end_matches('Z').split_once('T').unwrap();
+    let d: Vec<i64> = date.split('-').map(|x| x.parse().unwrap()).collect();
+    let h: Vec<i64> = time.split(':').map(|x| x.parse().unwrap()).collect();
+    // Days from civil (Howard Hinnant's algorithm).
+    let (y, m) = if d[1] <= 2 {
+        (d[0] - 1, d[1] + 9)
+    } else {
+        (d[0], d[1] - 3)
+    };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + d[2] - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    ((days * 86_400 + h[0] * 3600 + h[1] * 60 + h[2]) * 1000) as f64
+}
