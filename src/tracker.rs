@@ -78,6 +78,9 @@ pub mod keys {
     pub const PROMPTS: &str = "engagekit:prompts";
     /// Each checklist's progress, as JSON (see [`crate::checklist::Progress`]).
     pub const CHECKLISTS: &str = "engagekit:checklists";
+    /// The identified visitor's identity hash from `identify(..., {userHash})`, which lets
+    /// this browser fetch their state from other devices.
+    pub const USER_HASH: &str = "engagekit:userHash";
 
     use crate::prelude::*;
 

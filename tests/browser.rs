@@ -184,6 +184,7 @@ fn content_slots_are_decided_and_reported() {
     deliver(then_wake(web::identify(
         "u-pro".into(),
         js(r#"{"plan":"pro"}"#),
+        JsValue::UNDEFINED,
     )));
     let same = web::content::decide("hero".into(), js(r#"["pro"]"#), JsValue::FALSE);
     assert_eq!(field(&same, "variant").as_deref(), Some("default"));
@@ -349,9 +350,13 @@ fn exported_api_follows_the_action_contract_and_never_throws() {
     let _ = web::track("x".into(), "notanobject".into());
     let _ = web::track("".into(), JsValue::NULL);
     let _ = web::page(JsValue::from_f64(1.0), JsValue::TRUE);
-    let _ = web::identify(js("{}"), JsValue::UNDEFINED);
-    let _ = web::identify(js("[1]"), JsValue::UNDEFINED);
-    let _ = web::identify(JsValue::from_f64(7.0), JsValue::UNDEFINED);
+    let _ = web::identify(js("{}"), JsValue::UNDEFINED, JsValue::UNDEFINED);
+    let _ = web::identify(js("[1]"), JsValue::UNDEFINED, JsValue::UNDEFINED);
+    let _ = web::identify(
+        JsValue::from_f64(7.0),
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    );
     assert_eq!(debug("userId").as_string().as_deref(), Some("7"));
     let _ = web::consent("maybe".into());
     let _ = web::settle(999_999, "x".into(), JsValue::from_f64(1.0));

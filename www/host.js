@@ -4,13 +4,13 @@
 // start() takes over from the loader: it carries out the actions each module call returns
 // ([0, id, body, keepalive] send, [1, id, body] send while the page unloads, [2, ms] set the
 // timer (-1: cancel), [3] persist soon, [4, card] show a survey, [5, json] an event was
-// recorded, for on() listeners, [6, cards, all] show or update checklists), owns the
-// listeners (SPA
+// recorded, for on() listeners, [6, cards, all] show or update checklists, [7, userId,
+// hash] fetch the identified visitor's state from other devices), owns the listeners (SPA
 // navigation, visibility, bfcache, online, clicks, the cross-tab adoption timer), replays the
 // calls the snippet queued, each with the time it was made, and runs ready() callbacks. Every
 // decision is the module's; nothing here throws into the page.
 import init, * as m from 'engagekit-glue';
-import { checklists, depth, mount, prompt } from 'engagekit-widgets';
+import { checklists, depth, mount, prompt, remote } from 'engagekit-widgets';
 
 export default init;
 
@@ -42,7 +42,8 @@ export function start(ek, key, config, url, reveal, warn) {
   // task, like scroll or click tracking) is written at most every WRITE_MS; a send, hiding
   // and leaving the page write at once.
   var act = function (a) {
-    if (a[0] == 6) checklists && checklists(call, a[1], a[2], warn);
+    if (a[0] == 7) remote(call, url.replace(/batch$/, 'visitors/') + encodeURIComponent(key) + '/', a[1], a[2]);
+    else if (a[0] == 6) checklists && checklists(call, a[1], a[2], warn);
     else if (a[0] == 5) heard(JSON.parse(a[1]));
     else if (a[0] == 4) prompt && prompt(call, a[1], warn);
     else if (a[0] == 3) setTimeout(persist, WRITE_MS);

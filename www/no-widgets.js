@@ -1,2 +1,2 @@
 // The tracking build has no page side for widgets, surveys or checklists (see www/host.js).
-export var checklists, depth, mount, prompt;
+export var checklists, depth, mount, prompt, remote;

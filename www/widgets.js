@@ -379,3 +379,21 @@ export function checklists(call, cards, all, warn) {
       });
   });
 }
+
+/**
+ * Fetches the identified visitor's state from their other devices (`base` + userId +
+ * `?hash=`, the identity hash their site's server made) and hands it to the module, which
+ * merges it in. Nothing on failure: progress then stays this device's.
+ */
+export function remote(call, base, user, hash) {
+  fetch(base + encodeURIComponent(user) + '?hash=' + encodeURIComponent(hash), { credentials: 'omit' })
+    .then(function (r) {
+      return r.ok && r.json();
+    })
+    .then(
+      function (state) {
+        state && call('remote')(state);
+      },
+      function () {}
+    );
+}

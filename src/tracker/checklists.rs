@@ -10,6 +10,7 @@ use crate::consent::Permission;
 use crate::json::{Map, Value};
 use crate::prelude::*;
 use crate::regex::RegexEngine;
+use crate::survey::History;
 
 /// Why `complete()` could not complete a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -338,5 +339,54 @@ impl Tracker {
             self.checklists_memory.clone()
         };
         Some(self.progress(&all, id))
+    }
+
+    /// The identified visitor and their identity hash, when this browser may fetch their
+    /// state from other devices (`identify(userId, traits, {userHash})` gave the hash).
+    pub fn remote_identity(&self) -> Option<(String, String)> {
+        let user = self.identity.user_id.clone()?;
+        let hash = self.store.get(keys::USER_HASH).filter(|h| !h.is_empty())?;
+        Some((user, hash))
+    }
+
+    /// Keeps the identity hash `identify()` was given (None: forget it, as on `reset()`).
+    pub fn set_user_hash(&mut self, hash: Option<&str>) {
+        match hash {
+            Some(h) if self.permission() == Permission::Track => {
+                self.store.set(keys::USER_HASH, h);
+            }
+            _ => self.store.remove(keys::USER_HASH),
+        }
+    }
+
+    /// Merges in the visitor's state from other devices (the collector's answer: checklist
+    /// progress by id, and the survey history's marks), then completes the steps seen here
+    /// that it unlocks. Returns their events and the checklists that changed.
+    pub fn merge_remote(
+        &mut self,
+        checklists: &Map,
+        surveys: &str,
+        now_ms: f64,
+    ) -> (Vec<Record>, Vec<String>) {
+        let remote = History::decode(surveys);
+        self.update_history(|h| h.merge(&remote));
+        let mut records = Vec::new();
+        let mut changed = Vec::new();
+        for (id, value) in checklists.iter() {
+            let theirs = Progress::from_value(value);
+            let out = self.change(id, |c, p| {
+                let before = p.clone();
+                p.merge(&theirs);
+                let events = c.settle(p, now_ms);
+                (events, *p != before)
+            });
+            if let Some((events, differs)) = out {
+                if differs {
+                    changed.push(id.clone());
+                }
+                records.extend(events);
+            }
+        }
+        (records, changed)
     }
 }

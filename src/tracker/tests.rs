@@ -1138,3 +1138,56 @@ fn checklist_progress_rebuilt_from_the_recorded_events_equals_the_browsers() {
     assert_eq!(rebuilt, browser);
     assert_eq!(rebuilt.completed_ms, 3_000.0);
 }
+
+/// Another device's progress arrives: it is merged in, and a step seen here that it unlocks
+/// completes (its event recorded here); a step done there is not recorded again.
+#[cfg(feature = "checklists")]
+#[test]
+fn state_from_another_device_merges_and_unlocks_what_waited_here() {
+    use crate::regex::RegressEngine;
+    let cfg = r#"{"checklists": {"onboarding": {
+        "text": {"en": {"title": "Get started"}}, "order": "ordered",
+        "steps": [{"id": "signup", "event": "Signed Up"}, {"id": "card", "event": "Card Created"}]}}}"#;
+    let store = MemStore::default();
+    let re = RegressEngine::default();
+    let mut t = tab(&store, "a", cfg);
+    assert_eq!(t.remote_identity(), None);
+    t.record(
+        Call::Identify {
+            user_id: Some("u-1".into()),
+            traits: Map::new(),
+        },
+        "m1",
+        1.0,
+    )
+    .unwrap();
+    t.set_user_hash(Some("abc"));
+    assert_eq!(t.remote_identity(), Some(("u-1".into(), "abc".into())));
+    // Here: a card created, waiting for sign-up (ordered).
+    let (r, _) = t.checklists_on_event("Card Created", "{}", 10.0, &re);
+    assert!(r.is_empty());
+    // There: signed up, and a survey answered.
+    let mut theirs = Map::new();
+    theirs.set(
+        "onboarding",
+        serde_json::from_str::<Value>(r#"{"steps": {"signup": [5, 5, "event"]}, "shown": 4}"#)
+            .unwrap(),
+    );
+    let (records, changed) = t.merge_remote(&theirs, "0||nps:3:6:0", 20.0);
+    let names: Vec<(&str, Option<&str>)> = records
+        .iter()
+        .map(|(n, p)| (*n, p.get("step_id").and_then(Value::as_str)))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("Checklist Step Completed", Some("card")),
+            ("Checklist Completed", None)
+        ],
+        "signup is not recorded again here"
+    );
+    assert_eq!(changed, ["onboarding"]);
+    assert_eq!(t.history().marks("nps").answered_ms, 6.0);
+    t.set_user_hash(None);
+    assert_eq!(t.remote_identity(), None);
+}

@@ -51,6 +51,14 @@ impl Shell {
         self.actions.push(Action::Checklists(cards, true));
     }
 
+    /// Asks the page side to fetch the identified visitor's state from other devices, if
+    /// `identify()` gave an identity hash.
+    pub(super) fn fetch_remote(&mut self) {
+        if let Some((user, hash)) = self.tracker.remote_identity() {
+            self.actions.push(Action::Remote(user, hash));
+        }
+    }
+
     #[inline(never)]
     fn complete_step(&mut self, id: &str, step: &str, visitor: bool) {
         match self
@@ -100,5 +108,28 @@ pub fn checklisted(kind: JsValue, id: JsValue, value: JsValue) -> JsValue {
             s.checklist_records(records, &[]);
         }
         _ => warn("checklisted: unknown step; ignored"),
+    })
+}
+
+/// The collector's answer to `[7, userId, hash]` (`{checklists, surveys}`): the visitor's
+/// state from their other devices, merged into this one's.
+#[wasm_bindgen]
+pub fn remote(state: JsValue) -> JsValue {
+    let state = interop::to_value(&state).unwrap_or(crate::json::Value::Null);
+    let checklists = state
+        .get("checklists")
+        .and_then(crate::json::Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let surveys = state
+        .get("surveys")
+        .and_then(crate::json::Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    with("remote", |s| {
+        let (records, changed) = s
+            .tracker
+            .merge_remote(&checklists, &surveys, page::now_ms());
+        s.checklist_records(records, &changed);
     })
 }

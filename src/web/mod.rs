@@ -64,6 +64,10 @@ enum Action {
     /// any other on screen goes).
     #[cfg(feature = "checklists")]
     Checklists(Vec<Map>, bool),
+    /// `[7, userId, hash]`: fetch the identified visitor's state from other devices
+    /// (`GET /v1/visitors/{writeKey}/{userId}?hash=`) and hand the JSON to `remote()`.
+    #[cfg(feature = "checklists")]
+    Remote(String, String),
 }
 
 /// How likely the page is to be gone before a response arrives.
@@ -159,6 +163,8 @@ fn to_js(actions: Vec<Action>) -> JsValue {
                 js_sys::Array::of2(&4.into(), &interop::to_js(&Value::Object(card)))
             }
             Action::Event(json) => js_sys::Array::of2(&5.into(), &json.into()),
+            #[cfg(feature = "checklists")]
+            Action::Remote(user, hash) => js_sys::Array::of3(&7.into(), &user.into(), &hash.into()),
             #[cfg(feature = "checklists")]
             Action::Checklists(cards, all) => {
                 let cards = Value::Array(cards.into_iter().map(Value::Object).collect());
@@ -312,7 +318,7 @@ pub fn init(write_key: JsValue, options: JsValue) -> JsValue {
         page::uuid(),
     );
     tracker.echo = interop::get(&options, "listen").is_truthy();
-    let shell = Shell {
+    let mut shell = Shell {
         tracker,
         #[cfg(feature = "widgets")]
         regex: regex::JsRegexEngine::default(),
@@ -323,6 +329,9 @@ pub fn init(write_key: JsValue, options: JsValue) -> JsValue {
         timer_at: -1.0,
         stamp: None,
     };
+    // Handed out with the first page view's actions.
+    #[cfg(feature = "checklists")]
+    shell.fetch_remote();
     SHELL.with(|c| {
         if let Ok(mut guard) = c.try_borrow_mut() {
             *guard = Some(shell);
@@ -400,7 +409,7 @@ pub fn page(name: JsValue, properties: JsValue) -> JsValue {
 
 /// Ties the visitor to a user id and/or records traits: `identify('u1', {plan})`.
 #[wasm_bindgen]
-pub fn identify(user_id: JsValue, traits: JsValue) -> JsValue {
+pub fn identify(user_id: JsValue, traits: JsValue, options: JsValue) -> JsValue {
     let (user_id, traits) = if let Some(id) = interop::string(&user_id) {
         (Some(id), traits)
     } else if user_id.as_f64().is_some() {
@@ -418,13 +427,31 @@ pub fn identify(user_id: JsValue, traits: JsValue) -> JsValue {
         return JsValue::UNDEFINED;
     };
     let traits = object_arg(&traits, "identify: traits");
-    with("identify", |s| s.record(Call::Identify { user_id, traits }))
+    #[cfg(feature = "checklists")]
+    let hash = interop::string(&interop::get(&options, "userHash"))
+        .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+    #[cfg(not(feature = "checklists"))]
+    let _ = options;
+    with("identify", |s| {
+        #[cfg(feature = "checklists")]
+        let new_user = user_id.is_some();
+        s.record(Call::Identify { user_id, traits });
+        #[cfg(feature = "checklists")]
+        if new_user {
+            s.tracker.set_user_hash(hash.as_deref());
+            s.fetch_remote();
+        }
+    })
 }
 
 /// Forgets the user id and traits and starts a new anonymous visitor (e.g. on logout).
 #[wasm_bindgen]
 pub fn reset() -> JsValue {
-    with("reset", |s| s.tracker.reset(page::uuid()))
+    with("reset", |s| {
+        s.tracker.reset(page::uuid());
+        #[cfg(feature = "checklists")]
+        s.tracker.set_user_hash(None);
+    })
 }
 
 /// Records the visitor's consent: `consent('granted')` or `consent('denied')`.

@@ -16,6 +16,8 @@ export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const WRITE_KEY = 'demo'; // the demo pages call engagekit.init("demo")
 /** The admin secret every test collector starts with (ENGAGEKIT_ADMIN_SECRET). */
 export const ADMIN_SECRET = 'e2e-admin-secret-0123456789abcdef';
+/** The identity secret the collector verifies visitors' hashes with (a site's server holds it). */
+export const IDENTITY_SECRET = 'e2e-identity-secret-0123456789abcdef';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export { sleep };
@@ -95,7 +97,7 @@ export async function startCollector({ db, configPath, port = 0, timeoutMs = 150
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--db', db, '--config', configPath,
     '--www', path.join(ROOT, 'www', 'demo'), '--dist', DIST];
   const child = spawn(COLLECTOR_BIN, args, {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ENGAGEKIT_ADMIN_SECRET: ADMIN_SECRET },
+    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ENGAGEKIT_ADMIN_SECRET: ADMIN_SECRET, ENGAGEKIT_IDENTITY_SECRET: IDENTITY_SECRET },
   });
   let stdout = '';
   let stderr = '';
