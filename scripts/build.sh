@@ -64,6 +64,8 @@ esbuild www/host.js --bundle --format=esm --target=es2020 --alias:engagekit-glue
 esbuild www/loader.js --outfile=dist/engagekit.js
 # The NPS survey card: a chunk of its own, downloaded only when a survey is about to show.
 esbuild www/survey.js --format=esm --outfile=dist/engagekit_survey.js
+# The onboarding checklist: likewise, downloaded only when a checklist is about to show.
+esbuild www/checklist.js --format=esm --outfile=dist/engagekit_checklist.js
 # The dashboard: its page code bundled with the chart library (Chart.js, from npm), beside
 # its static files; the collector serves dist/dashboard at /dashboard.
 mkdir -p dist/dashboard
