@@ -183,7 +183,9 @@ export interface Engagekit {
   init(writeKey: string, options?: InitOptions): void;
   track(event: string, properties?: Properties): void;
   page(name?: string | Properties, properties?: Properties): void;
-  identify(userId: string | Properties, traits?: Properties): void;
+  /** `options.userHash`: HMAC-SHA256 of the userId with the site's identity secret, made by
+   *  the site's server; brings the visitor's progress from their other devices. */
+  identify(userId: string | Properties, traits?: Properties, options?: { userHash?: string }): void;
   reset(): void;
   consent(choice: 'granted' | 'denied'): void;
   forget(): void;

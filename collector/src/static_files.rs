@@ -27,7 +27,7 @@ use crate::security;
 /// The files the loader fetches; only these are served from `--dist`. The loader takes one
 /// of the two builds of the module: `engagekit_core` (tracking) or `engagekit_widgets`
 /// (tracking and widgets, for sites whose config has any).
-pub const DIST_FILES: [&str; 6] = [
+pub const DIST_FILES: [&str; 7] = [
     "engagekit.js",
     "engagekit_core.js",
     "engagekit_core_bg.wasm",
@@ -35,6 +35,8 @@ pub const DIST_FILES: [&str; 6] = [
     "engagekit_widgets_bg.wasm",
     // The NPS survey card, loaded only when a survey is about to show.
     "engagekit_survey.js",
+    // The onboarding checklist widget, loaded only where a checklist shows.
+    "engagekit_checklist.js",
 ];
 
 /// Short enough that a rebuilt module reaches visitors within minutes without renaming.

@@ -891,7 +891,61 @@ fn hand_written() -> Vec<Case> {
             json!({ "prompts": { "minGapHours": 9000 } }),
         ),
         bad("prompts unknown key", json!({ "prompts": { "perDay": 1 } })),
+        ok(
+            "checklist, every field",
+            checklist(json!({
+                "text": { "en": { "title": "Get started", "launcher": "Start", "completed": "Done!",
+                    "dismiss": "Dismiss", "close": "Close", "locked": "Later", "markDone": "Tick",
+                    "done": "done", "count": "{done}/{total}", "progress": "{done} of {total}",
+                    "steps": { "a": { "title": "A", "description": "d", "action": "Go" } } } },
+                "defaultLocale": "en", "placement": "bottom-left", "theme": { "accent": "#123" },
+                "if": { "path": "/app" }, "order": "ordered", "dismissible": false, "autoOpen": true,
+                "steps": [
+                    { "id": "a", "event": "A", "where": { "plan": "pro" }, "href": "/app" },
+                    { "id": "b", "page": { "path": "/pricing" }, "after": ["a"] },
+                    { "id": "c", "manual": true }
+                ]
+            })),
+        ),
+        bad("checklist without steps", checklist(json!({ "steps": [] }))),
+        bad(
+            "checklist step with an event and a page",
+            checklist(json!({ "steps": [{ "id": "a", "event": "A", "page": { "path": "/" } }] })),
+        ),
+        bad(
+            "checklist step with where but no event",
+            checklist(json!({ "steps": [{ "id": "a", "where": { "plan": "pro" } }] })),
+        ),
+        bad(
+            "checklist step id with a space",
+            checklist(json!({ "steps": [{ "id": "a b" }] })),
+        ),
+        bad(
+            "checklist step javascript link",
+            checklist(json!({ "steps": [{ "id": "a", "href": "javascript:alert(1)" }] })),
+        ),
+        bad(
+            "checklist placement center",
+            checklist(json!({ "placement": "center" })),
+        ),
+        bad(
+            "checklist order random",
+            checklist(json!({ "order": "random" })),
+        ),
+        bad(
+            "checklist text without title",
+            checklist(json!({ "text": { "en": { "launcher": "x" } } })),
+        ),
     ]
+}
+
+/// A checklist `onboarding` with English texts, one step, and `extra` over them.
+fn checklist(extra: Value) -> Value {
+    let mut c = json!({ "text": { "en": { "title": "Get started" } }, "steps": [{ "id": "a", "event": "A" }] });
+    for (k, v) in extra.as_object().unwrap() {
+        c[k] = v.clone();
+    }
+    json!({ "checklists": { "onboarding": c } })
 }
 
 fn texts() -> Value {

@@ -176,18 +176,23 @@ fn has_cycle(c: &Checklist) -> bool {
 /// The full check of a checklist's texts in one locale (with `validate`).
 #[cfg_attr(not(feature = "validate"), allow(dead_code))]
 fn texts(t: &Obj) -> Result<(), ConfigError> {
-    t.no_other_keys(&[
-        "title",
+    const OPTIONAL: [&str; 9] = [
         "launcher",
         "completed",
         "dismiss",
         "close",
         "locked",
-        "steps",
-    ])?;
+        "markDone",
+        "done",
+        "count",
+        "progress",
+    ];
+    let mut known = OPTIONAL.to_vec();
+    known.extend(["title", "steps"]);
+    t.no_other_keys(&known)?;
     t.string("title")?
         .ok_or_else(|| t.error("title", "required"))?;
-    for key in ["launcher", "completed", "dismiss", "close", "locked"] {
+    for key in OPTIONAL {
         t.string(key)?;
     }
     if let Some(steps) = t.obj("steps")? {

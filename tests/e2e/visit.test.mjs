@@ -66,9 +66,9 @@ test('a scripted visit stores every event exactly once, with SPA page views, pat
   expected.push('page /app.html?view=boards');
 
   // Move two cards.
-  await page.getByRole('button', { name: 'Move \u201cWrite launch announcement\u201d to Doing' }).click();
+  await page.getByRole('button', { name: 'Move to Doing: \u201cWrite launch announcement\u201d' }).click();
   expected.push('track Card Moved card=c1');
-  await page.getByRole('button', { name: 'Move \u201cDesign pricing page v2\u201d to Done' }).click();
+  await page.getByRole('button', { name: 'Move to Done: \u201cDesign pricing page v2\u201d' }).click();
   expected.push('track Card Moved card=c4');
 
   // Sign up: identify + Signed Up.

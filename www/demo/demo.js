@@ -247,7 +247,8 @@
           var to = nextColumn(card.column);
           if (to) {
             var move = el('button', { type: 'button', 'class': 'btn btn-quiet btn-small' }, 'Move to ' + columnName(to));
-            move.setAttribute('aria-label', 'Move \u201c' + card.title + '\u201d to ' + columnName(to));
+            // The visible text first, so speech users can say what they see (WCAG 2.5.3).
+            move.setAttribute('aria-label', 'Move to ' + columnName(to) + ': \u201c' + card.title + '\u201d');
             move.addEventListener('click', function () { moveCard(card.id); });
             item.appendChild(move);
           }
