@@ -318,6 +318,7 @@ pub fn init(write_key: JsValue, options: JsValue) -> JsValue {
         page::uuid(),
     );
     tracker.echo = interop::get(&options, "listen").is_truthy();
+    #[cfg_attr(not(feature = "checklists"), allow(unused_mut))]
     let mut shell = Shell {
         tracker,
         #[cfg(feature = "widgets")]
