@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createHmac } from 'node:crypto';
-import { ROOT, WRITE_KEY, IDENTITY_SECRET, setup, testConfig, waitReady, watchPage, eventRows, waitFor, axeViolations } from './harness.mjs';
+import { ROOT, WRITE_KEY, IDENTITY_SECRET, adminFetch, setup, testConfig, waitReady, watchPage, eventRows, waitFor, axeViolations } from './harness.mjs';
 
 /** The demo's config with fast batching and without its survey (which has its own test). */
 async function demoConfig() {
@@ -89,6 +89,16 @@ test('the demo app\'s checklist ticks itself off as the visitor uses the app, by
   const steps = rows.filter((r) => r.event === 'Checklist Step Completed').map((r) => r.body.properties.step_id);
   assert.deepEqual([...steps].sort(), ['card', 'move', 'reports', 'signup'], 'each step once');
   assert.ok(rows.some((r) => r.event === 'Checklist Shown' && r.body.properties.open === true), 'opened by the visitor');
+
+  // The funnel report counts what this visitor did: saw it, opened it, each step, done.
+  const expected = JSON.stringify([['eligible', 1], ['shown', 1], ['signup', 1], ['card', 1], ['move', 1], ['reports', 1], ['completed', 1]]);
+  let funnel;
+  await waitFor(async () => {
+    const res = await adminFetch(env, `/api/reports/checklists?writeKey=${WRITE_KEY}&checklist=onboarding`);
+    assert.equal(res.status, 200);
+    funnel = JSON.stringify((await res.json()).stages.map((s) => [s.step || s.stage, s.visitors]));
+    return funnel === expected;
+  }, { timeoutMs: 10000, message: `the funnel ${expected} (last: ${funnel})` });
 
   // Completed: not shown again.
   await page.goto('/app.html');

@@ -12,9 +12,9 @@ import { ROOT, WRITE_KEY, setup, testConfig, waitReady, watchPage, expectStoredE
  *  is one the visitors caused on purpose. */
 async function demoConfig() {
   const all = JSON.parse(await readFile(path.join(ROOT, 'config', 'demo.json'), 'utf8'));
-  // Without its NPS survey, which would join a visitor's second page view on its own timer
-  // (tests/e2e/survey.test.mjs plays the survey through).
-  const { allowedOrigins, surveys, prompts, ...demo } = all[WRITE_KEY];
+  // Without its NPS survey, which would join a visitor's second page view on its own timer,
+  // and its checklist (tests/e2e/survey.test.mjs and checklist.test.mjs play them through).
+  const { allowedOrigins, surveys, prompts, checklists, ...demo } = all[WRITE_KEY];
   return { ...demo, tracking: testConfig().tracking };
 }
 

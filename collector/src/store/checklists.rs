@@ -33,7 +33,9 @@ pub struct Reached {
 }
 
 /// Everything the funnel counts, in its time range. Visitors are distinct: the event's
-/// `user_id` when it has one, else its `anonymous_id`.
+/// `user_id` when it has one, else the `user_id` its `anonymous_id` was later identified
+/// with (any event of that anonymous id carrying one: the first), else the `anonymous_id`;
+/// so what a visitor did before signing in and after counts as one visitor.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChecklistCounts {
     /// Visitors with any `Checklist Shown`.
@@ -67,8 +69,13 @@ ranged AS (
   FROM (
     SELECT id, event, json,
       COALESCE(unixepoch(timestamp, 'subsec'), received_at / 1000.0) AS t,
-      COALESCE(NULLIF(user_id, ''), NULLIF(anonymous_id, '')) AS visitor
-    FROM events
+      COALESCE(NULLIF(user_id, ''),
+        (SELECT u.user_id FROM events u
+          WHERE u.write_key = e.write_key AND u.anonymous_id = e.anonymous_id
+            AND u.user_id IS NOT NULL AND u.user_id != ''
+          ORDER BY u.id LIMIT 1),
+        NULLIF(anonymous_id, '')) AS visitor
+    FROM events e
     WHERE write_key = ?1 AND type = 'track'
       AND event IN ('Checklist Shown', 'Checklist Step Completed', 'Checklist Completed',
         'Checklist Dismissed')
