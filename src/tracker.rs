@@ -406,6 +406,8 @@ impl Tracker {
             Permission::Track => {
                 let held = core::mem::take(&mut self.held);
                 self.queue.adopt(held, &self.limits);
+                #[cfg(feature = "checklists")]
+                self.checklists_consented();
                 self.dirty = dirty::ALL;
                 self.identity_saved = false;
                 self.persist(now_ms);

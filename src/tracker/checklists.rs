@@ -389,4 +389,23 @@ impl Tracker {
         }
         (records, changed)
     }
+
+    /// Consent was granted: the progress kept in memory until now is written, merged with
+    /// what storage holds (another tab may have written some).
+    pub fn checklists_consented(&mut self) {
+        let memory = core::mem::take(&mut self.checklists_memory);
+        if memory.is_empty() {
+            return;
+        }
+        let mut all = self.progress_all();
+        for (id, value) in memory.iter() {
+            let mut p = self.progress(&all, id);
+            p.merge(&Progress::from_value(value));
+            if p.open.is_none() {
+                p.open = Progress::from_value(value).open;
+            }
+            all.set(id, p.to_value());
+        }
+        self.save_progress(all);
+    }
 }

@@ -1083,6 +1083,13 @@ mod checklists {
             t.checklists_to_show(T0, &re).0.is_empty(),
             "not shown without consent"
         );
+        // Consent arrives: what the visitor did before it is kept, and written.
+        t.set_consent(Consent::Granted, T0 + 1.0);
+        assert!(store
+            .get(keys::CHECKLISTS)
+            .is_some_and(|s| s.contains("board")));
+        assert!(t.checklist_progress("onboarding").unwrap().is_done("board"));
+        assert_eq!(t.checklists_to_show(T0 + 2.0, &re).0.len(), 1);
     }
 }
 
