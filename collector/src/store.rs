@@ -368,6 +368,25 @@ fn parse_time(conn: &Connection, text: Option<&str>) -> rusqlite::Result<Result<
     Ok(t.map(Some).ok_or(()))
 }
 
+/// A report's `from` and `to`, in seconds (None: open).
+type Range = (Option<f64>, Option<f64>);
+
+/// A report's time range read by SQLite (seconds), or the name of the bound it cannot read
+/// (`from` or `to`).
+fn time_range(
+    conn: &Connection,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> rusqlite::Result<Result<Range, &'static str>> {
+    let from = parse_time(conn, from)?;
+    let to = parse_time(conn, to)?;
+    Ok(match (from, to) {
+        (Ok(from), Ok(to)) => Ok((from, to)),
+        (Err(()), _) => Err("from"),
+        (_, Err(())) => Err("to"),
+    })
+}
+
 /// The answer to a range bound SQLite cannot read (`name`: `from` or `to`).
 fn bad_time(name: &'static str) -> ApiError {
     ApiError::BadRequest(format!(

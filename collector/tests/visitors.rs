@@ -5,9 +5,9 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{batch, TestApp, ADMIN_SECRET};
+use common::{batch, TestApp};
+use engagekit_collector::router;
 use engagekit_collector::visitors::user_hash;
-use engagekit_collector::{router, AppState};
 use serde_json::{json, Value};
 
 const KEY: &str = "boards";
@@ -19,16 +19,7 @@ fn app(identity: Option<&str>) -> TestApp {
         "steps": [{"id": "signup", "event": "Signed Up"}, {"id": "card", "event": "Card Created"},
                   {"id": "tour", "manual": true}]}}}});
     let t = TestApp::with_config_text(&config.to_string());
-    let root = t.dir.path();
-    let state = AppState::open_with_secret(
-        &root.join("events.db"),
-        root.join("config.json"),
-        root.join("www"),
-        root.join("dist"),
-        engagekit_collector::auth::SecretSource::Given(ADMIN_SECRET),
-        false,
-    )
-    .unwrap();
+    let state = TestApp::state_with(&t.dir, false);
     let state = match identity {
         Some(s) => state.with_identity_secret(s).unwrap(),
         None => state,
@@ -191,16 +182,7 @@ async fn without_an_identity_secret_no_state_is_served() {
 #[test]
 fn a_short_identity_secret_is_refused() {
     let t = TestApp::new();
-    let root = t.dir.path();
-    let state = AppState::open_with_secret(
-        &root.join("events.db"),
-        root.join("config.json"),
-        root.join("www"),
-        root.join("dist"),
-        engagekit_collector::auth::SecretSource::Given(ADMIN_SECRET),
-        false,
-    )
-    .unwrap();
+    let state = TestApp::state_with(&t.dir, false);
     assert!(state.with_identity_secret("short").is_err());
 }
 

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use rusqlite::params;
 
-use super::{parse_time, Store};
+use super::{time_range, Store};
 use crate::error::ApiError;
 
 /// One checklist's events to count.
@@ -145,10 +145,10 @@ impl Store {
         let steps = serde_json::Value::from(query.steps).to_string();
         let result = self
             .with_conn(move |conn| {
-                let from = parse_time(conn, query.from.as_deref())?;
-                let to = parse_time(conn, query.to.as_deref())?;
-                let (Ok(from), Ok(to)) = (from, to) else {
-                    return Ok(Err(if from.is_err() { "from" } else { "to" }));
+                let (from, to) = match time_range(conn, query.from.as_deref(), query.to.as_deref())?
+                {
+                    Ok(range) => range,
+                    Err(bound) => return Ok(Err(bound)),
                 };
                 let mut counts = ChecklistCounts::default();
                 let mut stmt = conn.prepare_cached(SQL)?;

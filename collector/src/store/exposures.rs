@@ -6,7 +6,7 @@
 use rusqlite::params;
 use serde_json::{json, Map, Value};
 
-use super::{parse_time, Store};
+use super::{time_range, Store};
 use crate::error::ApiError;
 
 /// What a report counts: which event exposes a visitor, where in its JSON the report's
@@ -154,10 +154,10 @@ impl Store {
         let defined = json!(query.defined).to_string();
         let result = self
             .with_conn(move |conn| {
-                let from = parse_time(conn, query.from.as_deref())?;
-                let to = parse_time(conn, query.to.as_deref())?;
-                let (Ok(from), Ok(to)) = (from, to) else {
-                    return Ok(Err(if from.is_err() { "from" } else { "to" }));
+                let (from, to) = match time_range(conn, query.from.as_deref(), query.to.as_deref())?
+                {
+                    Ok(range) => range,
+                    Err(bound) => return Ok(Err(bound)),
                 };
                 let mut stmt = conn.prepare_cached(EXPOSURE_SQL)?;
                 let rows = stmt.query_map(

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use rusqlite::params;
 
-use super::{parse_time, Store};
+use super::{time_range, Store};
 use crate::error::ApiError;
 
 /// How the trend is bucketed, by the event's UTC timestamp.
@@ -165,10 +165,10 @@ impl Store {
     ) -> Result<NpsCounts, ApiError> {
         let result = self
             .with_conn(move |conn| {
-                let from = parse_time(conn, query.from.as_deref())?;
-                let to = parse_time(conn, query.to.as_deref())?;
-                let (Ok(from), Ok(to)) = (from, to) else {
-                    return Ok(Err(if from.is_err() { "from" } else { "to" }));
+                let (from, to) = match time_range(conn, query.from.as_deref(), query.to.as_deref())?
+                {
+                    Ok(range) => range,
+                    Err(bound) => return Ok(Err(bound)),
                 };
                 let interval = query.interval.as_str();
                 let mut counts = NpsCounts::default();

@@ -103,8 +103,14 @@ impl TestApp {
     }
 
     pub fn router_with(dir: &TempDir, config_from_file: bool) -> Router {
+        router(Self::state_with(dir, config_from_file))
+    }
+
+    /// The collector's state over the files in `dir` (site configs in the database unless
+    /// `config_from_file`), for a test to adjust before making its router.
+    pub fn state_with(dir: &TempDir, config_from_file: bool) -> AppState {
         let root = dir.path();
-        let state = AppState::open_with_secret(
+        AppState::open_with_secret(
             &root.join("events.db"),
             root.join("config.json"),
             root.join("www"),
@@ -113,8 +119,7 @@ impl TestApp {
             config_from_file,
         )
         .unwrap()
-        .with_dashboard(Self::dashboard_dir());
-        router(state)
+        .with_dashboard(Self::dashboard_dir())
     }
 
     /// The real dashboard files from the checkout, so the tests check what ships.
