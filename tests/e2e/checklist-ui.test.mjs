@@ -11,13 +11,9 @@
 // Run: node --test --test-concurrency=1 tests/e2e/checklist-ui.test.mjs
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
-import { ROOT, launchBrowser, axeViolations, watchPage } from './harness.mjs';
+import { axeViolations, chunkBench } from './harness.mjs';
 
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'";
 const GZIP_BUDGET = 6 * 1024;
 const DONE_MS = 6000; // www/checklist.js
 
@@ -104,62 +100,26 @@ const RTL_SPEC = {
   ],
 };
 
-let server;
+let bench;
 let base;
-let browser;
 let minified;
 
 before(async () => {
-  // As scripts/build.sh builds it.
-  const out = await build({
-    entryPoints: [path.join(ROOT, 'www', 'checklist.js')], minify: true, target: 'es2017', format: 'esm', write: false, logLevel: 'silent',
-  });
-  minified = out.outputFiles[0].text;
-  const files = {
+  bench = await chunkBench('checklist.js', {
     '/page.html': ['text/html; charset=utf-8', PAGE],
     '/app.html': ['text/html; charset=utf-8', APP],
     '/watch.js': ['text/javascript', WATCH],
     '/test.js': ['text/javascript', OPENER],
-    '/checklist.js': ['text/javascript', minified],
-  };
-  server = http.createServer((req, res) => {
-    const file = files[new URL(req.url, 'http://x').pathname];
-    if (!file) {
-      res.writeHead(req.url === '/favicon.ico' ? 204 : 404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': file[0], 'content-security-policy': CSP, 'cache-control': 'no-store' });
-    res.end(file[1]);
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${server.address().port}`;
-  browser = await launchBrowser();
+  ({ base, minified } = bench);
 });
 
 after(async () => {
-  if (browser) await browser.close().catch(() => {});
-  if (server) await new Promise((resolve) => server.close(resolve));
+  if (bench) await bench.close();
 });
 
-/** A fresh context and page with the checklist open; `clock` installs Playwright's fake timers
- *  first. Fails the test on console errors, page errors and CSP violations at its end. */
-async function openChecklist(t, spec = SPEC, { viewport = { width: 1024, height: 768 }, colorScheme = 'light', reducedMotion = 'no-preference', clock = false } = {}) {
-  const context = await browser.newContext({ viewport, colorScheme, reducedMotion });
-  const page = await context.newPage();
-  const problems = watchPage(page);
-  if (clock) await page.clock.install();
-  await page.goto(`${base}/page.html#${encodeURIComponent(JSON.stringify(spec))}`);
-  await page.waitForFunction(() => window.__opened === true, null, { polling: 50 });
-  t.after(async () => {
-    try {
-      assert.deepEqual(await page.evaluate(() => window.__violations), [], 'no CSP violation');
-      assert.deepEqual(problems, [], 'no console or page errors');
-    } finally {
-      await context.close().catch(() => {});
-    }
-  });
-  return page;
-}
+/** A fresh context and page with the widget open (see chunkBench in harness.mjs). */
+const openChecklist = (t, spec = SPEC, options) => bench.open(t, spec, options);
 
 const calls = (page) => page.evaluate(() => window.__calls);
 const update = (page, spec) => page.evaluate((s) => window.__checklist.update(s), spec);

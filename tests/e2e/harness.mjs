@@ -2,11 +2,14 @@
 // driven by playwright-core, and row counts read straight from the collector's SQLite file.
 //
 // Run: node --test --test-concurrency=1 tests/e2e/
+import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
+import http from 'node:http';
 import { mkdtemp, rm, writeFile, access, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -404,4 +407,59 @@ export async function axeViolations(page) {
     runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
   }));
   return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} (${v.help})`));
+}
+
+// ---- a widget chunk on its own ------------------------------------------------------
+
+/** The strict CSP a widget chunk's own tests serve: no 'unsafe-inline' anywhere. */
+export const STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'";
+
+/**
+ * A bench for one widget UI chunk (www/`entry`) without collector or wasm: the chunk minified
+ * as scripts/build.sh builds it, served at `/${entry}` beside `files` ({path: [type, text]})
+ * by a node:http server that sends STRICT_CSP, and a browser. `open(t, spec, options)` loads
+ * `/page.html#<spec>` in a fresh context (Playwright's fake timers first with `clock`) and waits
+ * for `window.__opened`; at the test's end it fails on CSP violations (`window.__violations`),
+ * console errors and page errors. `close()` stops it all.
+ */
+export async function chunkBench(entry, files) {
+  const out = await build({
+    entryPoints: [path.join(ROOT, 'www', entry)], minify: true, target: 'es2017', format: 'esm', write: false, logLevel: 'silent',
+  });
+  const minified = out.outputFiles[0].text;
+  const all = { ...files, [`/${entry}`]: ['text/javascript', minified] };
+  const server = http.createServer((req, res) => {
+    const file = all[new URL(req.url, 'http://x').pathname];
+    if (!file) {
+      res.writeHead(req.url === '/favicon.ico' ? 204 : 404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': file[0], 'content-security-policy': STRICT_CSP, 'cache-control': 'no-store' });
+    res.end(file[1]);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const browser = await launchBrowser();
+  const open = async (t, spec, { viewport = { width: 1024, height: 768 }, colorScheme = 'light', reducedMotion = 'no-preference', clock = false } = {}) => {
+    const context = await browser.newContext({ viewport, colorScheme, reducedMotion });
+    const page = await context.newPage();
+    const problems = watchPage(page);
+    if (clock) await page.clock.install();
+    await page.goto(`${base}/page.html#${encodeURIComponent(JSON.stringify(spec))}`);
+    await page.waitForFunction(() => window.__opened === true, null, { polling: 50 });
+    t.after(async () => {
+      try {
+        assert.deepEqual(await page.evaluate(() => window.__violations), [], 'no CSP violation');
+        assert.deepEqual(problems, [], 'no console or page errors');
+      } finally {
+        await context.close().catch(() => {});
+      }
+    });
+    return page;
+  };
+  const close = async () => {
+    await browser.close().catch(() => {});
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return { minified, base, browser, open, close };
 }
