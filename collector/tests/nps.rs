@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use axum::http::StatusCode;
-use common::{batch, TestApp};
+use common::TestApp;
 use serde_json::{json, Value};
 
 const KEY: &str = "surveyed";
@@ -74,16 +74,7 @@ impl Log {
     }
 
     async fn post(self, t: &TestApp) {
-        for chunk in self.0.chunks(50) {
-            let r = t.post_json(&batch(KEY, chunk.to_vec())).await;
-            assert_eq!(
-                r.status,
-                StatusCode::OK,
-                "{}",
-                String::from_utf8_lossy(&r.body)
-            );
-            assert_eq!(r.json()["rejected"], json!([]));
-        }
+        t.post_events(KEY, &self.0).await;
     }
 }
 
@@ -431,9 +422,7 @@ async fn needs_the_admin_credential() {
 }
 
 async fn error(t: &TestApp, query: &str, status: StatusCode) -> String {
-    let r = t.get(&format!("/api/reports/nps?{query}")).await;
-    assert_eq!(r.status, status, "{}", String::from_utf8_lossy(&r.body));
-    r.json()["error"].as_str().unwrap().to_owned()
+    t.error(&format!("/api/reports/nps?{query}"), status).await
 }
 
 #[tokio::test]

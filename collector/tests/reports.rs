@@ -5,7 +5,7 @@
 mod common;
 
 use axum::http::{header, StatusCode};
-use common::{batch, TestApp};
+use common::TestApp;
 use serde_json::{json, Value};
 
 /// One track event from `anonymous_id` at `time` (ISO 8601) with `properties`.
@@ -45,14 +45,7 @@ fn exp(id: &str, who: &str, time: &str, experiment: &str, variation: &str, index
 }
 
 async fn post(t: &TestApp, key: &str, events: Vec<Value>) {
-    let r = t.post_json(&batch(key, events)).await;
-    assert_eq!(
-        r.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&r.body)
-    );
-    assert_eq!(r.json()["rejected"], json!([]));
+    t.post_events(key, &events).await;
 }
 
 async fn report(t: &TestApp, uri: &str) -> Value {

@@ -171,6 +171,28 @@ impl TestApp {
         self.send(req).await
     }
 
+    /// Posts `events` for `write_key` in batches of 50, each answered 200 with nothing
+    /// rejected.
+    pub async fn post_events(&self, write_key: &str, events: &[Value]) {
+        for chunk in events.chunks(50) {
+            let r = self.post_json(&batch(write_key, chunk.to_vec())).await;
+            assert_eq!(
+                r.status,
+                StatusCode::OK,
+                "{}",
+                String::from_utf8_lossy(&r.body)
+            );
+            assert_eq!(r.json()["rejected"], json!([]));
+        }
+    }
+
+    /// The `error` message of `uri` (signed in as admin), which must answer `status`.
+    pub async fn error(&self, uri: &str, status: StatusCode) -> String {
+        let r = self.get(uri).await;
+        assert_eq!(r.status, status, "{}", String::from_utf8_lossy(&r.body));
+        r.json()["error"].as_str().unwrap().to_owned()
+    }
+
     /// Posts `body` to `uri` (`/v1/batch`, `/v1/calls`) as a browser page does, with
     /// `headers` such as `Origin`.
     pub async fn post_with(
