@@ -198,8 +198,10 @@ export interface Engagekit {
    *  throttles and the prompt cap unless `force`; never without consent or over another
    *  prompt (a console message says why it did not show). */
   survey(id: string, options?: { force?: boolean }): void;
-  /** A checklist, to complete one of its steps from code: `checklist('onboarding').complete('tour')`.
-   *  Available once the module runs (inside `ready()`). */
+  /** Completes step `stepId` of checklist `checklistId` from code: `complete('onboarding', 'tour')`.
+   *  Safe before the module runs: queued by the snippet, replayed with the time it was made. */
+  complete(checklistId: string, stepId: string): void;
+  /** The same as `complete(id, stepId)`, once the module runs (inside `ready()`). */
   checklist(id: string): { complete(stepId: string): void };
   /** Calls `listener` after each event of that name is recorded (`'Survey Answered'`, any
    *  `track` name, `'page'`, `'identify'`, or `'*'` for all). */

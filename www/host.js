@@ -71,12 +71,17 @@ export function start(ek, key, config, url, reveal, warn) {
       warn(n + '(): this site has none in its config');
     };
   });
-  // checklist(id).complete(step): a step done, by the page's code.
+  // complete(checklistId, stepId), or checklist(id).complete(stepId) once running: a step
+  // done, by the page's code. The flat form is in the snippet, so it queues before the
+  // module runs and is replayed with the time it was made.
   var complete = call('checklistComplete');
+  ek.complete = function (id, step) {
+    m.checklistComplete ? complete(id, step) : warn('complete(): this site has no checklists in its config');
+  };
   ek.checklist = function (id) {
     return {
       complete: function (step) {
-        m.checklistComplete ? complete(id, step) : warn('checklist(): this site has none in its config');
+        ek.complete(id, step);
       },
     };
   };

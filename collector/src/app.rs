@@ -12,10 +12,13 @@ use tower_http::compression::CompressionLayer;
 
 use crate::auth::{Admin, SecretSource};
 use crate::config::ConfigStore;
+use crate::identity::IdentitySecrets;
 use crate::limits::Limits;
 use crate::store::Store;
 use crate::visitors;
-use crate::{api, config_api, cors, early, ingest, limits, reports, security, static_files};
+use crate::{
+    api, config_api, cors, early, identity, ingest, limits, reports, security, static_files,
+};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -31,9 +34,9 @@ pub struct AppState {
     pub dashboard: Arc<Path>,
     /// Timeouts the router applies (and the server loop's, kept together).
     pub limits: Limits,
-    /// The identity secret that verifies an identified visitor's hash (see
-    /// [`crate::visitors`]); None: their state is not served.
-    pub identity: Option<Arc<str>>,
+    /// The identity secrets that verify an identified visitor's hash, each site's own or
+    /// the collector-wide one (see [`crate::identity`], [`crate::visitors`]).
+    pub identity: Arc<IdentitySecrets>,
 }
 
 /// Where the built dashboard is in a checkout (scripts/build.sh bundles www/dashboard into
@@ -41,17 +44,11 @@ pub struct AppState {
 pub const DEFAULT_DASHBOARD: &str = "dist/dashboard";
 
 impl AppState {
-    /// Serves identified visitors their own state, verified with `secret` (at least
-    /// [`visitors::MIN_SECRET_CHARS`] characters; a shorter one is refused).
-    pub fn with_identity_secret(mut self, secret: &str) -> Result<Self, String> {
-        if secret.chars().count() < visitors::MIN_SECRET_CHARS {
-            return Err(format!(
-                "{}: at least {} characters",
-                visitors::IDENTITY_ENV,
-                visitors::MIN_SECRET_CHARS
-            ));
-        }
-        self.identity = Some(Arc::from(secret));
+    /// Serves identified visitors of every site without an identity secret of its own
+    /// their own state, verified with `secret` (at least [`visitors::MIN_SECRET_CHARS`]
+    /// characters; a shorter one is refused).
+    pub fn with_identity_secret(self, secret: &str) -> Result<Self, String> {
+        self.identity.set_fallback(secret)?;
         Ok(self)
     }
 
@@ -81,6 +78,8 @@ impl AppState {
             Store::open(db).map_err(|e| format!("cannot open database {}: {e}", db.display()))?;
         let admin = Admin::open(db, secret)
             .map_err(|e| format!("admin secret in {}: {e}", db.display()))?;
+        let identity = IdentitySecrets::open(db)
+            .map_err(|e| format!("identity secrets in {}: {e}", db.display()))?;
         let config_file: PathBuf = config.into();
         let config = if config_from_file {
             ConfigStore::open(config_file.clone())
@@ -97,7 +96,7 @@ impl AppState {
             dist: Arc::from(dist.into()),
             dashboard: Arc::from(Path::new(DEFAULT_DASHBOARD)),
             limits: Limits::default(),
-            identity: None,
+            identity: Arc::new(identity),
         })
     }
 
@@ -147,6 +146,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/config/versions", get(config_api::versions))
         .route("/api/config/diff", get(config_api::diff_versions))
         .route("/api/config/rollback", post(config_api::rollback))
+        .route(
+            "/api/identity-secret",
+            get(identity::get)
+                .post(identity::post)
+                .delete(identity::delete),
+        )
         .route("/api/events", get(api::events))
         .route("/api/stats", get(api::stats))
         .route("/api/reports/content", get(reports::content))

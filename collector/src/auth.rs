@@ -335,7 +335,7 @@ fn check_strength(secret: &str) -> Result<(), String> {
 }
 
 /// 32 random bytes from the OS, base64url (43 characters).
-fn random_token() -> Result<String, String> {
+pub(crate) fn random_token() -> Result<String, String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| format!("no randomness from the OS: {e}"))?;
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))

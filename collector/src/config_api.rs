@@ -44,7 +44,7 @@ pub struct ConfigQuery {
     to: Option<i64>,
 }
 
-type ConfigQueryResult = Result<Query<ConfigQuery>, QueryRejection>;
+pub(crate) type ConfigQueryResult = Result<Query<ConfigQuery>, QueryRejection>;
 
 fn parse(query: ConfigQueryResult) -> Result<(ConfigQuery, String), ApiError> {
     let Query(q) = query.map_err(|e| ApiError::BadRequest(format!("query: {}", e.body_text())))?;
@@ -54,6 +54,11 @@ fn parse(query: ConfigQueryResult) -> Result<(ConfigQuery, String), ApiError> {
         .filter(|k| !k.is_empty())
         .ok_or_else(|| ApiError::BadRequest("writeKey: required, names the site".into()))?;
     Ok((q, key))
+}
+
+/// The site (`writeKey`) an admin request names.
+pub(crate) fn site_query(query: ConfigQueryResult) -> Result<String, ApiError> {
+    parse(query).map(|(_, key)| key)
 }
 
 fn db(state: &AppState) -> Result<&ConfigDb, ApiError> {
@@ -180,7 +185,7 @@ struct Rollback {
 
 /// The request body as JSON, lone surrogates kept (as U+FFFD) and a syntax error named by
 /// line and column.
-fn body_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn body_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let text = crate::json_text::replace_lone_surrogates(body);
     serde_json::from_slice(&text).map_err(|e| ApiError::BadRequest(format!("body: {e}")))
 }

@@ -16,6 +16,7 @@ pub mod cors;
 pub mod early;
 pub mod error;
 pub mod http_util;
+pub mod identity;
 pub mod ingest;
 pub mod iso8601;
 pub mod json_text;

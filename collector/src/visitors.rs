@@ -5,9 +5,9 @@
 //! ([`Progress::from_events`], [`History::from_events`]). Only a request carrying the
 //! visitor's identity hash is answered: HMAC-SHA256 of the userId with the site's identity
 //! secret, in hex, computed by the site's own server and handed to its page (as Intercom's
-//! identity verification does). The secret is the collector's (`ENGAGEKIT_IDENTITY_SECRET`)
-//! and never reaches a browser; without it set, the endpoint answers 404 and progress stays
-//! on each device. No one reads another visitor's state: a wrong or missing hash gets 403
+//! identity verification does). The secret is the site's own ([`crate::identity`]), else the
+//! collector's (`ENGAGEKIT_IDENTITY_SECRET`), and never reaches a browser; with neither set,
+//! the endpoint answers 404 and progress stays on each device. No one reads another visitor's state: a wrong or missing hash gets 403
 //! or 401 and nothing else.
 
 use axum::extract::{Path, Query, State};
@@ -25,6 +25,7 @@ use serde_json::{json, Map as JsonMap};
 use sha2::Sha256;
 
 use crate::app::AppState;
+use crate::config_db::now_ms;
 use crate::error::ApiError;
 
 /// The environment variable that sets the identity secret.
@@ -86,15 +87,20 @@ pub async fn get_visitor(
         .config
         .site(&write_key)
         .ok_or_else(|| ApiError::NotFound(format!("no site config for writeKey {write_key:?}")))?;
-    let secret = state.identity.clone().ok_or_else(|| {
-        ApiError::NotFound(format!(
-            "identity verification is not set up on this collector ({IDENTITY_ENV})"
-        ))
-    })?;
+    let secrets = state.identity.valid(&write_key, now_ms());
+    if secrets.is_empty() {
+        return Err(ApiError::NotFound(format!(
+            "identity verification is not set up for this site (POST /api/identity-secret, \
+             or {IDENTITY_ENV} for every site)"
+        )));
+    }
     let hash = q.hash.filter(|h| !h.is_empty()).ok_or_else(|| {
         ApiError::Unauthorized("hash: required, the visitor's identity hash".into())
     })?;
-    if !verify(secret.as_bytes(), &user_id, &hash) {
+    if !secrets
+        .iter()
+        .any(|s| verify(s.as_bytes(), &user_id, &hash))
+    {
         return Err(ApiError::Forbidden(
             "hash: not this visitor's identity hash".into(),
         ));

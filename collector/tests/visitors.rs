@@ -179,6 +179,130 @@ async fn without_an_identity_secret_no_state_is_served() {
     );
 }
 
+/// An admin request to `/api/identity-secret?writeKey=…` with the bearer secret.
+async fn identity_api(t: &TestApp, method: &str, key: &str, body: &str) -> (StatusCode, Value) {
+    let req = axum::http::Request::builder()
+        .method(method)
+        .uri(format!("/api/identity-secret?writeKey={key}"))
+        .header("authorization", format!("Bearer {}", common::ADMIN_SECRET))
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body.to_owned()))
+        .unwrap();
+    let r = t.send(req).await;
+    let json = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+    (r.status, json)
+}
+
+#[tokio::test]
+async fn each_site_can_have_its_own_identity_secret_set_and_rotated_by_the_admin() {
+    let t = app(Some(SECRET));
+    t.post_events(
+        KEY,
+        &[event(
+            1,
+            "Checklist Shown",
+            Some("u-1"),
+            "a1",
+            "2026-01-01T10:00:00Z",
+            json!({"checklist_id": "onboarding", "open": false}),
+        )],
+    )
+    .await;
+    let status = |hash: String| {
+        let t = &t;
+        async move {
+            t.get(&format!("/v1/visitors/{KEY}/u-1?hash={hash}"))
+                .await
+                .status
+        }
+    };
+    let (code, body) = identity_api(&t, "GET", KEY, "").await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(body["source"], "collector");
+    assert!(
+        body.get("secret").is_none(),
+        "the secret is never read back"
+    );
+
+    // A random secret of the site's own, shown once; the collector-wide one still works for
+    // a day while the site's servers move over.
+    let (code, body) = identity_api(&t, "POST", KEY, "").await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    let own = body["secret"].as_str().unwrap().to_owned();
+    assert!(own.len() >= 24);
+    assert_eq!(body["source"], "site");
+    assert!(body["previousValidUntil"].is_string());
+    assert_eq!(
+        status(user_hash(own.as_bytes(), "u-1")).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        status(user_hash(SECRET.as_bytes(), "u-1")).await,
+        StatusCode::OK
+    );
+    let (_, body) = identity_api(&t, "GET", KEY, "").await;
+    assert_eq!(body["source"], "site");
+    assert!(body.get("secret").is_none());
+
+    // Rotated again to a chosen one: the site's first stays valid, the collector-wide one
+    // no longer is.
+    let chosen = "the boards site's chosen secret";
+    let (code, body) = identity_api(&t, "POST", KEY, &json!({"secret": chosen}).to_string()).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    assert_eq!(body["secret"], chosen);
+    assert_eq!(
+        status(user_hash(chosen.as_bytes(), "u-1")).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        status(user_hash(own.as_bytes(), "u-1")).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        status(user_hash(SECRET.as_bytes(), "u-1")).await,
+        StatusCode::FORBIDDEN
+    );
+
+    // Bad requests, and only the admin.
+    let (code, body) = identity_api(&t, "POST", KEY, r#"{"secret": "short"}"#).await;
+    assert_eq!(code, StatusCode::BAD_REQUEST);
+    assert!(body["error"].as_str().unwrap().contains("24"), "{body}");
+    let (code, _) = identity_api(&t, "POST", "nosuchsite", "").await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+    let r = t
+        .get_as(&format!("/api/identity-secret?writeKey={KEY}"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+    // Dropped: back to the collector-wide secret.
+    let (code, body) = identity_api(&t, "DELETE", KEY, "").await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(body["source"], "collector");
+    assert_eq!(
+        status(user_hash(SECRET.as_bytes(), "u-1")).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        status(user_hash(chosen.as_bytes(), "u-1")).await,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn a_site_secret_works_without_a_collector_wide_one() {
+    let t = app(None);
+    let (code, body) = identity_api(&t, "POST", KEY, "").await;
+    assert_eq!(code, StatusCode::OK);
+    let own = body["secret"].as_str().unwrap();
+    assert!(
+        body["previousValidUntil"].is_null(),
+        "nothing to carry over"
+    );
+    let hash = user_hash(own.as_bytes(), "u-1");
+    let r = t.get(&format!("/v1/visitors/{KEY}/u-1?hash={hash}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+}
+
 #[test]
 fn a_short_identity_secret_is_refused() {
     let t = TestApp::new();

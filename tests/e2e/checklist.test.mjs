@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createHmac } from 'node:crypto';
-import { ROOT, WRITE_KEY, IDENTITY_SECRET, adminFetch, setup, testConfig, waitReady, watchPage, eventRows, waitFor, axeViolations } from './harness.mjs';
+import { ROOT, WRITE_KEY, IDENTITY_SECRET, adminFetch, setup, snippet, testConfig, waitReady, watchPage, eventRows, waitFor, axeViolations } from './harness.mjs';
 
 /** The demo's config with fast batching and without its survey (which has its own test). */
 async function demoConfig() {
@@ -142,4 +142,40 @@ test('an identified visitor\'s progress follows them to another browser, only wi
   const refused = await fetch(`${env.base}/v1/visitors/${WRITE_KEY}/u-ada?hash=${hash('u-someone-else')}`);
   assert.equal(refused.status, 403);
   assert.equal((await fetch(`${env.base}/v1/visitors/${WRITE_KEY}/u-ada`)).status, 401);
+});
+
+test('a step completed by code before the module runs is queued, replayed with its time, and stored once', { timeout: 60000 }, async (t) => {
+  const config = testConfig({ checklists: { tour: {
+    text: { en: { title: 'Take the tour', steps: { welcome: { title: 'Read the welcome' }, invite: { title: 'Invite a colleague' } } } },
+    steps: [{ id: 'welcome' }, { id: 'invite', manual: true }],
+  } } });
+  const env = await setup(t, { config });
+  const context = await env.browser.newContext({ baseURL: env.base });
+  await context.route('**/site/**', (route) => route.fulfill({
+    status: 200, contentType: 'text/html; charset=utf-8',
+    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Tour</title>${snippet()}
+<script>window.__at = Date.now(); engagekit.complete('tour', 'welcome');
+window.__queued = engagekit.q.some(function (c) { return c[0] == 'complete'; });</script>
+</head><body><main><h1>Tour</h1></main></body></html>`,
+  }));
+  const page = await context.newPage();
+  const problems = watchPage(page);
+  await page.goto('/site/tour.html');
+  await waitReady(page);
+  assert.equal(await page.evaluate(() => window.__queued), true, 'the call went through the snippet\'s queue');
+  await widget(page).getByRole('button', { name: /1 of 2/ }).waitFor();
+  await page.evaluate(() => engagekit.flush());
+  const steps = async () => (await checklistRows(env.ws.db)).filter((r) => r.event === 'Checklist Step Completed');
+  await waitFor(async () => (await steps()).length > 0, { message: 'the step stored' });
+  // Completing it again after ready (the object form) records nothing more.
+  await page.evaluate(() => { engagekit.checklist('tour').complete('welcome'); engagekit.flush(); });
+  await page.waitForTimeout(800);
+  const rows = await steps();
+  assert.equal(rows.length, 1, 'stored exactly once');
+  assert.equal(rows[0].body.properties.step_id, 'welcome');
+  assert.equal(rows[0].body.properties.how, 'code');
+  const at = await page.evaluate(() => window.__at);
+  const stamped = Date.parse(rows[0].timestamp);
+  assert.ok(stamped >= at && stamped - at < 50, `timestamped when called (${stamped - at} ms after)`);
+  assert.deepEqual(problems, []);
 });

@@ -29,7 +29,7 @@ export { sleep };
  *  loader's script tag. */
 export function snippet(hideMs = 300) {
   return `<script>
-!function(w,d,k,t){var e=w[k]=w[k]||{q:[]};"init track page identify reset consent forget flush ready score debug survey on".split(" ").forEach(function(m){e[m]=e[m]||function(){e.q.push([m,[].slice.call(arguments),Date.now()])}});try{var s=new CSSStyleSheet;s.replaceSync("[data-engagekit-slot]{visibility:hidden}");d.adoptedStyleSheets=d.adoptedStyleSheets.concat(s);e._hide=[s,Date.now()+t];setTimeout(function(){s.replaceSync("")},t)}catch(x){}}(window,document,"engagekit",${hideMs});
+!function(w,d,k,t){var e=w[k]=w[k]||{q:[]};"init track page identify reset consent forget flush ready score debug survey on complete".split(" ").forEach(function(m){e[m]=e[m]||function(){e.q.push([m,[].slice.call(arguments),Date.now()])}});try{var s=new CSSStyleSheet;s.replaceSync("[data-engagekit-slot]{visibility:hidden}");d.adoptedStyleSheets=d.adoptedStyleSheets.concat(s);e._hide=[s,Date.now()+t];setTimeout(function(){s.replaceSync("")},t)}catch(x){}}(window,document,"engagekit",${hideMs});
 engagekit.init("${WRITE_KEY}");
 </script>
 <script async src="/engagekit.js"></script>`;
