@@ -10,6 +10,11 @@ use core::fmt;
 use crate::prelude::*;
 pub use crate::text::{push_int, push_uint};
 
+/// The deepest nesting of arrays and objects read from outside (the page's objects, storage,
+/// responses): as `serde_json` bounds its parsing, so code that walks a value recursively
+/// (conditions, cloning, writing, dropping) never runs out of stack, even on the wasm's 1 MiB.
+pub const MAX_DEPTH: usize = 128;
+
 /// A JSON object: keys in insertion order (so events read as they were written), unique.
 ///
 /// A vector, not a `BTreeMap`: objects here hold a handful of keys, where a linear scan is as
@@ -241,13 +246,17 @@ pub fn write_value(out: &mut String, v: &Value) {
 }
 
 /// Appends a number as JSON; NaN and infinities, which JSON cannot hold, become `null`
-/// (what `JSON.stringify` does).
+/// (what `JSON.stringify` does). Like `JSON.stringify`, very large and very small numbers
+/// are written with an exponent: `f64::MAX` in plain digits is 309 characters that
+/// serde_json (the collector) refuses as out of range.
 pub fn write_number(out: &mut String, n: f64) {
     use fmt::Write;
     if !n.is_finite() {
         out.push_str("null");
     } else if n.abs() < 9.007_199_254_740_992e15 && n == (n as i64) as f64 {
         push_int(out, n as i64);
+    } else if n.abs() >= 1e21 || n.abs() < 1e-6 {
+        let _ = write!(out, "{n:e}");
     } else {
         let _ = write!(out, "{n}");
     }
@@ -412,6 +421,26 @@ mod tests {
     fn non_finite_numbers_become_null_like_json_stringify() {
         assert_eq!(Value::Number(f64::NAN).to_json(), "null");
         assert_eq!(Value::Number(f64::INFINITY).to_json(), "null");
+    }
+
+    #[test]
+    fn numbers_at_the_edges_of_f64_are_written_so_serde_json_reads_them_back_exactly() {
+        for n in [
+            f64::MAX,
+            -f64::MAX,
+            1e21,
+            1.5e300,
+            5e-324,
+            1.5e-7,
+            0.000_001,
+            123.456,
+            1e20,
+        ] {
+            let text = Value::Number(n).to_json();
+            let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(back.as_f64(), Some(n), "{text}");
+            assert!(text.len() <= 24, "{text}");
+        }
     }
 
     #[test]

@@ -132,6 +132,38 @@ fn page_values_go_through_json_like_segment_does() {
     assert_eq!(err, "identify: traits must be an object, got a number");
 }
 
+/// `{"a":{"a":...{"a":1}}}` nested `depth` levels, as JSON text (JSON.parse builds it without
+/// recursion limits, as a hostile page or tampered storage can).
+fn nested(depth: usize) -> String {
+    format!("{}1{}", r#"{"a":"#.repeat(depth), "}".repeat(depth))
+}
+
+#[wasm_bindgen_test]
+fn data_nested_past_the_bound_is_refused_with_its_path_never_a_stack_overflow() {
+    // Within the bound: read whole.
+    let ok = interop::to_value(&js(&nested(128))).unwrap();
+    assert!(ok.get("a").is_some());
+    // Past it, from the page: one error naming where, at any depth the browser can build.
+    for depth in [129, 5_000] {
+        let err = interop::to_value(&js(&nested(depth))).unwrap_err();
+        assert!(err.ends_with(": nested deeper than 128 levels"), "{err}");
+        assert!(err.starts_with("a.a.a."), "{err}");
+    }
+    // Deeper than JSON.stringify goes (a RangeError, also refused): read straight.
+    for depth in [129, 100_000] {
+        let err = interop::from_js(&js(&nested(depth))).unwrap_err();
+        assert!(err.ends_with(": nested deeper than 128 levels"), "{err}");
+        assert!(err.starts_with("a.a.a."), "{err}");
+    }
+    let arrays = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let err = interop::to_value(&js(&format!(r#"{{"list":{arrays}}}"#))).unwrap_err();
+    assert!(err.starts_with("list[0][0]"), "{err}");
+    let err = interop::object(&js(&nested(10_000)), "track(\"x\"): properties").unwrap_err();
+    assert!(err.contains("nested deeper than 128 levels"), "{err}");
+    // Tampered storage reads as unreadable.
+    assert_eq!(LocalStore::open().parse_json(&nested(10_000)), None);
+}
+
 #[wasm_bindgen_test]
 fn page_info_reads_the_real_page() {
     let info = web::page::page_info(&Default::default());

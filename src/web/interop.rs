@@ -10,7 +10,7 @@ use core::cell::RefCell;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::local::Local;
-use crate::json::{Map, Value};
+use crate::json::{Map, Value, MAX_DEPTH};
 
 static WARNED: Local<RefCell<Vec<String>>> = Local::new(RefCell::new(Vec::new()));
 
@@ -51,36 +51,68 @@ pub fn to_value(v: &JsValue) -> Result<Value, String> {
         return Ok(Value::Null);
     };
     let plain = js_sys::JSON::parse(&text).map_err(|e| describe(&e))?;
-    Ok(from_js(&plain))
+    from_js(&plain)
 }
 
 /// Plain JS data (as `JSON.parse` makes it) as a [`Value`]. Hand-written rather than
-/// serde-wasm-bindgen: it is all the wasm needs, at a fraction of the bytes.
-pub fn from_js(v: &JsValue) -> Value {
-    if let Some(b) = v.as_bool() {
+/// serde-wasm-bindgen: it is all the wasm needs, at a fraction of the bytes. Data nested
+/// deeper than [`MAX_DEPTH`] (hostile or tampered: the page's objects, storage, a response)
+/// is refused with the path where it goes too deep, so nothing after it recurses without
+/// bound on the wasm's 1 MiB stack.
+pub fn from_js(v: &JsValue) -> Result<Value, String> {
+    read(v, MAX_DEPTH)
+}
+
+fn read(v: &JsValue, depth: usize) -> Result<Value, String> {
+    Ok(if let Some(b) = v.as_bool() {
         Value::Bool(b)
     } else if let Some(n) = v.as_f64() {
         Value::Number(n)
     } else if let Some(s) = v.as_string() {
         Value::String(s)
+    } else if depth == 0 && v.is_object() {
+        return Err(too_deep());
     } else if js_sys::Array::is_array(v) {
-        Value::Array(js_sys::Array::from(v).iter().map(|x| from_js(&x)).collect())
+        let mut out = Vec::new();
+        for (i, x) in js_sys::Array::from(v).iter().enumerate() {
+            out.push(read(&x, depth - 1).map_err(|e| at(&index(i), &e))?);
+        }
+        Value::Array(out)
     } else if v.is_object() {
         let obj: &js_sys::Object = v.unchecked_ref();
         let mut m = Map::new();
         for key in js_sys::Object::keys(obj).iter() {
             if let Some(k) = key.as_string() {
-                m.insert(k, from_js(&get(v, &key_str(&key))));
+                let item = read(&get(v, &k), depth - 1).map_err(|e| at(&k, &e))?;
+                m.insert(k, item);
             }
         }
         Value::Object(m)
     } else {
         Value::Null
-    }
+    })
 }
 
-fn key_str(k: &JsValue) -> String {
-    k.as_string().unwrap_or_default()
+#[inline(never)]
+fn too_deep() -> String {
+    let mut m = String::from(": nested deeper than ");
+    crate::text::push_uint(&mut m, MAX_DEPTH as u64);
+    m.push_str(" levels");
+    m
+}
+
+fn index(i: usize) -> String {
+    let mut s = String::from("[");
+    crate::text::push_uint(&mut s, i as u64);
+    s.push(']');
+    s
+}
+
+/// `step` prepended to the path of an error on the way out of [`read`].
+#[inline(never)]
+fn at(step: &str, e: &str) -> String {
+    let dot = if e.starts_with(['[', ':']) { "" } else { "." };
+    crate::text::cat(&[step, dot, e])
 }
 
 /// A [`Value`] as plain JS data.

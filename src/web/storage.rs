@@ -47,7 +47,9 @@ impl Store for LocalStore {
     }
 
     fn parse_json(&self, text: &str) -> Option<Value> {
-        js_sys::JSON::parse(text).ok().map(|v| from_js(&v))
+        js_sys::JSON::parse(text)
+            .ok()
+            .and_then(|v| from_js(&v).ok())
     }
 
     fn to_json(&self, v: &Value) -> String {
