@@ -133,10 +133,11 @@ fn hand_written() -> Vec<Case> {
         bad("document is a string", json!("tracking")),
         bad("document is null", json!(null)),
         bad("unknown top-level key", json!({ "colour": "red" })),
-        bad(
-            "a $schema key is unknown too",
-            json!({ "$schema": "./config.schema.json" }),
+        ok(
+            "a $schema key names the schema for editors",
+            json!({ "$schema": "http://127.0.0.1:8080/v1/config/schema.json" }),
         ),
+        bad("a $schema that is not a string", json!({ "$schema": 1 })),
         ok("allowedOrigins empty", json!({ "allowedOrigins": [] })),
         ok(
             "allowedOrigins list",

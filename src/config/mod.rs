@@ -209,7 +209,14 @@ impl Config {
         widgets(&root, re, &mut config, &mut problems);
         surveys(&root, re, &mut config, &mut problems);
         checklists(&root, re, &mut config, &mut problems);
+        // `$schema`: where an editor finds the config's JSON Schema (`/v1/config/
+        // schema.json`); nothing to the module.
+        #[cfg(feature = "validate")]
+        if let Err(e) = root.string("$schema") {
+            problems.push(e.then("ignored"));
+        }
         if let Err(e) = root.no_other_keys(&[
+            "$schema",
             "tracking",
             "privacy",
             "score",
