@@ -49,7 +49,18 @@ impl Audience {
         let d = Audience::default();
         let mut a = d.clone();
         if let Some(t) = obj.obj("tiers")? {
-            a.tier_mid = t.number("mid", d.tier_mid, (0.0, 100.0), "from 0 to 100")?;
+            // Without `high`, `mid` may not pass high's default: `mid` would never be reached.
+            let mid_max = if t.map.contains_key("high") {
+                100.0
+            } else {
+                d.tier_high
+            };
+            let mid_range = if mid_max < 100.0 {
+                "from 0 to 60 (tiers.high's default; set tiers.high to go higher)"
+            } else {
+                "from 0 to 100"
+            };
+            a.tier_mid = t.number("mid", d.tier_mid, (0.0, mid_max), mid_range)?;
             a.tier_high = t.number(
                 "high",
                 d.tier_high,

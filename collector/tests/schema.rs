@@ -301,10 +301,14 @@ fn hand_written() -> Vec<Case> {
             "tiers high alone below mid's default",
             audience(json!({ "tiers": { "high": 24.9 } })),
         ),
-        // Accepted: high keeps its default, 60, below mid, so `mid` is never reached.
-        ok(
+        // high would keep its default, 60, below mid, so `mid` would never be reached.
+        bad(
             "tiers mid alone above high's default",
             audience(json!({ "tiers": { "mid": 80 } })),
+        ),
+        ok(
+            "tiers mid alone at high's default",
+            audience(json!({ "tiers": { "mid": 60 } })),
         ),
         bad(
             "tiers mid a string",
