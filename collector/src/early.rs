@@ -6,6 +6,11 @@
 //! request's Do-Not-Track / Global Privacy Control headers, so the events are exactly the
 //! ones the module would have made, with the same `messageId`s: when the next page of the
 //! site replays the same record from storage, the store keeps each event once.
+//!
+//! Replaying only records events: no audience condition (and so no site pattern) is ever
+//! evaluated against what a visitor sent, here or anywhere in the collector. Conditions run
+//! in the visitor's own browser, bounded there by the core's checks (nesting depth, pattern
+//! shape, input length).
 
 use std::sync::Arc;
 
