@@ -7,10 +7,7 @@
 //! for about a second on one core; the browser's own costs (JS ↔ wasm, JSON.stringify,
 //! localStorage) are in `npm run bench`.
 
-use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::hint::black_box;
-use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use engagekit::config::{Config, ScoreConfig};
@@ -19,29 +16,7 @@ use engagekit::event::Call;
 use engagekit::json::{Map, Value};
 use engagekit::regex::RegressEngine;
 use engagekit::score::Points;
-use engagekit::tracker::{Store, Tracker};
-
-#[derive(Clone, Default)]
-struct MemStore(Rc<RefCell<BTreeMap<String, String>>>);
-
-impl Store for MemStore {
-    fn get(&self, key: &str) -> Option<String> {
-        self.0.borrow().get(key).cloned()
-    }
-    fn set(&mut self, key: &str, value: &str) -> bool {
-        self.0.borrow_mut().insert(key.into(), value.into());
-        true
-    }
-    fn remove(&mut self, key: &str) {
-        self.0.borrow_mut().remove(key);
-    }
-    fn keys(&self) -> Vec<String> {
-        self.0.borrow().keys().cloned().collect()
-    }
-    fn parse_json(&self, text: &str) -> Option<Value> {
-        serde_json::from_str(text).ok()
-    }
-}
+use engagekit::tracker::{MemoryStore, Tracker};
 
 /// Calls per second of `step`, run in batches for `budget`.
 fn per_second(budget: Duration, mut step: impl FnMut(u64)) -> f64 {
@@ -68,7 +43,7 @@ fn tracker(max_events: u32) -> Tracker {
         "key",
         config,
         "tab",
-        Box::new(MemStore::default()),
+        Box::new(MemoryStore::default()),
         false,
         "anon".into(),
     );

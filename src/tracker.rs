@@ -786,6 +786,10 @@ fn remove(store: &mut Box<dyn Store>, key: &str) -> bool {
 }
 
 mod audience;
+#[cfg(not(target_arch = "wasm32"))]
+mod memory;
+#[cfg(not(target_arch = "wasm32"))]
+pub use memory::MemoryStore;
 #[cfg(feature = "surveys")]
 mod surveys;
 #[cfg(feature = "surveys")]

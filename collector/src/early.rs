@@ -22,7 +22,7 @@ use axum::response::Response;
 use axum::Json;
 use engagekit::config::Config;
 use engagekit::context::PageInfo;
-use engagekit::tracker::{keys, Store, Tracker};
+use engagekit::tracker::{keys, MemoryStore, Store, Tracker};
 use serde_json::Value;
 
 use crate::app::AppState;
@@ -130,31 +130,4 @@ fn events(
         tracker.settle(&request, Some(200), None, 0.0, now);
     }
     Ok(out)
-}
-
-/// Storage for the replay: the request's own, gone with it.
-#[derive(Default)]
-struct MemoryStore(Vec<(String, String)>);
-
-impl Store for MemoryStore {
-    fn get(&self, key: &str) -> Option<String> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-    }
-    fn set(&mut self, key: &str, value: &str) -> bool {
-        self.remove(key);
-        self.0.push((key.to_owned(), value.to_owned()));
-        true
-    }
-    fn remove(&mut self, key: &str) {
-        self.0.retain(|(k, _)| k != key);
-    }
-    fn keys(&self) -> Vec<String> {
-        self.0.iter().map(|(k, _)| k.clone()).collect()
-    }
-    fn parse_json(&self, text: &str) -> Option<engagekit::json::Value> {
-        serde_json::from_str(text).ok()
-    }
 }

@@ -1,37 +1,7 @@
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::*;
-
-/// localStorage stand-in shared between "tabs"; can be made to refuse writes (quota).
-#[derive(Clone, Default)]
-struct MemStore {
-    map: Rc<RefCell<BTreeMap<String, String>>>,
-    full: Rc<RefCell<bool>>,
-}
-
-impl Store for MemStore {
-    fn get(&self, key: &str) -> Option<String> {
-        self.map.borrow().get(key).cloned()
-    }
-    fn set(&mut self, key: &str, value: &str) -> bool {
-        if *self.full.borrow() {
-            return false;
-        }
-        self.map.borrow_mut().insert(key.into(), value.into());
-        true
-    }
-    fn remove(&mut self, key: &str) {
-        self.map.borrow_mut().remove(key);
-    }
-    fn keys(&self) -> Vec<String> {
-        self.map.borrow().keys().cloned().collect()
-    }
-    fn parse_json(&self, text: &str) -> Option<Value> {
-        serde_json::from_str(text).ok()
-    }
-}
 
 fn config(json: &str) -> Config {
     let (config, problems) = Config::from_value(
@@ -42,7 +12,7 @@ fn config(json: &str) -> Config {
     config
 }
 
-fn tab(store: &MemStore, name: &str, cfg: &str) -> Tracker {
+fn tab(store: &MemoryStore, name: &str, cfg: &str) -> Tracker {
     Tracker::new(
         "key",
         config(cfg),
@@ -61,7 +31,7 @@ fn track(t: &mut Tracker, name: &str, id: &str, now: f64) -> Recorded {
 }
 
 /// Every stored line of tab `tab`'s queue, chunks in order.
-fn queue_text(store: &MemStore, tab: &str) -> String {
+fn queue_text(store: &MemoryStore, tab: &str) -> String {
     let prefix = format!("engagekit:queue:{tab}:");
     store
         .keys()
@@ -71,7 +41,7 @@ fn queue_text(store: &MemStore, tab: &str) -> String {
         .collect()
 }
 
-fn stored_events(store: &MemStore, tab: &str) -> usize {
+fn stored_events(store: &MemoryStore, tab: &str) -> usize {
     queue_text(store, tab)
         .lines()
         .filter(|l| !l.starts_with('!'))
@@ -90,7 +60,7 @@ fn ids_in(body: &str) -> Vec<String> {
 
 #[test]
 fn events_are_persisted_before_they_are_sent() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let mut t = tab(&store, "a", "{}");
     assert_eq!(track(&mut t, "x", "m1", 0.0), Recorded::Queued);
     let q = queue_text(&store, "a");
@@ -100,7 +70,7 @@ fn events_are_persisted_before_they_are_sent() {
 
 #[test]
 fn a_reloaded_page_finds_its_visitor_and_queue() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let mut t = tab(&store, "a", "{}");
     track(&mut t, "x", "m1", 0.0);
     let t2 = tab(&store, "a", "{}");
@@ -110,7 +80,7 @@ fn a_reloaded_page_finds_its_visitor_and_queue() {
 
 #[test]
 fn batch_goes_out_when_due_and_leaves_once_delivered() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let mut t = tab(
         &store,
         "a",
@@ -131,7 +101,7 @@ fn batch_goes_out_when_due_and_leaves_once_delivered() {
 
 #[test]
 fn failures_back_off_then_retry_the_same_events() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let mut t = tab(&store, "a", r#"{"tracking":{"flushAt":1}}"#);
     track(&mut t, "x", "m1", 0.0);
     let req = t.next_request(0.0).unwrap();
@@ -146,7 +116,7 @@ fn failures_back_off_then_retry_the_same_events() {
 
 #[test]
 fn retry_after_is_honoured() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let mut t = tab(&store, "a", r#"{"tracking":{"flushAt":1}}"#);
     track(&mut t, "x", "m1", 0.0);
     let req = t.next_request(0.0).unwrap();
@@ -156,7 +126,7 @@ fn retry_after_is_honoured() {
 
 #[test]
 fn coming_back_online_retries_at_once() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let mut t = tab(&store, "a", r#"{"tracking":{"flushAt":1}}"#);
     track(&mut t, "x", "m1", 0.0);
     let req = t.next_request(0.0).unwrap();
@@ -167,7 +137,7 @@ fn coming_back_online_retries_at_once() {
 
 #[test]
 fn a_refused_batch_is_dropped_with_a_warning() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let mut t = tab(&store, "a", r#"{"tracking":{"flushAt":1}}"#);
     track(&mut t, "x", "m1", 0.0);
     let req = t.next_request(0.0).unwrap();
@@ -178,8 +148,8 @@ fn a_refused_batch_is_dropped_with_a_warning() {
 
 #[test]
 fn storage_full_keeps_events_in_memory() {
-    let store = MemStore::default();
-    *store.full.borrow_mut() = true;
+    let store = MemoryStore::default();
+    store.set_full(true);
     let mut t = tab(&store, "a", r#"{"tracking":{"flushAt":1}}"#);
     assert_eq!(track(&mut t, "x", "m1", 0.0), Recorded::Queued);
     let req = t.next_request(0.0).unwrap();
@@ -188,7 +158,7 @@ fn storage_full_keeps_events_in_memory() {
 
 #[test]
 fn nothing_is_sent_or_persisted_before_consent_when_required() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let mut t = tab(
         &store,
         "a",
@@ -206,7 +176,7 @@ fn nothing_is_sent_or_persisted_before_consent_when_required() {
 
 #[test]
 fn denial_discards_and_erases_but_remembers_the_choice() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let mut t = tab(&store, "a", "{}");
     track(&mut t, "x", "m1", 0.0);
     t.set_consent(Consent::Denied, 1.0);
@@ -219,7 +189,7 @@ fn denial_discards_and_erases_but_remembers_the_choice() {
 
 #[test]
 fn do_not_track_stops_tracking_by_default() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let mut t = Tracker::new(
         "key",
         config("{}"),
@@ -241,7 +211,7 @@ fn do_not_track_stops_tracking_by_default() {
 
 #[test]
 fn forget_erases_everything_local_and_starts_a_new_visitor() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let mut t = tab(&store, "a", "{}");
     store.clone().set("unrelated", "keep me");
     track(&mut t, "x", "m1", 0.0);
@@ -254,7 +224,7 @@ fn forget_erases_everything_local_and_starts_a_new_visitor() {
 
 #[test]
 fn identify_then_reset() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let mut t = tab(&store, "a", "{}");
     let mut traits = Map::new();
     traits.insert("plan".into(), "pro".into());
@@ -282,7 +252,7 @@ fn identify_then_reset() {
 
 #[test]
 fn score_accumulates_and_is_stored_with_the_visitor() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let cfg = r#"{"score":{"weights":{"Signed Up":50}}}"#;
     let mut t = tab(&store, "a", cfg);
     track(&mut t, "Signed Up", "m1", 0.0);
@@ -293,7 +263,7 @@ fn score_accumulates_and_is_stored_with_the_visitor() {
 
 #[test]
 fn a_new_session_starts_after_thirty_idle_minutes() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let mut t = tab(&store, "a", "{}");
     track(&mut t, "x", "m1", 0.0);
     track(&mut t, "x", "m2", 29.0 * 60_000.0);
@@ -307,7 +277,7 @@ fn a_new_session_starts_after_thirty_idle_minutes() {
 
 #[test]
 fn a_live_tabs_queue_is_left_alone() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let mut a = tab(&store, "a", "{}");
     let mut b = tab(&store, "b", "{}");
     track(&mut a, "x", "a1", 0.0);
@@ -321,7 +291,7 @@ fn a_live_tabs_queue_is_left_alone() {
 
 #[test]
 fn a_closed_tabs_queue_is_adopted_once() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let mut a = tab(&store, "a", "{}");
     track(&mut a, "x", "a1", 0.0);
     a.release();
@@ -337,7 +307,7 @@ fn a_closed_tabs_queue_is_adopted_once() {
 
 #[test]
 fn a_crashed_tabs_queue_is_adopted_after_it_goes_stale() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let mut a = tab(&store, "a", "{}");
     track(&mut a, "x", "a1", 0.0);
     let mut b = tab(&store, "b", "{}");
@@ -347,7 +317,7 @@ fn a_crashed_tabs_queue_is_adopted_after_it_goes_stale() {
 
 #[test]
 fn a_tab_back_from_the_bfcache_does_not_resend_what_another_tab_adopted() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let mut a = tab(&store, "a", "{}");
     track(&mut a, "x", "a1", 0.0);
     a.release();
@@ -359,7 +329,7 @@ fn a_tab_back_from_the_bfcache_does_not_resend_what_another_tab_adopted() {
 
 #[test]
 fn unload_sends_everything_in_beacon_sized_pieces() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let mut t = tab(&store, "a", "{}");
     let big = "y".repeat(20_000);
     for i in 0..8 {
@@ -383,7 +353,7 @@ fn unload_sends_everything_in_beacon_sized_pieces() {
 
 #[test]
 fn bad_event_is_refused_and_the_queue_is_untouched() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let mut t = tab(&store, "a", "{}");
     track(&mut t, "ok", "m1", 0.0);
     assert!(t.record_track("", &Map::new(), "m2", 0.0).is_err());
@@ -392,7 +362,7 @@ fn bad_event_is_refused_and_the_queue_is_untouched() {
 
 #[test]
 fn the_same_url_twice_is_one_page_view() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let mut t = tab(&store, "a", "{}");
     assert!(t.is_new_page("https://a.test/"));
     assert!(!t.is_new_page("https://a.test/"));
@@ -418,7 +388,7 @@ fn decide_late(t: &mut Tracker, now: f64, late: bool) -> crate::content::Decisio
 
 #[test]
 fn per_event_counts_feed_audiences_and_persist() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let mut t = tab(&store, "a", SLOTS);
     assert_ne!(decide(&mut t, 0.0).variant, "member");
     track(&mut t, "Signed Up", "m1", 1.0);
@@ -434,7 +404,7 @@ fn per_event_counts_feed_audiences_and_persist() {
 
 #[test]
 fn experiment_assignment_is_stored_and_reused_on_the_next_visit() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let mut t = tab(&store, "a", SLOTS);
     track(&mut t, "x", "m1", 0.0);
     let first = decide(&mut t, 1.0);
@@ -458,7 +428,7 @@ fn experiment_assignment_is_stored_and_reused_on_the_next_visit() {
 
 #[test]
 fn content_viewed_is_reported_once_per_slot_per_page_view() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let mut t = tab(&store, "a", SLOTS);
     t.is_new_page("https://a.test/");
     let re = crate::regex::RegressEngine::default();
@@ -493,7 +463,7 @@ fn content_viewed_is_reported_once_per_slot_per_page_view() {
 
 #[test]
 fn a_late_decision_keeps_the_default_without_exposing_the_experiment() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let mut t = tab(&store, "a", SLOTS);
     t.is_new_page("https://a.test/");
     track(&mut t, "x", "m1", 0.0);
@@ -533,7 +503,7 @@ fn a_problem_is_reported_once_and_a_page_template_wins_over_a_config_variant() {
         "rules":[{"if":{},"variant":"promo"}],
         "variants":{"promo":{"title":"From the config"}}}}}}"#;
     let re = crate::regex::RegressEngine::default();
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let mut t = tab(&store, "a", cfg);
     t.is_new_page("https://a.test/");
     let (d, structured) = t.decide("hero", 0.0, &re, &|_| false, false).unwrap();
@@ -563,7 +533,7 @@ fn a_problem_is_reported_once_and_a_page_template_wins_over_a_config_variant() {
 fn an_element_lacking_the_variant_its_slot_shows_keeps_its_default() {
     let cfg = r#"{"content":{"slots":{"hero":{"rules":[{"if":{},"variant":"v"}]}}}}"#;
     let re = crate::regex::RegressEngine::default();
-    let mut t = tab(&MemStore::default(), "a", cfg);
+    let mut t = tab(&MemoryStore::default(), "a", cfg);
     t.is_new_page("https://a.test/");
     let (d, _) = t.decide("hero", 0.0, &re, &|v| v == "v", false).unwrap();
     assert_eq!(d.variant, "v");
@@ -580,7 +550,7 @@ fn an_element_lacking_the_variant_its_slot_shows_keeps_its_default() {
 /// A store that counts the bytes written to it (keys and values), as localStorage pays them.
 #[derive(Clone, Default)]
 struct CountingStore {
-    inner: MemStore,
+    inner: MemoryStore,
     written: Rc<RefCell<usize>>,
 }
 
@@ -703,7 +673,7 @@ fn early_record() -> String {
 
 #[test]
 fn a_page_whose_module_never_ran_is_replayed_by_the_next_with_its_times_and_ids() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     store.clone().set("engagekit:early:x1", &early_record());
     let mut t = tab(&store, "b", "{}");
     t.set_page(PageInfo {
@@ -733,7 +703,7 @@ fn a_page_whose_module_never_ran_is_replayed_by_the_next_with_its_times_and_ids(
 
 #[test]
 fn early_page_views_follow_autocapture_and_forget_drops_the_record() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     store.clone().set("engagekit:early:x1", &early_record());
     let mut t = tab(
         &store,
@@ -748,7 +718,7 @@ fn early_page_views_follow_autocapture_and_forget_drops_the_record() {
 
 #[test]
 fn a_queue_past_half_its_bounds_is_under_pressure() {
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let mut t = tab(
         &store,
         "a",
@@ -799,7 +769,7 @@ mod surveys {
 
     #[test]
     fn a_delay_trigger_waits_on_its_page_view_and_a_route_change_drops_it() {
-        let store = MemStore::default();
+        let store = MemoryStore::default();
         let mut t = tab(&store, "a", NPS);
         on_page(&mut t, "/pricing", T0);
         assert_eq!(t.surveys_next_due(), Some(T0 + 3000.0));
@@ -820,7 +790,7 @@ mod surveys {
 
     #[test]
     fn a_shown_survey_holds_every_tab_at_once_and_steps_share_one_submission() {
-        let store = MemStore::default();
+        let store = MemoryStore::default();
         let mut a = tab(&store, "a", NPS);
         let mut b = tab(&store, "b", NPS);
         on_page(&mut a, "/pricing", T0);
@@ -867,7 +837,7 @@ mod surveys {
 
     #[test]
     fn a_dismissal_is_recorded_with_its_step_and_waits() {
-        let store = MemStore::default();
+        let store = MemoryStore::default();
         let mut t = tab(&store, "a", NPS);
         on_page(&mut t, "/pricing", T0);
         show(&mut t, false, T0).unwrap();
@@ -880,7 +850,7 @@ mod surveys {
 
     #[test]
     fn a_visitor_without_consent_is_never_asked() {
-        let store = MemStore::default();
+        let store = MemoryStore::default();
         let cfg = NPS.replacen('{', r#"{"privacy": {"requireConsent": true},"#, 1);
         let mut t = tab(&store, "a", &cfg);
         on_page(&mut t, "/pricing", T0);
@@ -891,7 +861,7 @@ mod surveys {
 
     #[test]
     fn event_and_scroll_triggers_fire_once_per_crossing() {
-        let store = MemStore::default();
+        let store = MemoryStore::default();
         let mut t = tab(&store, "a", NPS);
         on_page(&mut t, "/pricing", T0);
         let re = RegressEngine::default();
@@ -917,7 +887,7 @@ mod surveys {
 
     #[test]
     fn echo_keeps_the_json_of_recorded_events_only_when_asked() {
-        let store = MemStore::default();
+        let store = MemoryStore::default();
         let mut t = tab(&store, "a", "{}");
         track(&mut t, "Quiet", "m1", 0.0);
         assert!(t.echoed().is_empty());
@@ -969,7 +939,7 @@ mod checklists {
 
     #[test]
     fn what_the_visitor_did_before_it_showed_counts_and_tabs_share_progress() {
-        let store = MemStore::default();
+        let store = MemoryStore::default();
         let re = RegressEngine::default();
         let mut a = tab(&store, "a", CFG);
         on_page(&mut a, "/pricing.html");
@@ -1031,7 +1001,7 @@ mod checklists {
 
     #[test]
     fn auto_open_respects_the_prompt_cap_and_the_visitors_choice() {
-        let store = MemStore::default();
+        let store = MemoryStore::default();
         let re = RegressEngine::default();
         // A survey is on screen in some tab: the checklist shows as its launcher only.
         let mut h = crate::survey::History::default();
@@ -1067,7 +1037,7 @@ mod checklists {
 
     #[test]
     fn without_consent_progress_stays_in_memory_and_nothing_shows() {
-        let store = MemStore::default();
+        let store = MemoryStore::default();
         let re = RegressEngine::default();
         let cfg = CFG.replacen('{', r#"{"privacy": {"requireConsent": true},"#, 1);
         let mut t = tab(&store, "a", &cfg);
@@ -1105,7 +1075,7 @@ fn checklist_progress_rebuilt_from_the_recorded_events_equals_the_browsers() {
         "steps": [{"id": "board", "event": "Board Created"},
                   {"id": "pricing", "page": {"path": "/pricing.html"}},
                   {"id": "tour", "manual": true}]}}}"#;
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let re = RegressEngine::default();
     let mut t = tab(&store, "a", cfg);
     let mut recorded: Vec<(&'static str, Map, f64)> = Vec::new();
@@ -1155,7 +1125,7 @@ fn state_from_another_device_merges_and_unlocks_what_waited_here() {
     let cfg = r#"{"checklists": {"onboarding": {
         "text": {"en": {"title": "Get started"}}, "order": "ordered",
         "steps": [{"id": "signup", "event": "Signed Up"}, {"id": "card", "event": "Card Created"}]}}}"#;
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let re = RegressEngine::default();
     let mut t = tab(&store, "a", cfg);
     assert_eq!(t.remote_identity(), None);
