@@ -6,7 +6,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ROOT, WRITE_KEY, setup, testConfig, waitReady, watchPage, expectStoredExactly, sleep, adminFetch, signIn } from './harness.mjs';
+import { ROOT, WRITE_KEY, setup, testConfig, waitReady, watchPage, expectStoredExactly, adminFetch, signIn } from './harness.mjs';
 
 /** The demo's config, batching fast and without click autocapture, so every stored event
  *  is one the visitors caused on purpose. */
@@ -50,8 +50,13 @@ async function play(env, id, { heading, link, url }) {
   const problems = watchPage(page);
   await page.goto('/');
   await waitReady(page);
+  await page.evaluate(() => engagekit.on('Content Viewed', (e) => {
+    if (e.properties.slot === 'hero') window.__heroSeen = true;
+  }));
   await page.getByRole('button', { name: 'Accept' }).click();
-  await sleep(1200); // reads the hero: a second on screen makes it seen
+  // Reads the hero: a second on screen makes it seen (waited for, not slept: a busy machine
+  // runs the page's timers late).
+  await page.waitForFunction(() => window.__heroSeen === true, null, { timeout: 15000 });
   const cta = page.locator('[data-engagekit-slot=cta]');
   await cta.scrollIntoViewIfNeeded();
   assert.equal(await cta.getByRole('heading', { level: 2 }).textContent(), heading);
