@@ -76,13 +76,20 @@
     } else {
       banner.hidden = false;
     }
+    var opener = null; // the "Privacy settings" button that reopened the banner, if one did
 
-    function decide(value) {
+    // Focus that was in the banner goes back where it came from: to the button that reopened
+    // it, else to the main content (never to <body>).
+    function close() {
       var hadFocus = banner.contains(document.activeElement);
+      banner.hidden = true;
+      if (hadFocus) (opener && opener.isConnected ? opener : $('#main')).focus();
+      opener = null;
+    }
+    function decide(value) {
       engagekit.consent(value);
       save('consent', value);
-      banner.hidden = true;
-      if (hadFocus) $('#main').focus();
+      close();
     }
     $all('[data-consent]', banner).forEach(function (button) {
       button.addEventListener('click', function () { decide(button.getAttribute('data-consent')); });
@@ -90,10 +97,18 @@
     $all('[data-action="privacy-settings"]').forEach(function (button) {
       button.addEventListener('click', function () {
         banner.hidden = false;
+        opener = button;
         var current = load('consent', null);
         var target = $('[data-consent="' + (current === 'denied' ? 'denied' : 'granted') + '"]', banner);
         target.focus();
       });
+    });
+    // Escape puts the banner away for this page view, without a choice: it is back on the next
+    // page until the visitor makes one. It works wherever focus is, so a visitor can clear the
+    // banner off whatever it covers without moving focus (engagekit's widgets keep their own
+    // Escape to themselves).
+    document.addEventListener('keydown', function (event) {
+      if (event.key === 'Escape' && !event.isComposing && !event.defaultPrevented && !banner.hidden) close();
     });
   }
 
