@@ -76,13 +76,20 @@
     } else {
       banner.hidden = false;
     }
+    var opener = null; // the "Privacy settings" button that reopened the banner, if one did
 
-    function decide(value) {
+    // Focus that was in the banner goes back where it came from: to the button that reopened
+    // it, else to the main content (never to <body>).
+    function close() {
       var hadFocus = banner.contains(document.activeElement);
+      banner.hidden = true;
+      if (hadFocus) (opener && opener.isConnected ? opener : $('#main')).focus();
+      opener = null;
+    }
+    function decide(value) {
       engagekit.consent(value);
       save('consent', value);
-      banner.hidden = true;
-      if (hadFocus) $('#main').focus();
+      close();
     }
     $all('[data-consent]', banner).forEach(function (button) {
       button.addEventListener('click', function () { decide(button.getAttribute('data-consent')); });
@@ -90,11 +97,97 @@
     $all('[data-action="privacy-settings"]').forEach(function (button) {
       button.addEventListener('click', function () {
         banner.hidden = false;
+        opener = button;
         var current = load('consent', null);
         var target = $('[data-consent="' + (current === 'denied' ? 'denied' : 'granted') + '"]', banner);
         target.focus();
       });
     });
+    // Escape puts the banner away for this page view, without a choice: it is back on the next
+    // page until the visitor makes one. It works wherever focus is, so a visitor can clear the
+    // banner off whatever it covers without moving focus (engagekit's widgets keep their own
+    // Escape to themselves).
+    document.addEventListener('keydown', function (event) {
+      if (event.key === 'Escape' && !event.isComposing && !event.defaultPrevented && !banner.hidden) close();
+    });
+  }
+
+  // ---- shared: nothing fixed hides the focused element (WCAG 2.4.11) ----------------
+
+  // The header sticks to the top of the viewport; the consent banner and engagekit's widgets
+  // (survey card, checklist) are fixed to its bottom. The page keeps the strips they take
+  // clear: as scroll-padding, so an element that gets focus scrolls out from under them, and
+  // at the bottom also as padding after the footer, so the last elements can scroll clear too.
+  // The banner makes way for engagekit's widgets rather than cover them or go under them.
+  function initClearance() {
+    var html = document.documentElement;
+    var banner = $('#consent-banner');
+    var header = $('.site-header');
+    if (!window.ResizeObserver || !banner || !header) return;
+    var sizes = new ResizeObserver(update);
+    var watched = [];
+
+    // engagekit's widgets: <engagekit-*> hosts on <body>, each box at the top of an open
+    // shadow root; only those along the bottom edge (a survey can also sit in the centre).
+    function widgetBoxes(viewport) {
+      var boxes = [];
+      $all('body > *').forEach(function (host) {
+        if (host.tagName.indexOf('ENGAGEKIT-') === 0 && host.shadowRoot) {
+          boxes = boxes.concat(Array.prototype.slice.call(host.shadowRoot.children));
+        }
+      });
+      watched = watched.filter(function (box) {
+        if (!box.isConnected) sizes.unobserve(box);
+        return box.isConnected;
+      });
+      boxes.forEach(function (box) {
+        if (watched.indexOf(box) < 0) { watched.push(box); sizes.observe(box); }
+      });
+      return boxes.map(function (box) { return box.getBoundingClientRect(); }).filter(function (r) {
+        return r.height > 0 && viewport - r.bottom < 48;
+      });
+    }
+
+    // The banner sits at the left edge or just right of a widget (if it is still 20rem wide
+    // there), wherever it has to rise least to clear the widgets below it; never out of view.
+    function placeBanner(widgets, viewport, top) {
+      var rem = parseFloat(getComputedStyle(html).fontSize);
+      var width = html.clientWidth;
+      var maxWidth = parseFloat(getComputedStyle(banner).maxWidth) || width;
+      var best = null;
+      [rem].concat(widgets.map(function (r) { return r.right + rem; })).forEach(function (left) {
+        var right = left + Math.min(maxWidth, width - left - rem);
+        if (left > rem && right - left < 20 * rem) return;
+        var lift = 0;
+        widgets.forEach(function (r) {
+          if (r.left < right && r.right > left) lift = Math.max(lift, viewport - r.top);
+        });
+        if (!best || lift < best.lift) best = { left: left, lift: lift };
+      });
+      var room = viewport - top - banner.offsetHeight - 2 * rem;
+      banner.style.setProperty('--left', best.left + 'px');
+      banner.style.setProperty('--lift', Math.max(0, Math.min(best.lift, room)) + 'px');
+    }
+
+    function update() {
+      var viewport = html.clientHeight;
+      var widgets = widgetBoxes(viewport);
+      var top = getComputedStyle(header).position === 'sticky' ? header.getBoundingClientRect().height : 0;
+      if (!banner.hidden) placeBanner(widgets, viewport, top);
+      // A widget taller than half the viewport (an open checklist) was opened by the visitor,
+      // and it closes with Escape: reserving its height would leave no room to scroll into.
+      var bottom = viewport;
+      widgets.forEach(function (r) { if (r.height <= viewport / 2) bottom = Math.min(bottom, r.top); });
+      if (!banner.hidden) bottom = Math.min(bottom, banner.getBoundingClientRect().top);
+      html.style.setProperty('--covered-top', top + 'px');
+      html.style.setProperty('--covered-bottom', Math.max(0, viewport - bottom) + 'px');
+    }
+
+    sizes.observe(banner);
+    sizes.observe(header);
+    new MutationObserver(update).observe(document.body, { childList: true });
+    window.addEventListener('resize', update);
+    update();
   }
 
   // ---- pricing ----------------------------------------------------------------------
@@ -403,6 +496,7 @@
   function start() {
     markCurrentNav();
     initConsent();
+    initClearance();
     initTrialButtons();
     var page = document.body.getAttribute('data-page');
     if (page === 'pricing') initPricing();
