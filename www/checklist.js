@@ -130,6 +130,9 @@ export function open(spec, host) {
     gone = 1;
     clearTimeout(timer);
     watch.disconnect();
+    others.disconnect();
+    sized.disconnect();
+    removeEventListener('resize', lift);
     if (root.activeElement && back && back.isConnected && back.focus) back.focus();
     el.remove();
     call('closed');
@@ -346,7 +349,27 @@ export function open(spec, host) {
     if (!el.isConnected) end();
   });
   watch.observe(d.documentElement, { childList: true, subtree: true });
+  // The survey card (www/survey.js) spans the bottom of a narrow screen: while it is there
+  // the widget moves up above it, so neither hides the other. Measured only when a widget
+  // comes or goes (the page body's children), the card resizes or the window does.
+  var card;
+  var lift = function () {
+    var s = d.querySelector('engagekit-survey');
+    var c = s && s.shadowRoot && s.shadowRoot.querySelector('.card');
+    if (c != card) {
+      if (card) sized.unobserve(card);
+      if ((card = c)) sized.observe(c);
+    }
+    var r = c && c.getBoundingClientRect();
+    var me = w.getBoundingClientRect();
+    w.style.bottom = r && r.left < me.right && r.right > me.left && innerHeight - r.bottom < 48 ? innerHeight - r.top + 8 + 'px' : '';
+  };
+  var sized = new ResizeObserver(lift);
+  var others = new MutationObserver(lift);
   (d.body || d.documentElement).append(el);
+  others.observe(el.parentNode, { childList: true });
+  addEventListener('resize', lift);
+  lift();
   return {
     update: function (s) {
       if (!gone && s) render(s);
