@@ -119,8 +119,9 @@ enum Op {
         ignore_case: bool,
     },
     Type,
-    /// `$veq`, `$vne`, `$vgt`, `$vgte`, `$vlt`, `$vlte`: whether an ordering passes.
-    Version(fn(Ordering) -> bool),
+    /// `$veq`, `$vne`, `$vgt`, `$vgte`, `$vlt`, `$vlte`: whether an ordering passes, `None`
+    /// being an attribute that is no version of the argument's kind.
+    Version(fn(Option<Ordering>) -> bool),
 }
 
 impl Op {
@@ -160,12 +161,12 @@ impl Op {
             "$regex" => Op::Regex { ignore_case: false },
             "$regexi" => Op::Regex { ignore_case: true },
             "$type" => Op::Type,
-            "$veq" => Op::Version(Ordering::is_eq),
-            "$vne" => Op::Version(Ordering::is_ne),
-            "$vgt" => Op::Version(Ordering::is_gt),
-            "$vgte" => Op::Version(Ordering::is_ge),
-            "$vlt" => Op::Version(Ordering::is_lt),
-            "$vlte" => Op::Version(Ordering::is_le),
+            "$veq" => Op::Version(|o| o == Some(Ordering::Equal)),
+            "$vne" => Op::Version(|o| o != Some(Ordering::Equal)),
+            "$vgt" => Op::Version(|o| o.is_some_and(Ordering::is_gt)),
+            "$vgte" => Op::Version(|o| o.is_some_and(Ordering::is_ge)),
+            "$vlt" => Op::Version(|o| o.is_some_and(Ordering::is_lt)),
+            "$vlte" => Op::Version(|o| o.is_some_and(Ordering::is_le)),
             _ => return None,
         })
     }
@@ -261,12 +262,13 @@ impl Eval<'_> {
             },
             Op::Regex { ignore_case } => self.regex(actual, arg, ignore_case),
             Op::Type => Verdict::from_bool(arg.as_str() == Some(type_name(actual))),
-            Op::Version(want) => {
-                let (Value::String(a), Value::String(e)) = (actual, arg) else {
-                    return Fail;
-                };
-                Verdict::from_bool(want(version::compare(a, e)))
-            }
+            Op::Version(want) => match arg {
+                Value::String(_) | Value::Number(_) => {
+                    Verdict::from_bool(want(version::compare_values(actual, arg)))
+                }
+                // No version to compare with: a malformed rule, which `$vne` must not pass.
+                _ => Verdict::Undecided,
+            },
         }
     }
 

@@ -203,7 +203,11 @@ fn validate_reports_shapes_and_bad_regex() {
         Err("t.$all[0].$eqq: unknown operator".to_owned())
     );
     assert!(validate(r#"{"t": {"$type": "undefined"}}"#).is_err());
-    assert!(validate(r#"{"v": {"$vgt": 2}}"#).is_err());
+    assert_eq!(
+        validate(r#"{"v": {"$vgt": true}}"#),
+        Err("v.$vgt: expected a version (a string, or a number)".to_owned())
+    );
+    assert_eq!(validate(r#"{"v": {"$vgt": 2}}"#), Ok(()));
 }
 
 #[test]
@@ -211,4 +215,111 @@ fn validate_treats_literal_objects_as_values() {
     // Mixed keys make a literal object to compare, not operators.
     assert_eq!(validate(r#"{"a": {"$gtx": 1, "b": 2}}"#), Ok(()));
     assert_eq!(validate(r#"{}"#), Ok(()));
+}
+
+/// The version operators in the order of each row of expected answers below.
+const VERSION_OPS: [&str; 6] = ["$veq", "$vne", "$vgt", "$vgte", "$vlt", "$vlte"];
+/// The answers for an attribute that is the same version as the argument...
+const SAME: [bool; 6] = [true, false, false, true, false, true];
+/// ... a later one ...
+const LATER: [bool; 6] = [false, true, true, true, false, false];
+/// ... an earlier one ...
+const EARLIER: [bool; 6] = [false, true, false, false, true, true];
+/// ... and no version of the argument's kind: only `$vne` holds.
+const NOT_A_VERSION: [bool; 6] = [false, true, false, false, false, false];
+
+/// Every version operator against an attribute of every JSON type: `(attribute, answers)`,
+/// the answers in [`VERSION_OPS`] order; `None` for an absent attribute.
+fn check_version_ops(argument: &str, rows: &[(Option<&str>, [bool; 6])]) {
+    for (attribute, answers) in rows {
+        let attributes = match attribute {
+            Some(v) => format!(r#"{{"v": {v}}}"#),
+            None => "{}".to_owned(),
+        };
+        for (op, want) in VERSION_OPS.iter().zip(answers) {
+            let condition = format!(r#"{{"v": {{"{op}": {argument}}}}}"#);
+            assert_eq!(
+                matches(&condition, &attributes),
+                *want,
+                "{condition} against {attributes}"
+            );
+        }
+    }
+}
+
+#[test]
+fn version_string_operators_against_every_type() {
+    check_version_ops(
+        r#""2.0.0""#,
+        &[
+            (None, NOT_A_VERSION),
+            (Some("null"), NOT_A_VERSION),
+            (Some("true"), NOT_A_VERSION),
+            (Some("false"), NOT_A_VERSION),
+            // Strict types: a number is not a version string, even one that reads the same.
+            (Some("2"), NOT_A_VERSION),
+            (Some("10"), NOT_A_VERSION),
+            (Some(r#"["2.0.0"]"#), NOT_A_VERSION),
+            (Some(r#"{"v": "2.0.0"}"#), NOT_A_VERSION),
+            (Some(r#""2.0.0""#), SAME),
+            (Some(r#""v2.0.0+build""#), SAME),
+            (Some(r#""10.0.0""#), LATER),
+            (Some(r#""2.0.0-rc.1""#), EARLIER),
+            (Some(r#""""#), EARLIER),
+        ],
+    );
+}
+
+#[test]
+fn version_number_operators_compare_numbers_as_versions() {
+    check_version_ops(
+        "2",
+        &[
+            (None, NOT_A_VERSION),
+            (Some("null"), NOT_A_VERSION),
+            (Some("true"), NOT_A_VERSION),
+            (Some(r#""2""#), NOT_A_VERSION),
+            (Some("[2]"), NOT_A_VERSION),
+            (Some(r#"{"v": 2}"#), NOT_A_VERSION),
+            (Some("2"), SAME),
+            (Some("2.0"), SAME),
+            // 10 > 2 as versions, though "10" < "2" as strings.
+            (Some("10"), LATER),
+            (Some("1.5"), EARLIER),
+        ],
+    );
+}
+
+#[test]
+fn version_operator_without_a_version_never_matches() {
+    // The argument is the rule's author's mistake: no visitor matches, negated or not.
+    for argument in ["null", "true", "[\"1.0.0\"]", r#"{"a": 1}"#] {
+        for op in VERSION_OPS {
+            let condition = format!(r#"{{"v": {{"{op}": {argument}}}}}"#);
+            assert!(!matches(&condition, r#"{"v": "1.0.0"}"#), "{condition}");
+            assert!(!matches(&condition, "{}"), "{condition}");
+            let negated = format!(r#"{{"v": {{"$not": {{"{op}": {argument}}}}}}}"#);
+            assert!(!matches(&negated, r#"{"v": "1.0.0"}"#), "{negated}");
+            assert!(validate(&condition).is_err(), "{condition}");
+        }
+    }
+}
+
+#[test]
+fn negated_version_operators_are_their_complements() {
+    // `$not` of `$veq` is `$vne` for every attribute type, absent included.
+    for attributes in [
+        "{}",
+        r#"{"v": null}"#,
+        r#"{"v": 2}"#,
+        r#"{"v": "2.0.0"}"#,
+        r#"{"v": "3.0.0"}"#,
+        r#"{"v": ["2.0.0"]}"#,
+    ] {
+        assert_eq!(
+            matches(r#"{"v": {"$not": {"$veq": "2.0.0"}}}"#, attributes),
+            matches(r#"{"v": {"$vne": "2.0.0"}}"#, attributes),
+            "{attributes}"
+        );
+    }
 }

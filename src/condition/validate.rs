@@ -142,8 +142,8 @@ impl Walk<'_> {
                 ),
             },
             Op::Version(_) => match arg {
-                Value::String(_) => Ok(()),
-                _ => problem(path, "expected a version string"),
+                Value::String(_) | Value::Number(_) => Ok(()),
+                _ => problem(path, "expected a version (a string, or a number)"),
             },
         }
     }
