@@ -221,6 +221,12 @@ impl Eval<'_> {
 
     fn operator(&self, name: &str, actual: &Value, arg: &Value) -> Verdict {
         use Verdict::Fail;
+        // An operator we do not know is undecidable, and so is `$and`, `$or` or `$nor` in a
+        // value's place (`{"name": {"$not": {"$or": [...]}}}`): GrowthBook's
+        // `evalOperatorCondition` knows them only around conditions, reports "Unknown
+        // operator" and answers false, so its `$not` would pass every visitor. Spec 0.12.0
+        // does not let negation turn an unknown branch into a pass (its `$nor` case), so
+        // the rule never matches.
         let Some(op) = Op::parse(name) else {
             return Verdict::Undecided;
         };

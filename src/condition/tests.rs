@@ -323,3 +323,70 @@ fn negated_version_operators_are_their_complements() {
         );
     }
 }
+
+#[test]
+fn logical_operators_inside_an_attribute_never_match_even_negated() {
+    // `$and`, `$or`, `$nor` combine conditions; in a value's place they are unknown
+    // operators, so neither they nor their negation match anyone.
+    for op in ["$or", "$and", "$nor"] {
+        let plain = format!(r#"{{"name": {{"{op}": [{{"name": "x"}}]}}}}"#);
+        let negated = format!(r#"{{"name": {{"$not": {{"{op}": [{{"name": "x"}}]}}}}}}"#);
+        for attributes in [r#"{"name": "x"}"#, r#"{"name": "y"}"#, "{}"] {
+            assert!(!matches(&plain, attributes), "{plain} against {attributes}");
+            assert!(
+                !matches(&negated, attributes),
+                "{negated} against {attributes}"
+            );
+        }
+        assert_eq!(
+            validate(&negated),
+            Err(format!(
+                "name.$not.{op}: unknown operator here: $and, $or and $nor combine \
+                 conditions, so they go around an attribute, not inside it"
+            ))
+        );
+    }
+}
+
+#[test]
+fn logical_operators_around_an_attribute_negate_as_usual() {
+    // The neighbours of the case above: the same logic written around the attribute.
+    let or = r#"{"$not": {"$or": [{"name": "x"}, {"name": "z"}]}}"#;
+    let and = r#"{"$not": {"$and": [{"name": "x"}, {"age": 1}]}}"#;
+    let nor = r#"{"$not": {"$nor": [{"name": "x"}]}}"#;
+    let not = r#"{"$not": {"$not": {"name": "x"}}}"#;
+    assert!(!matches(or, r#"{"name": "x"}"#));
+    assert!(matches(or, r#"{"name": "y"}"#));
+    assert!(matches(or, "{}"));
+    assert!(!matches(and, r#"{"name": "x", "age": 1}"#));
+    assert!(matches(and, r#"{"name": "x", "age": 2}"#));
+    assert!(matches(nor, r#"{"name": "x"}"#));
+    assert!(!matches(nor, r#"{"name": "y"}"#));
+    assert!(matches(not, r#"{"name": "x"}"#));
+    assert!(!matches(not, r#"{"name": "y"}"#));
+    for rule in [or, and, nor, not] {
+        assert_eq!(validate(rule), Ok(()), "{rule}");
+    }
+}
+
+#[test]
+fn not_inside_an_attribute_is_an_operator_on_its_value() {
+    // `$not` is the one logical operator that also works on a value.
+    let twice = r#"{"name": {"$not": {"$not": "x"}}}"#;
+    assert!(matches(twice, r#"{"name": "x"}"#));
+    assert!(!matches(twice, r#"{"name": "y"}"#));
+    assert!(!matches(twice, "{}"));
+    let once = r#"{"name": {"$not": {"$in": ["x", "z"]}}}"#;
+    assert!(!matches(once, r#"{"name": "x"}"#));
+    assert!(matches(once, r#"{"name": "y"}"#));
+    assert!(matches(once, "{}"));
+    assert_eq!(validate(twice), Ok(()));
+    // Inside $elemMatch, `$or` is a condition on each element's fields...
+    let elements = r#"{"items": {"$not": {"$elemMatch": {"$or": [{"a": 1}]}}}}"#;
+    assert!(!matches(elements, r#"{"items": [{"a": 1}]}"#));
+    assert!(matches(elements, r#"{"items": [{"a": 2}]}"#));
+    // ... but under an element's `$not` it is in a value's place again.
+    let element_not = r#"{"items": {"$elemMatch": {"$not": {"$or": [{"a": 1}]}}}}"#;
+    assert!(!matches(element_not, r#"{"items": [{"a": 2}]}"#));
+    assert!(validate(element_not).is_err());
+}

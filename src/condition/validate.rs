@@ -8,7 +8,7 @@ use crate::json::Value;
 use crate::prelude::*;
 use crate::regex::RegexEngine;
 
-use super::{applies_to_elements, is_operator_object, Op, TYPE_NAMES};
+use super::{applies_to_elements, is_operator_object, Op, LOGICAL, TYPE_NAMES};
 
 /// The first structural problem in `condition` (unknown operator, wrong argument shape,
 /// invalid regular expression), as `path: message`.
@@ -98,6 +98,13 @@ impl Walk<'_> {
 
     fn operator(&self, name: &str, arg: &Value, path: &mut String) -> Result<(), String> {
         let Some(op) = Op::parse(name) else {
+            if LOGICAL.contains(&name) {
+                return problem(
+                    path,
+                    "unknown operator here: $and, $or and $nor combine conditions, so they go \
+                     around an attribute, not inside it",
+                );
+            }
             return problem(path, "unknown operator");
         };
         match op {
