@@ -390,3 +390,137 @@ fn not_inside_an_attribute_is_an_operator_on_its_value() {
     assert!(!matches(element_not, r#"{"items": [{"a": 2}]}"#));
     assert!(validate(element_not).is_err());
 }
+
+/// `inner` wrapped `levels` times by `wrap`, built in a loop (serde_json refuses to parse
+/// more than 128 levels, and a recursive builder would be what these tests guard against).
+fn nest(levels: usize, inner: Value, wrap: impl Fn(Value) -> Value) -> Value {
+    (0..levels).fold(inner, |v, _| wrap(v))
+}
+
+fn object(key: &str, value: Value) -> Value {
+    let mut m = Map::new();
+    m.insert(key.to_owned(), value);
+    Value::Object(m)
+}
+
+fn eval_values(condition: &Value, attributes: &Value) -> bool {
+    eval_condition(condition, attributes, &Map::new(), &RegressEngine::new())
+}
+
+const TOO_DEEP: &str = "nested deeper than 64 levels; this condition never matches";
+
+/// A rule nested `DEEP` levels: eval stops at the bound and says no, negated too, and
+/// validate says where. The attributes are as deep as the rule where it matters, so that
+/// only the bound stops the walk. (A `Value` this deep still drops by recursion, one frame
+/// a level: fine at 5,000 levels on a test thread's stack, not at 10,000.)
+fn assert_too_deep(condition: Value, attributes: &Value, path: &str) {
+    assert!(!eval_values(&condition, attributes));
+    assert_eq!(
+        validate_condition(&condition, &RegressEngine::new()),
+        Err(format!("{path}: {TOO_DEEP}"))
+    );
+    let negated = object("$not", condition);
+    assert!(!eval_values(&negated, attributes));
+}
+
+const DEEP: usize = 5_000;
+
+fn path_of(first: &str, repeated: &str, times: usize) -> String {
+    let mut parts = vec![first];
+    parts.extend(std::iter::repeat_n(repeated, times));
+    parts.retain(|p| !p.is_empty());
+    parts.join(".")
+}
+
+#[test]
+fn not_chains_deeper_than_the_bound_never_match() {
+    let rule = nest(DEEP, json(r#"{"a": 1}"#), |v| object("$not", v));
+    assert_too_deep(rule, &json(r#"{"a": 1}"#), &path_of("", "$not", 64));
+}
+
+#[test]
+fn and_or_nor_chains_deeper_than_the_bound_never_match() {
+    for op in ["$and", "$or", "$nor"] {
+        let rule = nest(DEEP / 2, json(r#"{"a": 1}"#), |v| {
+            object(op, Value::Array(vec![v]))
+        });
+        let path = path_of("", &format!("{op}[0]"), 64);
+        assert_too_deep(rule, &json(r#"{"a": 1}"#), &path);
+    }
+}
+
+#[test]
+fn not_chains_inside_an_attribute_deeper_than_the_bound_never_match() {
+    let rule = object("a", nest(DEEP, json("1"), |v| object("$not", v)));
+    assert_too_deep(rule, &json(r#"{"a": 1}"#), &path_of("a", "$not", 63));
+}
+
+#[test]
+fn elem_match_chains_deeper_than_the_bound_never_match() {
+    // On the elements themselves: [[[...[1]...]]] against $elemMatch of $elemMatch of ...
+    let rule = object(
+        "a",
+        nest(DEEP, json(r#"{"$eq": 1}"#), |v| object("$elemMatch", v)),
+    );
+    let attributes = object("a", nest(DEEP, json("1"), |v| Value::Array(vec![v])));
+    assert_too_deep(rule, &attributes, &path_of("a", "$elemMatch", 63));
+    // On the elements' fields: {"a": [{"a": [...]}]} against {"a": {"$elemMatch": {"a": ...}}},
+    // two levels a step.
+    let rule = nest(DEEP / 2, json(r#"{"a": 1}"#), |v| {
+        object("a", object("$elemMatch", v))
+    });
+    let attributes = nest(DEEP / 2, json(r#"{"a": 1}"#), |v| {
+        object("a", Value::Array(vec![v]))
+    });
+    assert_too_deep(rule, &attributes, &path_of("", "a.$elemMatch", 32));
+}
+
+#[test]
+fn literals_deeper_than_the_bound_never_match() {
+    let deep = || nest(DEEP, json("1"), |v| Value::Array(vec![v]));
+    let attributes = object("a", deep());
+    assert_too_deep(object("a", deep()), &attributes, "a");
+    assert_too_deep(
+        object("a", object("$in", Value::Array(vec![deep()]))),
+        &attributes,
+        "a.$in[0]",
+    );
+}
+
+#[test]
+fn validate_stops_at_the_bound_on_any_operator() {
+    let rule = object("a", nest(DEEP, json("1"), |v| object("$size", v)));
+    assert_eq!(
+        validate_condition(&rule, &RegressEngine::new()),
+        Err(format!("{}: {TOO_DEEP}", path_of("a", "$size", 63)))
+    );
+}
+
+#[test]
+fn the_bound_is_64_levels() {
+    // 63 `$not`s around {"a": 1} make 64 nested conditions: fine, and an odd count negates.
+    let at_bound = nest(63, json(r#"{"a": 1}"#), |v| object("$not", v));
+    assert!(eval_values(&at_bound, &json(r#"{"a": 2}"#)));
+    assert!(!eval_values(&at_bound, &json(r#"{"a": 1}"#)));
+    assert_eq!(validate_condition(&at_bound, &RegressEngine::new()), Ok(()));
+    // 64 make 65: too deep, whatever the attributes.
+    let beyond = nest(64, json(r#"{"a": 1}"#), |v| object("$not", v));
+    assert!(!eval_values(&beyond, &json(r#"{"a": 1}"#)));
+    assert!(!eval_values(&beyond, &json(r#"{"a": 2}"#)));
+    assert!(validate_condition(&beyond, &RegressEngine::new()).is_err());
+    // A literal: the attribute's value is level 1 (its condition is level 0), so its
+    // arrays may take levels 1 to 63.
+    let arrays = |levels| nest(levels, json("1"), |v| Value::Array(vec![v]));
+    assert!(eval_values(
+        &object("a", arrays(63)),
+        &object("a", arrays(63))
+    ));
+    assert!(!eval_values(
+        &object("a", arrays(64)),
+        &object("a", arrays(64))
+    ));
+    // A deep attribute alone decides as usual: it is no number, so it is not 1.
+    let deep = object("a", arrays(DEEP));
+    assert!(eval_values(&json(r#"{"a": {"$ne": 1}}"#), &deep));
+    assert!(!eval_values(&json(r#"{"a": 1}"#), &deep));
+}
