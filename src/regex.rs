@@ -125,6 +125,14 @@ mod tests {
     }
 
     #[test]
+    fn a_backreference_to_a_group_not_yet_seen_does_not_panic() {
+        // regress 0.10.5 indexed out of bounds here (a debug assertion in `cargo test`).
+        let re = RegressEngine::new();
+        assert!(re.is_match(r"(?:)(a)|\2", "a").is_some());
+        assert!(re.is_match(r"(?:)(a)|\2", "\u{2}").is_some());
+    }
+
+    #[test]
     fn invalid_pattern_is_none_every_time() {
         let re = RegressEngine::new();
         assert_eq!(re.is_match("/???***[)", "x"), None);
