@@ -5,8 +5,136 @@
 //! regex engine; natively (tests, benches, the conformance runner) [`RegressEngine`] uses the
 //! ECMAScript-compatible `regress` crate. This module never decides what a match means for a
 //! condition: it only says whether a pattern matches, or that the pattern is not valid.
+//!
+//! Both engines backtrack, so a pattern from config could take exponential time on a
+//! visitor's text. [`hazard`] is a syntactic check the core runs before any engine sees a
+//! pattern (the safe-regex idea, widened to alternatives); [`MAX_TEXT`] caps the text.
 
 use crate::prelude::*;
+
+/// The longest text `$regex` is run on, in UTF-16 code units (JavaScript's `length`).
+pub const MAX_TEXT: usize = 1_000;
+
+/// Why [`hazard`] refuses a pattern.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hazard {
+    /// A repeated group holding a quantifier or alternatives (`(a+)+`, `(a*)*`, `(a|aa)+`,
+    /// `(.*a){20}`): a backtracking engine can take exponential time to fail on it.
+    NestedQuantifier,
+    /// `\N` before N capture groups have opened (`(?:)(a)|\2`): a forward reference or an
+    /// octal escape in JavaScript, and an engine bug in regress 0.10.
+    Backreference,
+}
+
+/// Whether `pattern` (JS syntax) is one the core will not run, and why. Linear in the
+/// pattern, and loose about syntax: a malformed pattern passes here and fails to compile.
+pub fn hazard(pattern: &str) -> Option<Hazard> {
+    // Per open group, bit 0: it holds a quantifier; bit 1: it holds a `|`. `top` is the
+    // innermost group (or the whole pattern), `open` the ones around it.
+    const QUANTIFIED: u8 = 1;
+    const ALTERNATIVES: u8 = 2;
+    let bytes = pattern.as_bytes();
+    let mut open: Vec<u8> = Vec::new();
+    let mut top = 0u8;
+    let mut captures = 0usize;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        i += 1;
+        // What a quantifier right here would repeat: a group and what it holds, or an atom.
+        let mut group = 0u8;
+        match b {
+            b'\\' => match number(bytes, i) {
+                // `\N` with N from 1: a backreference (`\0` is the NUL character).
+                (len, n) if len > 0 && bytes.get(i) != Some(&b'0') => {
+                    if n > captures {
+                        return Some(Hazard::Backreference);
+                    }
+                    i += len;
+                }
+                _ => i += 1,
+            },
+            b'[' => {
+                // A class is one atom; `]` ends it unless escaped (`[]` is empty in JS).
+                while let Some(&c) = bytes.get(i) {
+                    i += if c == b'\\' { 2 } else { 1 };
+                    if c == b']' {
+                        break;
+                    }
+                }
+            }
+            b'(' => {
+                // `(?<name>` captures; `(?:`, `(?=`, `(?!`, `(?<=`, `(?<!` do not.
+                let rest = bytes.get(i..).unwrap_or_default();
+                let captures_here = match rest {
+                    [b'?', b'<', b'=' | b'!', ..] => false,
+                    [b'?', b'<', ..] => true,
+                    [b'?', ..] => false,
+                    _ => true,
+                };
+                captures += usize::from(captures_here);
+                open.push(top);
+                top = 0;
+                continue;
+            }
+            b')' => {
+                group = top;
+                top |= open.pop().unwrap_or_default();
+            }
+            b'|' => {
+                top |= ALTERNATIVES;
+                continue;
+            }
+            _ => {}
+        }
+        let Some((len, repeats)) = quantifier(bytes, i) else {
+            continue;
+        };
+        i += len;
+        if repeats && group & (QUANTIFIED | ALTERNATIVES) != 0 {
+            return Some(Hazard::NestedQuantifier);
+        }
+        top |= QUANTIFIED;
+    }
+    None
+}
+
+/// The quantifier at `bytes[at..]` (`*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}`, each maybe lazy):
+/// its length, and whether it can repeat its atom more than once. A `{` that starts no
+/// quantifier is a literal, as in JavaScript without the `u` flag.
+fn quantifier(bytes: &[u8], at: usize) -> Option<(usize, bool)> {
+    let (len, repeats) = match bytes.get(at)? {
+        b'*' | b'+' => (1, true),
+        b'?' => (1, false),
+        b'{' => {
+            let (min_len, min) = number(bytes, at + 1);
+            let mut end = at + 1 + min_len;
+            let mut max = Some(min);
+            if bytes.get(end) == Some(&b',') {
+                let (max_len, value) = number(bytes, end + 1);
+                max = (max_len > 0).then_some(value);
+                end += 1 + max_len;
+            }
+            if min_len == 0 || bytes.get(end) != Some(&b'}') {
+                return None;
+            }
+            (end + 1 - at, max.is_none_or(|m| m > 1))
+        }
+        _ => return None,
+    };
+    let lazy = usize::from(bytes.get(at + len) == Some(&b'?'));
+    Some((len + lazy, repeats))
+}
+
+/// The decimal digits at `bytes[at..]`: how many, and their value (saturating).
+fn number(bytes: &[u8], at: usize) -> (usize, usize) {
+    let digits = bytes.get(at..).unwrap_or_default();
+    let len = digits.iter().take_while(|d| d.is_ascii_digit()).count();
+    let value = digits.iter().take(len).fold(0usize, |n, d| {
+        n.saturating_mul(10).saturating_add(usize::from(d - b'0'))
+    });
+    (len, value)
+}
+
 /// Answers whether a JavaScript regular expression matches a text.
 pub trait RegexEngine {
     /// Whether `pattern` (JS syntax, no flags) matches somewhere in `text`;
@@ -106,6 +234,69 @@ mod native {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refuses_repeated_groups_holding_quantifiers_or_alternatives() {
+        for p in [
+            "(a+)+",
+            "(a*)*",
+            "(a|aa)+",
+            "(.*a){20}",
+            "^(a+)+$",
+            "((ab)+)+",
+            "(?:a+){2,}",
+            "(?:a+){0,2}",
+            "(?<n>a+)*",
+            "((a|b)c)*",
+            "(a+?)+?",
+            r"(\d+)*",
+            "([a-z]+)+",
+            "(a{2,})+",
+            "(a?)+",
+        ] {
+            assert_eq!(hazard(p), Some(Hazard::NestedQuantifier), "{p}");
+        }
+    }
+
+    #[test]
+    fn lets_ordinary_patterns_through() {
+        for p in [
+            "^/pricing",
+            "-12-25$",
+            "(Mobile|Tablet)",
+            r"^https://(www\.)?example\.org/",
+            "^/(pricing|plans)(/|$)",
+            "(ab)+",
+            "(a+)?",
+            "(a+){1}",
+            "(a+){0,1}",
+            "[(a+)+]",
+            r"\(a+\)+",
+            "a{",
+            "a{,3}",
+            "(a)|b+",
+            "",
+        ] {
+            assert_eq!(hazard(p), None, "{p}");
+        }
+    }
+
+    #[test]
+    fn refuses_backreferences_to_groups_not_yet_open() {
+        for p in [r"(?:)(a)|\2", r"\1(a)", r"(a)\10", r"(?<=a)\1", r"(?:a)\1"] {
+            assert_eq!(hazard(p), Some(Hazard::Backreference), "{p}");
+        }
+        for p in [
+            r"(a)\1",
+            r"(a\1)",
+            r"(?<x>a)\k<x>",
+            r"(?<x>a)\1",
+            r"[\2]",
+            r"\0",
+        ] {
+            assert_eq!(hazard(p), None, "{p}");
+        }
+    }
 
     #[test]
     fn matches_with_javascript_semantics() {

@@ -320,10 +320,20 @@ impl Eval<'_> {
     }
 
     fn regex(&self, actual: &Value, pattern: &Value, ignore_case: bool) -> Verdict {
+        // A pattern that could backtrack for ever is treated as an invalid one: no engine
+        // runs it, and it is undecidable whatever the attribute.
         let Value::String(pattern) = pattern else {
             return Verdict::Undecided;
         };
+        if crate::regex::hazard(pattern).is_some() {
+            return Verdict::Undecided;
+        }
         let text = match actual {
+            // Too long to run a pattern on within the page's budget: we cannot tell, so
+            // neither `$regex` nor its `$not` matches.
+            Value::String(s) if s.encode_utf16().nth(crate::regex::MAX_TEXT).is_some() => {
+                return Verdict::Undecided;
+            }
             Value::String(s) => s.as_str(),
             // Still compile the pattern: a bad one is undecidable whatever the attribute.
             _ => {

@@ -524,3 +524,71 @@ fn the_bound_is_64_levels() {
     assert!(eval_values(&json(r#"{"a": {"$ne": 1}}"#), &deep));
     assert!(!eval_values(&json(r#"{"a": 1}"#), &deep));
 }
+
+#[test]
+fn nested_quantifiers_never_run() {
+    let rule = r#"{"query.ref": {"$regex": "(a+)+$"}}"#;
+    let attributes = format!(r#"{{"query": {{"ref": "{}!"}}}}"#, "a".repeat(24));
+    let started = std::time::Instant::now();
+    assert!(!matches(rule, &attributes));
+    assert!(!matches(
+        r#"{"query.ref": {"$not": {"$regex": "(a+)+$"}}}"#,
+        &attributes
+    ));
+    // Run, the pattern would backtrack about 2^24 times before failing.
+    let elapsed = started.elapsed();
+    assert!(elapsed.as_millis() < 100, "{elapsed:?}");
+    assert_eq!(
+        validate(rule),
+        Err(
+            "query.ref.$regex: a repeated group holding a quantifier or alternatives \
+             ((a+)+, (a|aa)*, (.*a){20}) can take exponential time; this condition never \
+             matches"
+                .to_owned()
+        )
+    );
+    assert!(validate(r#"{"ua": {"$regexi": "(mobile|tablet)+"}}"#).is_err());
+    assert_eq!(
+        validate(r#"{"ua": {"$regexi": "(mobile|tablet)"}}"#),
+        Ok(())
+    );
+}
+
+#[test]
+fn backreference_before_its_group_is_refused_before_the_engine() {
+    let rule = r#"{"a": {"$regex": "(?:)(a)|\\2"}}"#;
+    assert!(!matches(rule, r#"{"a": "a"}"#));
+    assert!(!matches(
+        r#"{"a": {"$not": {"$regex": "(?:)(a)|\\2"}}}"#,
+        r#"{"a": "b"}"#
+    ));
+    assert_eq!(
+        validate(rule),
+        Err(
+            "a.$regex: a backreference \\N before N groups have opened; this condition \
+             never matches"
+                .to_owned()
+        )
+    );
+}
+
+#[test]
+fn regex_looks_at_most_1000_characters() {
+    let rule = r#"{"u": {"$regex": "^a"}}"#;
+    let negated = r#"{"u": {"$not": {"$regex": "^b"}}}"#;
+    let text = |s: String| format!(r#"{{"u": "{s}"}}"#);
+    assert!(matches(rule, &text("a".repeat(1000))));
+    assert!(matches(negated, &text("a".repeat(1000))));
+    // One more and we cannot tell: neither the pattern nor its negation matches.
+    assert!(!matches(rule, &text("a".repeat(1001))));
+    assert!(!matches(negated, &text("a".repeat(1001))));
+    // Counted as JavaScript counts `length`: an emoji is two.
+    let emoji = r#"{"u": {"$regex": "^\ud83d\ude00"}}"#;
+    assert!(matches(emoji, &text("\u{1F600}".repeat(500))));
+    assert!(!matches(emoji, &text("\u{1F600}".repeat(500) + "a")));
+    // Other operators still see the whole value.
+    assert!(matches(
+        r#"{"u": {"$type": "string"}}"#,
+        &text("a".repeat(5000))
+    ));
+}

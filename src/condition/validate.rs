@@ -6,7 +6,7 @@
 
 use crate::json::Value;
 use crate::prelude::*;
-use crate::regex::RegexEngine;
+use crate::regex::{Hazard, RegexEngine};
 
 use super::{applies_to_elements, is_operator_object, Op, LOGICAL, MAX_DEPTH, TYPE_NAMES};
 
@@ -180,8 +180,21 @@ impl Walk<'_> {
                 _ => problem(path, "expected an object"),
             },
             Op::Regex { .. } => match arg {
-                Value::String(p) if self.re.is_valid(p) => Ok(()),
-                Value::String(_) => problem(path, "invalid regular expression"),
+                Value::String(p) => match crate::regex::hazard(p) {
+                    Some(Hazard::NestedQuantifier) => problem(
+                        path,
+                        "a repeated group holding a quantifier or alternatives ((a+)+, \
+                         (a|aa)*, (.*a){20}) can take exponential time; this condition \
+                         never matches",
+                    ),
+                    Some(Hazard::Backreference) => problem(
+                        path,
+                        "a backreference \\N before N groups have opened; this condition \
+                         never matches",
+                    ),
+                    None if self.re.is_valid(p) => Ok(()),
+                    None => problem(path, "invalid regular expression"),
+                },
                 _ => problem(path, "expected a regular expression (a string)"),
             },
             Op::Type => match arg.as_str() {

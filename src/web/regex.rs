@@ -3,6 +3,8 @@
 //!
 //! An invalid pattern makes the `RegExp` constructor throw a `SyntaxError`; the import is
 //! declared with `catch`, so the throw arrives as an `Err` and never unwinds into Rust.
+//! The browser's `RegExp` backtracks too: the core never hands it a pattern that
+//! `regex::hazard` refuses, nor a text longer than `regex::MAX_TEXT`.
 
 use crate::prelude::*;
 use core::cell::RefCell;
