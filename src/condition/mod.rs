@@ -297,7 +297,7 @@ impl Eval<'_> {
             Op::Type => Verdict::from_bool(arg.as_str() == Some(type_name(actual))),
             Op::Version(want) => match arg {
                 Value::String(_) | Value::Number(_) => {
-                    Verdict::from_bool(want(version::compare_values(actual, arg)))
+                    Verdict::from_bool(want(version::compare_values(actual, arg, self.re)))
                 }
                 // No version to compare with: a malformed rule, which `$vne` must not pass.
                 _ => Verdict::Undecided,

@@ -78,4 +78,12 @@ impl RegexEngine for JsRegexEngine {
     fn lowercase(&self, s: &str) -> String {
         String::from(js_sys::JsString::from(s).to_lower_case())
     }
+
+    fn number_string(&self, n: f64) -> String {
+        // `toString(10)` is `String(n)`; it throws only for a radix outside 2..=36.
+        js_sys::Number::from(n)
+            .to_string_with_radix(10)
+            .map(String::from)
+            .unwrap_or_default()
+    }
 }
