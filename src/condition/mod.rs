@@ -331,7 +331,7 @@ impl Eval<'_> {
         let text = match actual {
             // Too long to run a pattern on within the page's budget: we cannot tell, so
             // neither `$regex` nor its `$not` matches.
-            Value::String(s) if s.encode_utf16().nth(crate::regex::MAX_TEXT).is_some() => {
+            Value::String(s) if crate::regex::too_long(s) => {
                 return Verdict::Undecided;
             }
             Value::String(s) => s.as_str(),
