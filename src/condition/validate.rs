@@ -204,9 +204,11 @@ impl Walk<'_> {
                     "expected one of null, boolean, number, string, array, object",
                 ),
             },
+            // Eval compares two numbers as versions, as GrowthBook does, but a config states
+            // a version as a string: so says config.schema.json, which must agree with us.
             Op::Version(_) => match arg {
-                Value::String(_) | Value::Number(_) => Ok(()),
-                _ => problem(path, "expected a version (a string, or a number)"),
+                Value::String(_) => Ok(()),
+                _ => problem(path, "expected a version string"),
             },
         }
     }
