@@ -3,7 +3,8 @@
 //! Every `*.json` file in `tests/vectors/` is run, or only the file named by
 //! `ENGAGEKIT_VECTORS`. Each failing case is printed as `FAIL section: name — expected X,
 //! got Y`, then one closing line `conformance: N passed, M failed`; any failure fails the
-//! test. Floats are compared as GrowthBook's own test compares them: floored to 8 decimals.
+//! test. Floats are read exactly (serde_json's `float_roundtrip`, on for the dev-dependency)
+//! and compared as GrowthBook's own test compares them: floored to 8 decimals.
 
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -257,4 +258,47 @@ fn growthbook_vectors_pass() {
         "{} conformance case(s) failed",
         tally.failed
     );
+}
+
+/// The vectors' numbers must be read exactly, or a range bound copied from an SDK's output
+/// stops being the number the SDK computed: without its `float_roundtrip` feature (turned on
+/// for the dev-dependency in Cargo.toml), serde_json reads `0.45599999999999996` as `0.456`.
+#[test]
+fn bucket_ranges_match_the_sdk_bit_for_bit() {
+    // [numVariations, coverage, weights] and what the GrowthBook npm SDK
+    // (@growthbook/growthbook 1.8.0, in node_modules) returns for them, pasted as printed by
+    //   node -e 'const u = require("@growthbook/growthbook/dist/cjs/util.js");
+    //     console.log(JSON.stringify(u.getBucketRanges(3, 1,
+    //       JSON.parse("[0.33599999999999997, 0.12, 0.544]"))))'
+    // and the same for the second case.
+    let cases = r#"[
+        [[3, 1, [0.33599999999999997, 0.12, 0.544]],
+         [[0,0.33599999999999997],[0.33599999999999997,0.45599999999999996],[0.45599999999999996,1]]],
+        [[2, 1, [0.45599999999999996, 0.544]],
+         [[0,0.45599999999999996],[0.45599999999999996,1]]]
+    ]"#;
+    let Value::Array(cases) = serde_json::from_str(cases).unwrap() else {
+        panic!("cases must be an array")
+    };
+    for case in &cases {
+        let Value::Array(case) = case else {
+            panic!("a case must be [args, ranges]")
+        };
+        let [args @ Value::Array(arg_items), sdk] = case.as_slice() else {
+            panic!("a case must be [args, ranges]")
+        };
+        let [n, coverage, weights] = arg_items.as_slice() else {
+            panic!("args must be [n, coverage, weights]")
+        };
+        let ranges = get_bucket_ranges(
+            n.as_f64().unwrap() as usize,
+            coverage.as_f64().unwrap(),
+            Some(&numbers(weights).unwrap()),
+        );
+        // Not rounded, unlike the vectors' comparison: the point is the last bit.
+        assert_eq!(ranges, ranges_of(sdk).unwrap(), "{}", args.to_json());
+    }
+    let read = |text: &str| serde_json::from_str::<Value>(text).unwrap().as_f64();
+    assert_eq!(read("0.33599999999999997"), Some(0.33599999999999997));
+    assert_eq!(read("0.45599999999999996"), Some(0.45599999999999996));
 }

@@ -6,7 +6,8 @@
 //! operator this code cannot evaluate (unknown, or a regular expression that does not
 //! compile) makes its branch *undecidable*; negating an undecidable branch does not make it
 //! pass, so a rule the SDK does not understand never matches by accident. Evaluation never
-//! fails and never panics; [`validate_condition`] is the place that explains what is wrong.
+//! fails, never panics and never nests deeper than [`MAX_DEPTH`]; [`validate_condition`] is
+//! the place that explains what is wrong.
 //! This module reads no clock, storage or page: attributes come in as a value.
 
 mod validate;
@@ -28,8 +29,15 @@ pub fn eval_condition(
     re: &dyn RegexEngine,
 ) -> bool {
     let eval = Eval { saved_groups, re };
-    eval.condition(condition, attributes) == Verdict::Pass
+    eval.condition(condition, attributes, 0) == Verdict::Pass
 }
+
+/// How deeply a condition may nest: each condition (around `$and`, `$or`, `$nor`, `$not`,
+/// `$elemMatch`), each attribute's value (under `$not`, `$size`, `$all`, `$elemMatch`) and
+/// each array or object inside a literal is one level. Hand-written rules use a handful;
+/// the bound keeps the recursion, and so the stack, small in the browser whatever a config
+/// holds. Deeper is undecidable, so such a rule never matches, negated or not.
+pub const MAX_DEPTH: usize = 64;
 
 /// Three-valued logic (Kleene): `Undecided` absorbs everything except a decisive answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,8 +127,9 @@ enum Op {
         ignore_case: bool,
     },
     Type,
-    /// `$veq`, `$vne`, `$vgt`, `$vgte`, `$vlt`, `$vlte`: whether an ordering passes.
-    Version(fn(Ordering) -> bool),
+    /// `$veq`, `$vne`, `$vgt`, `$vgte`, `$vlt`, `$vlte`: whether an ordering passes, `None`
+    /// being an attribute that is no version of the argument's kind.
+    Version(fn(Option<Ordering>) -> bool),
 }
 
 impl Op {
@@ -160,12 +169,12 @@ impl Op {
             "$regex" => Op::Regex { ignore_case: false },
             "$regexi" => Op::Regex { ignore_case: true },
             "$type" => Op::Type,
-            "$veq" => Op::Version(Ordering::is_eq),
-            "$vne" => Op::Version(Ordering::is_ne),
-            "$vgt" => Op::Version(Ordering::is_gt),
-            "$vgte" => Op::Version(Ordering::is_ge),
-            "$vlt" => Op::Version(Ordering::is_lt),
-            "$vlte" => Op::Version(Ordering::is_le),
+            "$veq" => Op::Version(|o| o == Some(Ordering::Equal)),
+            "$vne" => Op::Version(|o| o != Some(Ordering::Equal)),
+            "$vgt" => Op::Version(|o| o.is_some_and(Ordering::is_gt)),
+            "$vgte" => Op::Version(|o| o.is_some_and(Ordering::is_ge)),
+            "$vlt" => Op::Version(|o| o.is_some_and(Ordering::is_lt)),
+            "$vlte" => Op::Version(|o| o.is_some_and(Ordering::is_le)),
             _ => return None,
         })
     }
@@ -177,55 +186,69 @@ struct Eval<'a> {
 }
 
 impl Eval<'_> {
-    /// A condition object: logical keys, or attribute paths mapped to expected values.
-    fn condition(&self, condition: &Value, subject: &Value) -> Verdict {
+    /// A condition object at nesting level `depth`: logical keys, or attribute paths mapped
+    /// to expected values.
+    fn condition(&self, condition: &Value, subject: &Value, depth: usize) -> Verdict {
         let Value::Object(entries) = condition else {
             return Verdict::Undecided;
         };
+        if depth >= MAX_DEPTH {
+            return Verdict::Undecided;
+        }
+        let next = depth + 1;
         all_of(entries, |(key, arg)| match key.as_str() {
-            "$or" => self.or(arg, subject),
-            "$nor" => self.or(arg, subject).negate(),
+            "$or" => self.or(arg, subject, next),
+            "$nor" => self.or(arg, subject, next).negate(),
             "$and" => match arg {
-                Value::Array(items) => all_of(items, |c| self.condition(c, subject)),
+                Value::Array(items) => all_of(items, |c| self.condition(c, subject, next)),
                 _ => Verdict::Undecided,
             },
-            "$not" => self.condition(arg, subject).negate(),
-            path => self.value(arg, lookup(subject, path), false),
+            "$not" => self.condition(arg, subject, next).negate(),
+            path => self.value(arg, lookup(subject, path), false, next),
         })
     }
 
     /// `$or`: an empty list passes, as in GrowthBook.
-    fn or(&self, arg: &Value, subject: &Value) -> Verdict {
+    fn or(&self, arg: &Value, subject: &Value, depth: usize) -> Verdict {
         match arg {
             Value::Array(items) if items.is_empty() => Verdict::Pass,
-            Value::Array(items) => any_of(items, |c| self.condition(c, subject)),
+            Value::Array(items) => any_of(items, |c| self.condition(c, subject, depth)),
             _ => Verdict::Undecided,
         }
     }
 
     /// An expected value: a literal to equal, or an object of operators.
-    fn value(&self, expected: &Value, actual: &Value, ignore_case: bool) -> Verdict {
-        let equal = match expected {
-            Value::String(s) if ignore_case => match actual {
+    fn value(&self, expected: &Value, actual: &Value, ignore_case: bool, depth: usize) -> Verdict {
+        match expected {
+            Value::String(s) if ignore_case => Verdict::from_bool(match actual {
                 Value::String(a) => self.re.lowercase(a) == self.re.lowercase(s),
                 _ => false,
-            },
+            }),
             Value::Object(ops) if is_operator_object(ops) => {
-                return all_of(ops, |(op, arg)| self.operator(op, actual, arg));
+                if depth >= MAX_DEPTH {
+                    return Verdict::Undecided;
+                }
+                all_of(ops, |(op, arg)| self.operator(op, actual, arg, depth + 1))
             }
-            _ => strict_eq(actual, expected),
-        };
-        Verdict::from_bool(equal)
+            _ => strict_eq(actual, expected, depth),
+        }
     }
 
-    fn operator(&self, name: &str, actual: &Value, arg: &Value) -> Verdict {
+    /// One operator of a value at nesting level `depth`; what it nests is one level deeper.
+    fn operator(&self, name: &str, actual: &Value, arg: &Value, depth: usize) -> Verdict {
         use Verdict::Fail;
+        // An operator we do not know is undecidable, and so is `$and`, `$or` or `$nor` in a
+        // value's place (`{"name": {"$not": {"$or": [...]}}}`): GrowthBook's
+        // `evalOperatorCondition` knows them only around conditions, reports "Unknown
+        // operator" and answers false, so its `$not` would pass every visitor. Spec 0.12.0
+        // does not let negation turn an unknown branch into a pass (its `$nor` case), so
+        // the rule never matches.
         let Some(op) = Op::parse(name) else {
             return Verdict::Undecided;
         };
         match op {
-            Op::Eq => Verdict::from_bool(strict_eq(actual, arg)),
-            Op::Ne => Verdict::from_bool(!strict_eq(actual, arg)),
+            Op::Eq => strict_eq(actual, arg, depth),
+            Op::Ne => strict_eq(actual, arg, depth).negate(),
             Op::Ordered(want) => Verdict::from_bool(compare(actual, arg).is_some_and(want)),
             Op::Exists => Verdict::from_bool(truthy(arg) != matches!(actual, Value::Null)),
             Op::In {
@@ -233,8 +256,12 @@ impl Eval<'_> {
                 ignore_case,
             } => {
                 let Value::Array(list) = arg else { return Fail };
-                let found = is_in(actual, list, ignore_case.then_some(self.re));
-                Verdict::from_bool(found != negated)
+                let found = is_in(actual, list, ignore_case.then_some(self.re), depth);
+                if negated {
+                    found.negate()
+                } else {
+                    found
+                }
             }
             Op::InGroup { negated } => {
                 let members = arg
@@ -245,50 +272,68 @@ impl Eval<'_> {
                         _ => None,
                     })
                     .unwrap_or_default();
-                Verdict::from_bool(is_in(actual, members, None) != negated)
+                let found = is_in(actual, members, None, depth);
+                if negated {
+                    found.negate()
+                } else {
+                    found
+                }
             }
-            Op::Not => self.value(arg, actual, false).negate(),
+            Op::Not => self.value(arg, actual, false, depth).negate(),
             Op::Size => match actual {
-                Value::Array(items) => self.value(arg, &Value::Number(items.len() as f64), false),
+                Value::Array(items) => {
+                    self.value(arg, &Value::Number(items.len() as f64), false, depth)
+                }
                 _ => Fail,
             },
-            Op::ElemMatch => self.elem_match(actual, arg),
+            Op::ElemMatch => self.elem_match(actual, arg, depth),
             Op::All { ignore_case } => match (actual, arg) {
                 (Value::Array(items), Value::Array(wanted)) => all_of(wanted, |w| {
-                    any_of(items, |item| self.value(w, item, ignore_case))
+                    any_of(items, |item| self.value(w, item, ignore_case, depth))
                 }),
                 _ => Fail,
             },
             Op::Regex { ignore_case } => self.regex(actual, arg, ignore_case),
             Op::Type => Verdict::from_bool(arg.as_str() == Some(type_name(actual))),
-            Op::Version(want) => {
-                let (Value::String(a), Value::String(e)) = (actual, arg) else {
-                    return Fail;
-                };
-                Verdict::from_bool(want(version::compare(a, e)))
-            }
+            Op::Version(want) => match arg {
+                Value::String(_) | Value::Number(_) => {
+                    Verdict::from_bool(want(version::compare_values(actual, arg, self.re)))
+                }
+                // No version to compare with: a malformed rule, which `$vne` must not pass.
+                _ => Verdict::Undecided,
+            },
         }
     }
 
-    fn elem_match(&self, actual: &Value, arg: &Value) -> Verdict {
+    fn elem_match(&self, actual: &Value, arg: &Value, depth: usize) -> Verdict {
         let Value::Array(items) = actual else {
             return Verdict::Fail;
         };
         let per_element = matches!(arg, Value::Object(m) if applies_to_elements(m));
         any_of(items, |item| {
             if per_element {
-                self.value(arg, item, false)
+                self.value(arg, item, false, depth)
             } else {
-                self.condition(arg, item)
+                self.condition(arg, item, depth)
             }
         })
     }
 
     fn regex(&self, actual: &Value, pattern: &Value, ignore_case: bool) -> Verdict {
+        // A pattern that could backtrack for ever is treated as an invalid one: no engine
+        // runs it, and it is undecidable whatever the attribute.
         let Value::String(pattern) = pattern else {
             return Verdict::Undecided;
         };
+        if crate::regex::hazard(pattern).is_some() {
+            return Verdict::Undecided;
+        }
         let text = match actual {
+            // Too long to run a pattern on within the page's budget: we cannot tell, so
+            // neither `$regex` nor its `$not` matches.
+            Value::String(s) if crate::regex::too_long(s) => {
+                return Verdict::Undecided;
+            }
             Value::String(s) => s.as_str(),
             // Still compile the pattern: a bad one is undecidable whatever the attribute.
             _ => {
@@ -350,9 +395,25 @@ fn applies_to_elements(m: &Map) -> bool {
     is_operator_object(m) && !LOGICAL.iter().any(|k| m.contains_key(k))
 }
 
-/// Same type and same value; arrays and objects compare element by element.
-fn strict_eq(a: &Value, b: &Value) -> bool {
-    a == b
+/// Same type and same value; arrays and objects compare element by element, each element one
+/// level deeper. An array or object in `expected` beyond [`MAX_DEPTH`] is undecided: a
+/// literal nested that deep never overflows the stack, and never matches.
+fn strict_eq(actual: &Value, expected: &Value, depth: usize) -> Verdict {
+    let next = depth + 1;
+    match (actual, expected) {
+        (_, Value::Array(_) | Value::Object(_)) if depth >= MAX_DEPTH => Verdict::Undecided,
+        (Value::Array(a), Value::Array(e)) if a.len() == e.len() => {
+            all_of(a.iter().zip(e), |(a, e)| strict_eq(a, e, next))
+        }
+        (Value::Object(a), Value::Object(e)) if a.len() == e.len() => {
+            all_of(e, |(k, e)| match a.get(k) {
+                Some(a) => strict_eq(a, e, next),
+                None => Verdict::Fail,
+            })
+        }
+        // Scalars, or values `==` tells apart without looking inside (kinds, lengths).
+        _ => Verdict::from_bool(actual == expected),
+    }
 }
 
 /// JavaScript truthiness, for `$exists`' argument.
@@ -396,15 +457,22 @@ pub(crate) fn cmp_utf16(a: &str, b: &str) -> Ordering {
 
 /// `$in`: an array attribute matches when any of its elements is in the list. With
 /// `ignore_case`, strings compare lowercased by that engine's rules (JavaScript's).
-fn is_in(actual: &Value, list: &[Value], ignore_case: Option<&dyn RegexEngine>) -> bool {
+fn is_in(
+    actual: &Value,
+    list: &[Value],
+    ignore_case: Option<&dyn RegexEngine>,
+    depth: usize,
+) -> Verdict {
     let contains = |v: &Value| {
-        list.iter().any(|item| match (v, item, ignore_case) {
-            (Value::String(a), Value::String(b), Some(re)) => re.lowercase(a) == re.lowercase(b),
-            _ => strict_eq(v, item),
+        any_of(list, |item| match (v, item, ignore_case) {
+            (Value::String(a), Value::String(b), Some(re)) => {
+                Verdict::from_bool(re.lowercase(a) == re.lowercase(b))
+            }
+            _ => strict_eq(v, item, depth),
         })
     };
     match actual {
-        Value::Array(items) => items.iter().any(contains),
+        Value::Array(items) => any_of(items, contains),
         _ => contains(actual),
     }
 }

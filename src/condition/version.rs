@@ -1,5 +1,13 @@
 //! Version ordering for `$veq` … `$vlte`, exactly as GrowthBook's `paddedVersionString`.
 //!
+//! GrowthBook's JS SDK (`packages/sdk-js/src/mongrule.ts`, `evalOperatorCondition`) pads
+//! both sides whatever their type: `paddedVersionString` turns a number into `String(n)`
+//! and anything else that is not a non-empty string into `"0"`, so there `null` equals
+//! `"0"` and `2` equals `"2"`. With strict types (spec 0.12.0) only operands of one kind
+//! compare: two strings, or two numbers written as `String(n)` writes them. Any other
+//! pairing (a number against a string, or null, a boolean, an array, an object on the
+//! attribute's side) is not an equal version: `$vne` holds, the others do not.
+//!
 //! GrowthBook drops a leading `v` and any `+build` suffix, splits on `-` and `.`, appends
 //! `~` to a plain `x.y.z` (so a release sorts after its pre-releases), left-pads numeric
 //! parts with spaces to five characters, joins with `-` and compares the strings by UTF-16
@@ -8,7 +16,9 @@
 //! GrowthBook SDK; we keep that, because the same rule must give the same audience in every
 //! SDK.
 
+use crate::json::Value;
 use crate::prelude::*;
+use crate::regex::RegexEngine;
 use core::cmp::Ordering;
 
 const WIDTH: usize = 5;
@@ -16,6 +26,23 @@ const WIDTH: usize = 5;
 /// Orders two version strings.
 pub(crate) fn compare(a: &str, b: &str) -> Ordering {
     super::cmp_utf16(&padded(core(a)), &padded(core(b)))
+}
+
+/// Orders an attribute against a version operator's argument when both are strings or both
+/// are numbers (written by `js` as JavaScript's `String(n)` writes them); None for any
+/// other pairing (see the module comment).
+pub(crate) fn compare_values(
+    actual: &Value,
+    expected: &Value,
+    js: &dyn RegexEngine,
+) -> Option<Ordering> {
+    match (actual, expected) {
+        (Value::String(a), Value::String(e)) => Some(compare(a, e)),
+        (Value::Number(a), Value::Number(e)) => {
+            Some(compare(&js.number_string(*a), &js.number_string(*e)))
+        }
+        _ => None,
+    }
 }
 
 /// The version without a leading `v` and without build metadata; an empty one is `"0"`.
@@ -101,6 +128,23 @@ mod tests {
         assert_eq!(compare("1.0.0", "1.0.0-rc.1"), Ordering::Greater);
         assert_eq!(compare("1.0.0-alpha", "1.0.0-alpha.1"), Ordering::Less);
         assert_eq!(compare("1.2.3+a", "v1.2.3+b"), Ordering::Equal);
+    }
+
+    #[test]
+    fn numbers_compare_as_versions_only_with_numbers() {
+        let js = crate::regex::RegressEngine::new();
+        let cv = |a: &Value, e: &Value| compare_values(a, e, &js);
+        let n = |x: f64| Value::Number(x);
+        let s = |x: &str| Value::String(x.to_owned());
+        assert_eq!(cv(&n(2.0), &n(2.0)), Some(Ordering::Equal));
+        assert_eq!(cv(&n(10.0), &n(2.0)), Some(Ordering::Greater));
+        // 1.5 is the version 1.5: before 2, after 1.4.
+        assert_eq!(cv(&n(1.5), &n(2.0)), Some(Ordering::Less));
+        assert_eq!(cv(&n(1.5), &n(1.4)), Some(Ordering::Greater));
+        assert_eq!(cv(&n(2.0), &s("2")), None);
+        assert_eq!(cv(&s("2"), &n(2.0)), None);
+        assert_eq!(cv(&Value::Null, &s("0")), None);
+        assert_eq!(cv(&Value::Bool(false), &n(0.0)), None);
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //!
 //! An invalid pattern makes the `RegExp` constructor throw a `SyntaxError`; the import is
 //! declared with `catch`, so the throw arrives as an `Err` and never unwinds into Rust.
+//! The browser's `RegExp` backtracks too: the core never hands it a pattern that
+//! `regex::hazard` refuses, nor a text longer than `regex::MAX_TEXT`.
 
 use crate::prelude::*;
 use core::cell::RefCell;
@@ -75,5 +77,13 @@ impl RegexEngine for JsRegexEngine {
 
     fn lowercase(&self, s: &str) -> String {
         String::from(js_sys::JsString::from(s).to_lower_case())
+    }
+
+    fn number_string(&self, n: f64) -> String {
+        // `toString(10)` is `String(n)`; it throws only for a radix outside 2..=36.
+        js_sys::Number::from(n)
+            .to_string_with_radix(10)
+            .map(String::from)
+            .unwrap_or_default()
     }
 }
