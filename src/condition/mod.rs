@@ -63,6 +63,15 @@ impl Verdict {
             Verdict::Undecided => Verdict::Undecided,
         }
     }
+
+    /// For the negated operators (`$nin`, `$notInGroup`).
+    fn negate_if(self, negated: bool) -> Self {
+        if negated {
+            self.negate()
+        } else {
+            self
+        }
+    }
 }
 
 /// All must pass: the first `Fail` decides, otherwise any `Undecided` does.
@@ -256,12 +265,7 @@ impl Eval<'_> {
                 ignore_case,
             } => {
                 let Value::Array(list) = arg else { return Fail };
-                let found = is_in(actual, list, ignore_case.then_some(self.re), depth);
-                if negated {
-                    found.negate()
-                } else {
-                    found
-                }
+                is_in(actual, list, ignore_case.then_some(self.re), depth).negate_if(negated)
             }
             Op::InGroup { negated } => {
                 let members = arg
@@ -272,12 +276,7 @@ impl Eval<'_> {
                         _ => None,
                     })
                     .unwrap_or_default();
-                let found = is_in(actual, members, None, depth);
-                if negated {
-                    found.negate()
-                } else {
-                    found
-                }
+                is_in(actual, members, None, depth).negate_if(negated)
             }
             Op::Not => self.value(arg, actual, false, depth).negate(),
             Op::Size => match actual {
