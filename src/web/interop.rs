@@ -57,25 +57,29 @@ pub fn to_value(v: &JsValue) -> Result<Value, String> {
 /// Plain JS data (as `JSON.parse` makes it) as a [`Value`]. Hand-written rather than
 /// serde-wasm-bindgen: it is all the wasm needs, at a fraction of the bytes. Data nested
 /// deeper than [`MAX_DEPTH`] (hostile or tampered: the page's objects, storage, a response)
-/// is refused with the path where it goes too deep, so nothing after it recurses without
-/// bound on the wasm's 1 MiB stack.
+/// is refused whole, so nothing after it recurses without bound on the wasm's 1 MiB stack.
 pub fn from_js(v: &JsValue) -> Result<Value, String> {
-    read(v, MAX_DEPTH)
+    read(v, MAX_DEPTH).ok_or_else(|| {
+        let mut m = String::from("nested deeper than ");
+        crate::text::push_uint(&mut m, MAX_DEPTH as u64);
+        m.push_str(" levels");
+        m
+    })
 }
 
-fn read(v: &JsValue, depth: usize) -> Result<Value, String> {
-    Ok(if let Some(b) = v.as_bool() {
+fn read(v: &JsValue, depth: usize) -> Option<Value> {
+    Some(if let Some(b) = v.as_bool() {
         Value::Bool(b)
     } else if let Some(n) = v.as_f64() {
         Value::Number(n)
     } else if let Some(s) = v.as_string() {
         Value::String(s)
     } else if depth == 0 && v.is_object() {
-        return Err(too_deep());
+        return None;
     } else if js_sys::Array::is_array(v) {
         let mut out = Vec::new();
-        for (i, x) in js_sys::Array::from(v).iter().enumerate() {
-            out.push(read(&x, depth - 1).map_err(|e| at(&index(i), &e))?);
+        for x in js_sys::Array::from(v).iter() {
+            out.push(read(&x, depth - 1)?);
         }
         Value::Array(out)
     } else if v.is_object() {
@@ -83,7 +87,7 @@ fn read(v: &JsValue, depth: usize) -> Result<Value, String> {
         let mut m = Map::new();
         for key in js_sys::Object::keys(obj).iter() {
             if let Some(k) = key.as_string() {
-                let item = read(&get(v, &k), depth - 1).map_err(|e| at(&k, &e))?;
+                let item = read(&get(v, &k), depth - 1)?;
                 m.insert(k, item);
             }
         }
@@ -91,28 +95,6 @@ fn read(v: &JsValue, depth: usize) -> Result<Value, String> {
     } else {
         Value::Null
     })
-}
-
-#[inline(never)]
-fn too_deep() -> String {
-    let mut m = String::from(": nested deeper than ");
-    crate::text::push_uint(&mut m, MAX_DEPTH as u64);
-    m.push_str(" levels");
-    m
-}
-
-fn index(i: usize) -> String {
-    let mut s = String::from("[");
-    crate::text::push_uint(&mut s, i as u64);
-    s.push(']');
-    s
-}
-
-/// `step` prepended to the path of an error on the way out of [`read`].
-#[inline(never)]
-fn at(step: &str, e: &str) -> String {
-    let dot = if e.starts_with(['[', ':']) { "" } else { "." };
-    crate::text::cat(&[step, dot, e])
 }
 
 /// A [`Value`] as plain JS data.
