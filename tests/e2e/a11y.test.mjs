@@ -68,23 +68,11 @@ async function visitor(env, { choose = false, viewport = { width: 1280, height: 
   return { context, page, problems };
 }
 
-/** Waits for running animations (a widget fading in) to end: axe measures colours as painted.
- *  Those in shadow roots too, which document.getAnimations() leaves out. */
-function settled(page) {
-  return page.evaluate(() => {
-    const roots = [document, ...[...document.querySelectorAll('*')].map((e) => e.shadowRoot).filter(Boolean)];
-    return Promise.all(roots.flatMap((r) => r.getAnimations())
-      .filter((a) => a.effect && a.effect.getComputedTiming().endTime !== Infinity)
-      .map((a) => a.finished.catch(() => {})));
-  });
-}
-
 test('axe finds nothing on the demo pages or the dashboard: banner up or not, every variant, widgets open', { timeout: 120000 }, async (t) => {
   const { config, variants } = await demoConfig();
   const env = await setup(t, { config });
   const found = [];
   const scan = async (page, label) => {
-    await settled(page);
     for (const v of await axeViolations(page)) found.push(`${label}: ${v}`);
   };
 

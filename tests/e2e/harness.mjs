@@ -398,8 +398,20 @@ export async function signIn(page, next = '/dashboard/') {
 
 const AXE_SOURCE = path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
 
+/** Waits for running animations (a widget fading in) to end: axe measures colours as painted.
+ *  Those in shadow roots too, which document.getAnimations() leaves out. */
+export function settled(page) {
+  return page.evaluate(() => {
+    const roots = [document, ...[...document.querySelectorAll('*')].map((e) => e.shadowRoot).filter(Boolean)];
+    return Promise.all(roots.flatMap((r) => r.getAnimations())
+      .filter((a) => a.effect && a.effect.getComputedTiming().endTime !== Infinity)
+      .map((a) => a.finished.catch(() => {})));
+  });
+}
+
 /** axe-core's violations on `page` at WCAG 2.0-2.2 A and AA, as `id: target` strings. */
 export async function axeViolations(page) {
+  await settled(page);
   // Evaluated through the debugger protocol, which the pages' CSP does not govern (a script
   // tag would be blocked on the dashboard, rightly).
   await page.evaluate(await readFile(AXE_SOURCE, 'utf8'));
