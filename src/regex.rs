@@ -32,7 +32,13 @@ pub enum Hazard {
     /// `\N` before N capture groups have opened (`(?:)(a)|\2`): a forward reference or an
     /// octal escape in JavaScript, and an engine bug in regress 0.10.
     Backreference,
+    /// Groups nested deeper than [`MAX_GROUP_DEPTH`]: the engines compile a pattern
+    /// recursively (regress ran out of a 1 MiB stack at about 800 levels).
+    TooDeep,
 }
+
+/// The deepest nesting of groups a pattern may have.
+pub const MAX_GROUP_DEPTH: usize = 32;
 
 /// Whether `pattern` (JS syntax) is one the core will not run, and why. Linear in the
 /// pattern, and loose about syntax: a malformed pattern passes here and fails to compile.
@@ -78,6 +84,9 @@ pub fn hazard(pattern: &str) -> Option<Hazard> {
                     _ => true,
                 };
                 captures += usize::from(captures_here);
+                if open.len() >= MAX_GROUP_DEPTH {
+                    return Some(Hazard::TooDeep);
+                }
                 open.push(top);
                 top = false;
                 continue;
@@ -342,6 +351,19 @@ mod tests {
         assert!(!too_long(&"\u{20ac}".repeat(MAX_TEXT)));
         assert!(!too_long(&"\u{1F600}".repeat(MAX_TEXT / 2)));
         assert!(too_long(&("\u{1F600}".repeat(MAX_TEXT / 2) + "a")));
+    }
+
+    #[test]
+    fn refuses_groups_nested_past_the_bound_before_any_engine_compiles_them() {
+        let nested = |n: usize| format!("{}a{}", "(".repeat(n), ")".repeat(n));
+        assert_eq!(hazard(&nested(MAX_GROUP_DEPTH)), None);
+        assert_eq!(hazard(&nested(MAX_GROUP_DEPTH + 1)), Some(Hazard::TooDeep));
+        assert_eq!(hazard(&nested(5_000)), Some(Hazard::TooDeep));
+        assert_eq!(
+            hazard(&"(?:a)".repeat(5_000)),
+            None,
+            "many groups side by side are fine"
+        );
     }
 
     #[test]

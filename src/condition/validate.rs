@@ -192,6 +192,10 @@ impl Walk<'_> {
                         "a backreference \\N before N groups have opened; this condition \
                          never matches",
                     ),
+                    Some(Hazard::TooDeep) => problem(
+                        path,
+                        "groups nested deeper than 32 levels; this condition never matches",
+                    ),
                     None if self.re.is_valid(p) => Ok(()),
                     None => problem(path, "invalid regular expression"),
                 },
