@@ -7,7 +7,7 @@
 //! `query.ref`, `utm.source`, `device`, `browser`, `counts.Signed Up`, ...
 
 #[cfg(feature = "widgets")]
-use crate::config::{read::Obj, ConfigError};
+use crate::config::{read::Obj, Bad};
 use crate::context::{self, PageInfo};
 use crate::event::Identity;
 use crate::json::{Map, Value};
@@ -45,7 +45,7 @@ impl Default for Audience {
 impl Audience {
     /// Reads `audience`.
     #[cfg(feature = "widgets")]
-    pub(crate) fn parse(obj: &Obj) -> Result<Audience, ConfigError> {
+    pub(crate) fn parse(obj: &Obj) -> Result<Audience, Bad> {
         let d = Audience::default();
         let mut a = d.clone();
         if let Some(t) = obj.obj("tiers")? {

@@ -6,7 +6,7 @@
 //! field, runs with the `validate` feature, where configs are published (the collector);
 //! the browser's build checks only that the texts are objects by locale.
 
-use crate::config::{read::Obj, ConfigError};
+use crate::config::{read::Obj, Bad};
 use crate::json::{Map, Value};
 use crate::prelude::*;
 
@@ -20,8 +20,8 @@ pub(crate) fn read(
     s: &Obj,
     ui: &mut Map,
     placements: &[&str],
-    texts: fn(&Obj) -> Result<(), ConfigError>,
-) -> Result<(), ConfigError> {
+    texts: fn(&Obj) -> Result<(), Bad>,
+) -> Result<(), Bad> {
     let text = s
         .obj("text")?
         .ok_or_else(|| s.error("text", "required: the texts by locale"))?;
@@ -106,7 +106,7 @@ pub fn is_rtl(language: &str) -> bool {
 /// The full check of a card's fields, where configs are published.
 #[cfg(feature = "validate")]
 mod check {
-    use crate::config::{read::Obj, ConfigError};
+    use crate::config::{read::Obj, Bad};
     #[allow(unused_imports)]
     use crate::prelude::*;
 
@@ -116,11 +116,7 @@ mod check {
     const MAX_THEME_CHARS: usize = 120;
 
     /// `defaultLocale`, `placement` and `theme`; `text` is the object of texts by locale.
-    pub(super) fn presentation(
-        s: &Obj,
-        text: &Obj,
-        placements: &[&str],
-    ) -> Result<(), ConfigError> {
+    pub(super) fn presentation(s: &Obj, text: &Obj, placements: &[&str]) -> Result<(), Bad> {
         if let Some(default) = s.string("defaultLocale")? {
             if !text.map.contains_key(&default) {
                 return Err(s.error("defaultLocale", "expected one of the locales under text"));

@@ -5,7 +5,7 @@
 
 use super::{Checklist, DoneWhen, Step};
 use crate::condition::validate_condition;
-use crate::config::{read::Obj, ConfigError};
+use crate::config::{read::Obj, Bad, ConfigError};
 use crate::prelude::*;
 use crate::regex::RegexEngine;
 use crate::survey::valid_id;
@@ -44,7 +44,7 @@ pub(crate) fn parse(
     list
 }
 
-fn read_checklist(o: &Obj, c: &mut Checklist, re: &dyn RegexEngine) -> Result<(), ConfigError> {
+fn read_checklist(o: &Obj, c: &mut Checklist, re: &dyn RegexEngine) -> Result<(), Bad> {
     o.no_other_keys(&[
         "text",
         "defaultLocale",
@@ -88,10 +88,10 @@ fn read_checklist(o: &Obj, c: &mut Checklist, re: &dyn RegexEngine) -> Result<()
             .find(|a| !c.steps.iter().any(|t| t.id == **a))
         {
             let path = cat(&[&o.path_of("steps"), "[", &uint(i), "].after"]);
-            return Err(ConfigError {
+            return Err(Box::new(ConfigError {
                 path,
                 message: cat(&["no step has the id ", missing]),
-            });
+            }));
         }
     }
     if has_cycle(c) {
@@ -103,7 +103,7 @@ fn read_checklist(o: &Obj, c: &mut Checklist, re: &dyn RegexEngine) -> Result<()
     Ok(())
 }
 
-fn read_step(s: &Obj, re: &dyn RegexEngine) -> Result<Step, ConfigError> {
+fn read_step(s: &Obj, re: &dyn RegexEngine) -> Result<Step, Bad> {
     s.no_other_keys(&["id", "href", "after", "event", "where", "page", "manual"])?;
     let id = s
         .string("id")?
@@ -122,7 +122,7 @@ fn read_step(s: &Obj, re: &dyn RegexEngine) -> Result<Step, ConfigError> {
             None => return Err(s.error("after", "expected step ids")),
         }
     }
-    let condition = |key: &str| -> Result<Option<crate::json::Value>, ConfigError> {
+    let condition = |key: &str| -> Result<Option<crate::json::Value>, Bad> {
         match s.map.get(key) {
             None => Ok(None),
             Some(c) => {
@@ -175,7 +175,7 @@ fn has_cycle(c: &Checklist) -> bool {
 
 /// The full check of a checklist's texts in one locale (with `validate`).
 #[cfg_attr(not(feature = "validate"), allow(dead_code))]
-fn texts(t: &Obj) -> Result<(), ConfigError> {
+fn texts(t: &Obj) -> Result<(), Bad> {
     const OPTIONAL: [&str; 9] = [
         "launcher",
         "completed",

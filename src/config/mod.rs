@@ -26,6 +26,10 @@ pub struct ConfigError {
     pub message: String,
 }
 
+/// A problem found while reading, boxed so that passing it up (`?`) moves one pointer: a
+/// bare `ConfigError` is two `String`s, and every `?` copied them, ~30 B of wasm a field.
+pub(crate) type Bad = Box<ConfigError>;
+
 impl ConfigError {
     /// The same problem, saying what engagekit does about it.
     pub fn then(mut self, consequence: &str) -> ConfigError {
@@ -178,7 +182,7 @@ impl Config {
         let mut problems = Vec::new();
         let root = match Obj::new(v, "") {
             Ok(root) => root,
-            Err(e) => return (Config::default(), vec![e]),
+            Err(e) => return (Config::default(), vec![*e]),
         };
         let allowed_origins = match root.map.get("allowedOrigins") {
             None => None,
@@ -238,7 +242,7 @@ impl Config {
 fn section<T: Default>(
     root: &Obj,
     key: &str,
-    parse: fn(&Obj) -> Result<T, ConfigError>,
+    parse: fn(&Obj) -> Result<T, Bad>,
     problems: &mut Vec<ConfigError>,
 ) -> T {
     read_section(root, key, parse).unwrap_or_else(|e| {
@@ -253,8 +257,8 @@ fn section<T: Default>(
 fn read_section<T: Default>(
     obj: &Obj,
     key: &str,
-    parse: fn(&Obj) -> Result<T, ConfigError>,
-) -> Result<T, ConfigError> {
+    parse: fn(&Obj) -> Result<T, Bad>,
+) -> Result<T, Bad> {
     Ok(obj
         .obj(key)?
         .map(|o| parse(&o))
@@ -327,7 +331,7 @@ fn checklists(
 }
 
 impl Tracking {
-    fn parse(t: &Obj) -> Result<Tracking, ConfigError> {
+    fn parse(t: &Obj) -> Result<Tracking, Bad> {
         let d = Tracking::default();
         let tracking = Tracking {
             flush_at: t.count("flushAt", d.flush_at, 1)?,
@@ -358,7 +362,7 @@ impl Tracking {
 }
 
 impl Autocapture {
-    fn parse(a: &Obj) -> Result<Autocapture, ConfigError> {
+    fn parse(a: &Obj) -> Result<Autocapture, Bad> {
         let d = Autocapture::default();
         let out = Autocapture {
             pageviews: a.flag("pageviews", d.pageviews)?,
@@ -370,7 +374,7 @@ impl Autocapture {
 }
 
 impl Privacy {
-    fn parse(p: &Obj) -> Result<Privacy, ConfigError> {
+    fn parse(p: &Obj) -> Result<Privacy, Bad> {
         let d = Privacy::default();
         let privacy = Privacy {
             require_consent: p.flag("requireConsent", d.require_consent)?,
@@ -382,7 +386,7 @@ impl Privacy {
 }
 
 impl ScoreConfig {
-    fn parse(sc: &Obj) -> Result<ScoreConfig, ConfigError> {
+    fn parse(sc: &Obj) -> Result<ScoreConfig, Bad> {
         let d = ScoreConfig::default();
         let weights = match sc.obj("weights")? {
             None => Map::new(),

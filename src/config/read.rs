@@ -1,7 +1,7 @@
 //! Reading the config document: typed getters that carry the JSON path, so every error
 //! names the field at fault. Shared by every section of the config.
 
-use super::ConfigError;
+use super::{Bad, ConfigError};
 use crate::json::{Map, Value};
 use crate::prelude::*;
 use crate::text::cat;
@@ -27,20 +27,20 @@ pub fn kind(v: &Value) -> &'static str {
 
 impl<'a> Obj<'a> {
     #[inline(never)]
-    pub(crate) fn new(v: &'a Value, path: &str) -> Result<Obj<'a>, ConfigError> {
+    pub(crate) fn new(v: &'a Value, path: &str) -> Result<Obj<'a>, Bad> {
         match v {
             Value::Object(map) => Ok(Obj {
                 map,
                 path: path.to_owned(),
             }),
-            other => Err(ConfigError {
+            other => Err(Box::new(ConfigError {
                 path: if path.is_empty() {
                     ".".into()
                 } else {
                     path.into()
                 },
                 message: cat(&["expected an object, got ", kind(other)]),
-            }),
+            })),
         }
     }
 
@@ -54,29 +54,29 @@ impl<'a> Obj<'a> {
     }
 
     #[inline(never)]
-    pub(crate) fn error(&self, key: &str, message: &str) -> ConfigError {
-        ConfigError {
+    pub(crate) fn error(&self, key: &str, message: &str) -> Bad {
+        Box::new(ConfigError {
             path: self.at(key),
             message: message.to_owned(),
-        }
+        })
     }
 
     /// A problem with this object as a whole.
     #[cfg(feature = "widgets")]
     #[inline(never)]
-    pub(crate) fn invalid(&self, message: &str) -> ConfigError {
-        ConfigError {
+    pub(crate) fn invalid(&self, message: &str) -> Bad {
+        Box::new(ConfigError {
             path: if self.path.is_empty() {
                 ".".into()
             } else {
                 self.path.clone()
             },
             message: message.to_owned(),
-        }
+        })
     }
 
     #[inline(never)]
-    pub(crate) fn obj(&self, key: &str) -> Result<Option<Obj<'a>>, ConfigError> {
+    pub(crate) fn obj(&self, key: &str) -> Result<Option<Obj<'a>>, Bad> {
         self.map
             .get(key)
             .map(|v| Obj::new(v, &self.at(key)))
@@ -84,7 +84,7 @@ impl<'a> Obj<'a> {
     }
 
     #[inline(never)]
-    pub(crate) fn flag(&self, key: &str, default: bool) -> Result<bool, ConfigError> {
+    pub(crate) fn flag(&self, key: &str, default: bool) -> Result<bool, Bad> {
         match self.map.get(key) {
             None => Ok(default),
             Some(Value::Bool(b)) => Ok(*b),
@@ -95,7 +95,7 @@ impl<'a> Obj<'a> {
     }
 
     #[inline(never)]
-    pub(crate) fn count(&self, key: &str, default: u32, min: u32) -> Result<u32, ConfigError> {
+    pub(crate) fn count(&self, key: &str, default: u32, min: u32) -> Result<u32, Bad> {
         match self.map.get(key) {
             None => Ok(default),
             Some(Value::Number(n))
@@ -118,7 +118,7 @@ impl<'a> Obj<'a> {
     }
 
     #[inline(never)]
-    pub(crate) fn positive(&self, key: &str, default: f64) -> Result<f64, ConfigError> {
+    pub(crate) fn positive(&self, key: &str, default: f64) -> Result<f64, Bad> {
         match self.map.get(key) {
             None => Ok(default),
             Some(Value::Number(n)) if n.is_finite() && *n > 0.0 => Ok(*n),
@@ -132,7 +132,7 @@ impl<'a> Obj<'a> {
     /// An unknown key (a typo) is an error with the `validate` feature, where configs are
     /// published (the collector); the browser's build ignores unknown keys.
     #[inline(never)]
-    pub(crate) fn no_other_keys(&self, known: &[&str]) -> Result<(), ConfigError> {
+    pub(crate) fn no_other_keys(&self, known: &[&str]) -> Result<(), Bad> {
         if cfg!(not(feature = "validate")) {
             return Ok(());
         }
@@ -153,7 +153,7 @@ impl<'a> Obj<'a> {
     /// An optional string.
     #[cfg(feature = "widgets")]
     #[inline(never)]
-    pub(crate) fn string(&self, key: &str) -> Result<Option<String>, ConfigError> {
+    pub(crate) fn string(&self, key: &str) -> Result<Option<String>, Bad> {
         match self.map.get(key) {
             None => Ok(None),
             Some(Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
@@ -174,7 +174,7 @@ impl<'a> Obj<'a> {
         default: f64,
         (min, max): (f64, f64),
         range: &str,
-    ) -> Result<f64, ConfigError> {
+    ) -> Result<f64, Bad> {
         match self.map.get(key) {
             None => Ok(default),
             Some(Value::Number(n)) if (min..=max).contains(n) => Ok(*n),
@@ -188,7 +188,7 @@ impl<'a> Obj<'a> {
     /// An optional array.
     #[cfg(feature = "widgets")]
     #[inline(never)]
-    pub(crate) fn array(&self, key: &str) -> Result<Option<&'a Vec<Value>>, ConfigError> {
+    pub(crate) fn array(&self, key: &str) -> Result<Option<&'a Vec<Value>>, Bad> {
         match self.map.get(key) {
             None => Ok(None),
             Some(Value::Array(a)) => Ok(Some(a)),

@@ -5,7 +5,7 @@
 use super::{safe_url, Content, Experiment, Rule, Slot, Structured};
 use crate::bucket;
 use crate::condition::validate_condition;
-use crate::config::{read::Obj, ConfigError};
+use crate::config::{read::Obj, Bad, ConfigError};
 use crate::json::{Map, Value};
 use crate::prelude::*;
 use crate::regex::RegexEngine;
@@ -13,7 +13,7 @@ use crate::regex::RegexEngine;
 /// Reads `content`; `re` checks rule conditions. Every problem goes to `problems`.
 pub(crate) fn parse(obj: &Obj, re: &dyn RegexEngine, problems: &mut Vec<ConfigError>) -> Content {
     let mut content = Content::default();
-    let mut note = |r: Result<(), ConfigError>| {
+    let mut note = |r: Result<(), Bad>| {
         if let Err(e) = r {
             problems.push(e.then("ignored"));
         }
@@ -55,7 +55,7 @@ fn read_slot(
     slot: &mut Slot,
     re: &dyn RegexEngine,
     problems: &mut Vec<ConfigError>,
-) -> Result<(), ConfigError> {
+) -> Result<(), Bad> {
     s.no_other_keys(&["goal", "rules", "experiment", "variants"])?;
     slot.goal = s.string("goal")?;
     // Counted in u64, whose formatter the wasm already has (usize's would be one more).
@@ -99,7 +99,7 @@ fn read_slot(
     Ok(())
 }
 
-fn read_experiment(e: &Obj) -> Result<Experiment, ConfigError> {
+fn read_experiment(e: &Obj) -> Result<Experiment, Bad> {
     e.no_other_keys(&[
         "key",
         "variations",
@@ -166,9 +166,9 @@ fn read_experiment(e: &Obj) -> Result<Experiment, ConfigError> {
 /// Fills `structured` from a variant written in the config. URLs must pass [`safe_url`];
 /// everything else is text. Filled field by field rather than returned as one literal: an
 /// early return then drops nothing but the caller's struct (less wasm).
-fn read_structured(v: &Obj, structured: &mut Structured) -> Result<(), ConfigError> {
+fn read_structured(v: &Obj, structured: &mut Structured) -> Result<(), Bad> {
     v.no_other_keys(&["title", "heading", "body", "cta", "image", "imageAlt"])?;
-    let url = |o: &Obj, key: &str| -> Result<Option<String>, ConfigError> {
+    let url = |o: &Obj, key: &str| -> Result<Option<String>, Bad> {
         match o.string(key)? {
             Some(u) if !safe_url(&u) => {
                 Err(o.error(key, "expected an http(s) URL or a path on this site"))

@@ -10,12 +10,12 @@
 
 use super::{valid_id, Prompts, Survey, Trigger};
 use crate::condition::validate_condition;
-use crate::config::{read::Obj, ConfigError};
+use crate::config::{read::Obj, Bad, ConfigError};
 use crate::prelude::*;
 use crate::regex::RegexEngine;
 
 /// Reads `prompts`.
-pub(crate) fn parse_prompts(p: &Obj) -> Result<Prompts, ConfigError> {
+pub(crate) fn parse_prompts(p: &Obj) -> Result<Prompts, Bad> {
     let d = Prompts::default();
     let prompts = Prompts {
         max_per_week: p.count("maxPerWeek", d.max_per_week, 0)?,
@@ -63,7 +63,7 @@ pub(crate) fn parse(
     list
 }
 
-fn read_survey(s: &Obj, survey: &mut Survey, re: &dyn RegexEngine) -> Result<(), ConfigError> {
+fn read_survey(s: &Obj, survey: &mut Survey, re: &dyn RegexEngine) -> Result<(), Bad> {
     s.no_other_keys(&[
         "text",
         "defaultLocale",
@@ -97,7 +97,7 @@ fn read_survey(s: &Obj, survey: &mut Survey, re: &dyn RegexEngine) -> Result<(),
     Ok(())
 }
 
-fn read_trigger(t: &Obj, re: &dyn RegexEngine) -> Result<Trigger, ConfigError> {
+fn read_trigger(t: &Obj, re: &dyn RegexEngine) -> Result<Trigger, Bad> {
     const ONE_OF: &str = "expected one of {\"delayMs\": ms}, {\"event\": name, \"where\": condition}, {\"scrollPercent\": 0-100}";
     if t.map.get("delayMs").is_some() {
         t.no_other_keys(&["delayMs"])?;
@@ -128,7 +128,7 @@ fn read_trigger(t: &Obj, re: &dyn RegexEngine) -> Result<Trigger, ConfigError> {
 
 /// The full check of a survey's texts in one locale (with `validate`; see [`crate::card`]).
 #[cfg_attr(not(feature = "validate"), allow(dead_code))]
-fn texts(t: &Obj) -> Result<(), ConfigError> {
+fn texts(t: &Obj) -> Result<(), Bad> {
     t.no_other_keys(&[
         "question", "low", "high", "followUp", "thanks", "send", "close",
     ])?;
