@@ -106,23 +106,33 @@ static STAMP: Local<RefCell<Option<Stamp>>> = Local::new(RefCell::new(None));
 
 /// Runs `f` on the shell and returns the actions it queued; warns before `init`.
 fn with(what: &str, f: impl FnOnce(&mut Shell)) -> JsValue {
-    let mut f = Some(f);
-    with_dyn(what, &mut |shell| {
-        if let Some(f) = f.take() {
+    with_dyn(what, &mut Some(f))
+}
+
+/// An export's body, run at most once: [`with_dyn`] takes it as a trait object of this
+/// one-method trait rather than `dyn FnMut`, whose vtables would also carry an unused
+/// `call_once` shim for each of the ~30 exports.
+trait Body {
+    fn run(&mut self, shell: &mut Shell);
+}
+
+impl<F: FnOnce(&mut Shell)> Body for Option<F> {
+    fn run(&mut self, shell: &mut Shell) {
+        if let Some(f) = self.take() {
             f(shell)
         }
-    })
+    }
 }
 
 /// The body of [`with`], compiled once rather than once per export (it is the wasm's
 /// largest repeated code otherwise).
-fn with_dyn(what: &str, f: &mut dyn FnMut(&mut Shell)) -> JsValue {
+fn with_dyn(what: &str, f: &mut dyn Body) -> JsValue {
     let stamp = STAMP.with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.take()));
     let actions = SHELL.with(|cell| match cell.try_borrow_mut() {
         Ok(mut guard) => match guard.as_mut() {
             Some(shell) => {
                 shell.stamp = stamp;
-                f(shell);
+                f.run(shell);
                 shell.stamp = None;
                 for e in shell.tracker.echoed() {
                     shell.actions.push(Action::Event(e));
