@@ -83,10 +83,7 @@ pub enum SecretSource<'a> {
 impl Admin {
     /// Reads or sets the admin secret in the database at `db` (the events database).
     pub fn open(db: &Path, source: SecretSource<'_>) -> Result<Admin, String> {
-        let conn = Connection::open(db).map_err(|e| e.to_string())?;
-        conn.busy_timeout(Duration::from_secs(5))
-            .and_then(|()| conn.execute_batch(SCHEMA))
-            .map_err(|e| e.to_string())?;
+        let conn = crate::store::open_beside(db, SCHEMA)?;
         let stored: Option<Vec<u8>> = conn
             .query_row("SELECT secret_sha256 FROM admin WHERE id = 1", [], |r| {
                 r.get(0)

@@ -9,7 +9,6 @@
 
 use std::path::Path;
 use std::sync::Mutex;
-use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::{json, Value};
@@ -75,10 +74,7 @@ pub struct ConfigDb {
 
 impl ConfigDb {
     pub fn open(db: &Path) -> Result<ConfigDb, String> {
-        let conn = Connection::open(db).map_err(|e| e.to_string())?;
-        conn.busy_timeout(Duration::from_secs(5))
-            .and_then(|()| conn.execute_batch(SCHEMA))
-            .map_err(|e| e.to_string())?;
+        let conn = crate::store::open_beside(db, SCHEMA)?;
         Ok(ConfigDb {
             conn: Mutex::new(conn),
         })

@@ -16,7 +16,6 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Mutex, RwLock};
-use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -66,10 +65,7 @@ pub struct IdentitySecrets {
 impl IdentitySecrets {
     /// Reads the sites' secrets from the database at `db` (the events database).
     pub fn open(db: &Path) -> Result<IdentitySecrets, String> {
-        let conn = Connection::open(db).map_err(|e| e.to_string())?;
-        conn.busy_timeout(Duration::from_secs(5))
-            .and_then(|()| conn.execute_batch(SCHEMA))
-            .map_err(|e| e.to_string())?;
+        let conn = crate::store::open_beside(db, SCHEMA)?;
         let sites = {
             let mut stmt = conn
                 .prepare(

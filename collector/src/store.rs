@@ -85,6 +85,17 @@ pub struct Store {
     conn: Arc<Mutex<Connection>>,
 }
 
+/// A connection of its own to the events database at `db`, for a module that keeps a table
+/// there (the admin secret, saved configs, identity secrets): it waits up to 5 s for the
+/// store's writer and creates the module's tables (`schema`) if they are missing.
+pub fn open_beside(db: &Path, schema: &str) -> Result<Connection, String> {
+    let conn = Connection::open(db).map_err(|e| e.to_string())?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .and_then(|()| conn.execute_batch(schema))
+        .map_err(|e| e.to_string())?;
+    Ok(conn)
+}
+
 impl Store {
     pub fn open(path: &Path) -> rusqlite::Result<Self> {
         let conn = Connection::open(path)?;
