@@ -574,6 +574,37 @@ fn backreference_before_its_group_is_refused_before_the_engine() {
 }
 
 #[test]
+fn patterns_with_groups_nested_past_the_bound_are_refused_before_the_engine() {
+    // regress compiles groups recursively: ~800 levels ran out of the wasm's 1 MiB stack.
+    // Run where that stack is all there is, so a slip is a crash, not a pass.
+    std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(|| {
+            let deep = format!("{}a{}", "(".repeat(5_000), ")".repeat(5_000));
+            let rule = format!(r#"{{"a": {{"$regex": "{deep}"}}}}"#);
+            assert!(!matches(&rule, r#"{"a": "a"}"#));
+            let negated = format!(r#"{{"a": {{"$not": {{"$regex": "{deep}"}}}}}}"#);
+            assert!(!matches(&negated, r#"{"a": "b"}"#));
+            assert_eq!(
+                validate(&rule),
+                Err(
+                    "a.$regex: groups nested deeper than 32 levels; this condition never \
+                     matches"
+                        .to_owned()
+                )
+            );
+            let shallow = format!("{}a{}", "(".repeat(32), ")".repeat(32));
+            assert!(matches(
+                &format!(r#"{{"a": {{"$regex": "^{shallow}$"}}}}"#),
+                r#"{"a": "a"}"#
+            ));
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+#[test]
 fn regex_looks_at_most_1000_characters() {
     let rule = r#"{"u": {"$regex": "^a"}}"#;
     let negated = r#"{"u": {"$not": {"$regex": "^b"}}}"#;
