@@ -485,7 +485,7 @@ medians; every figure and the full tables in [bench/RESULTS.md](bench/RESULTS.md
 | | engagekit | posthog-js | Segment | RudderStack | GrowthBook |
 |---|---|---|---|---|---|
 ${row('download, tracking (gzip)', (c) => cell(size('a', sizeA[c])?.gzip, kb))}
-${row('download, + surveys + flags (gzip)', (c) => (c === 'engagekit' ? `${kb(size('b', 'engagekit').gzip)} (no surveys yet)` : c === 'segment' || c === 'rudderstack' ? `${kb(size('b', sizeB[c]).gzip)} (with GrowthBook, no surveys)` : c === 'growthbook' ? `${kb(size('b', 'growthbook').gzip)} (flags only)` : kb(size('b', sizeB[c]).gzip)))}
+${row('download, + surveys + flags (gzip)', (c) => (c === 'engagekit' ? `${kb(size('b', 'engagekit').gzip)} (with the survey card)` : c === 'segment' || c === 'rudderstack' ? `${kb(size('b', sizeB[c]).gzip)} (with GrowthBook, no surveys)` : c === 'growthbook' ? `${kb(size('b', 'growthbook').gzip)} (flags only)` : kb(size('b', sizeB[c]).gzip)))}
 ${row('time to ready, tracking, unthrottled / 4×', (c) => (c === 'growthbook' ? '—' : `${cell(m(c, 1, 'ready'), int)} / ${cell(m(c, t, 'ready'), int)} ms`))}
 ${row('time to ready, + flags/personalisation, unthrottled / 4×', (c) => { const p = { engagekit: 'engagekit-widgets', posthog: 'posthog-surveys', growthbook: 'growthbook' }[c]; return p ? `${cell(m(p, 1, 'ready'), int)} / ${cell(m(p, t, 'ready'), int)} ms` : '—'; })}
 ${row('main thread during load, tracking, unthrottled / 4×', (c) => (c === 'growthbook' ? `${cell(m(c, 1, 'task'), int)} / ${cell(m(c, t, 'task'), int)} ms (flags)` : `${cell(m(c, 1, 'task'), int)} / ${cell(m(c, t, 'task'), int)} ms`))}
