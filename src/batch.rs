@@ -419,7 +419,9 @@ impl Queue {
         // generic code would cost the wasm kilobytes for a list this short.
         let mut ordered: Vec<(u32, String)> = Vec::with_capacity(chunks.len());
         for (name, text) in chunks {
-            let chunk = name.parse::<u32>().unwrap_or(0);
+            let chunk = crate::num::parse_u64(&name)
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(0);
             let at = ordered
                 .iter()
                 .position(|(c, _)| *c > chunk)
@@ -430,7 +432,9 @@ impl Queue {
             q.last_chunk = q.last_chunk.max(chunk);
             for line in text.lines() {
                 if let Some(n) = line.strip_prefix('!') {
-                    q.dropped = q.dropped.saturating_add(n.parse().unwrap_or(0));
+                    q.dropped = q
+                        .dropped
+                        .saturating_add(crate::num::parse_u64(n).unwrap_or(0));
                     continue;
                 }
                 if let Some(mut item) = decode_line(line) {
@@ -467,7 +471,7 @@ fn encode_line(out: &mut String, q: &Queued) {
 fn decode_line(line: &str) -> Option<Queued> {
     let mut parts = line.splitn(3, '\t');
     let (id, at, json) = (parts.next()?, parts.next()?, parts.next()?);
-    let at_ms = at.parse::<u64>().ok()? as f64;
+    let at_ms = crate::num::parse_u64(at)? as f64;
     if id.is_empty() || !json.starts_with('{') || !json.ends_with('}') {
         return None;
     }
@@ -580,7 +584,7 @@ pub fn retry_after_ms(
     parse_date: impl Fn(&str) -> Option<f64>,
 ) -> Option<f64> {
     let h = header.trim();
-    if let Ok(secs) = h.parse::<u64>() {
+    if let Some(secs) = crate::num::parse_u64(h) {
         return Some(secs as f64 * 1000.0);
     }
     parse_date(h).map(|at| (at - now_ms).max(0.0))

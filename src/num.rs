@@ -38,9 +38,46 @@ pub fn pow2(n: u32) -> f64 {
     f64::from_bits((1023 + u64::from(n.min(1023))) << 52)
 }
 
+/// A whole number written in decimal digits alone (what the module writes in storage, and
+/// HTTP's delta-seconds), or None: no sign, no space, none past `u64::MAX`. One small
+/// function for every integer the module reads, where `str::parse` would compile once per
+/// integer type.
+pub fn parse_u64(s: &str) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    s.bytes().try_fold(0u64, |n, b| {
+        let digit = u64::from(b.wrapping_sub(b'0'));
+        if digit > 9 {
+            return None;
+        }
+        n.checked_mul(10)?.checked_add(digit)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_decimal_digits_alone() {
+        assert_eq!(parse_u64("0"), Some(0));
+        assert_eq!(parse_u64("0042"), Some(42));
+        assert_eq!(parse_u64("18446744073709551615"), Some(u64::MAX));
+        for bad in [
+            "",
+            "+1",
+            "-1",
+            " 1",
+            "1 ",
+            "1.5",
+            "1e3",
+            "18446744073709551616",
+            "٣",
+        ] {
+            assert_eq!(parse_u64(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn powers_of_two_are_exact() {

@@ -57,13 +57,14 @@ pub fn encode(s: &Session) -> String {
 /// Reads what [`encode`] wrote.
 pub fn decode(text: &str) -> Option<Session> {
     let mut parts = text.split(',');
-    let id = parts.next()?.parse::<u64>().ok()? as f64;
-    let last_ms = parts.next()?.parse::<u64>().ok()? as f64;
-    let count = parts.next().and_then(|c| c.parse().ok()).unwrap_or(1);
-    let idle_before_ms = parts
+    let id = crate::num::parse_u64(parts.next()?)? as f64;
+    let last_ms = crate::num::parse_u64(parts.next()?)? as f64;
+    let count = parts
         .next()
-        .and_then(|c| c.parse::<u64>().ok())
-        .unwrap_or(0) as f64;
+        .and_then(crate::num::parse_u64)
+        .and_then(|c| c.try_into().ok())
+        .unwrap_or(1);
+    let idle_before_ms = parts.next().and_then(crate::num::parse_u64).unwrap_or(0) as f64;
     Some(Session {
         id,
         last_ms,

@@ -344,7 +344,7 @@ impl History {
     /// Reads [`History::encode`]'s text; anything unreadable is left out (a damaged value
     /// costs at most a throttle, never a crash).
     pub fn decode(text: &str) -> History {
-        let num = |s: &str| s.parse::<u64>().map_or(0.0, |n| n as f64);
+        let num = |s: &str| crate::num::parse_u64(s).map_or(0.0, |n| n as f64);
         let mut parts = text.split('|');
         let mut h = History {
             open_until_ms: parts.next().map_or(0.0, num),

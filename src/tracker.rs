@@ -249,15 +249,15 @@ impl Tracker {
         self.assignments = json_map(keys::EXPERIMENTS);
         self.first_seen_ms = s
             .get(keys::FIRST_SEEN)
-            .and_then(|v| v.parse::<u64>().ok())
+            .and_then(|v| crate::num::parse_u64(&v))
             .map_or(0.0, |v| v as f64);
         self.points = s
             .get(keys::SCORE)
             .and_then(|v| {
                 let (a, b) = v.split_once(',')?;
                 Some(Points {
-                    value: a.parse::<u64>().ok()? as f64 / SCORE_UNITS,
-                    as_of_ms: b.parse::<u64>().ok()? as f64,
+                    value: crate::num::parse_u64(a)? as f64 / SCORE_UNITS,
+                    as_of_ms: crate::num::parse_u64(b)? as f64,
                 })
             })
             .unwrap_or_default();
@@ -635,7 +635,7 @@ impl Tracker {
     fn is_alive(&self, alive_key: &str, now_ms: f64) -> bool {
         self.store
             .get(alive_key)
-            .and_then(|a| a.parse::<u64>().ok())
+            .and_then(|at| crate::num::parse_u64(&at))
             .is_some_and(|at| now_ms - (at as f64) < STALE_TAB_MS)
     }
 

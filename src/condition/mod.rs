@@ -375,7 +375,7 @@ fn array_index(part: &str) -> Option<usize> {
     let canonical =
         part == "0" || (!part.starts_with('0') && part.bytes().all(|b| b.is_ascii_digit()));
     if canonical {
-        part.parse().ok()
+        crate::num::parse_u64(part).and_then(|n| usize::try_from(n).ok())
     } else {
         None
     }
