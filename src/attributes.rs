@@ -185,7 +185,7 @@ pub fn attributes(f: &Facts, audience: &Audience) -> Value {
 /// into the wasm (several KB).
 fn contains(haystack: &str, needle: &str) -> bool {
     let (h, n) = (haystack.as_bytes(), needle.as_bytes());
-    (0..=h.len()).any(|i| h[i..].starts_with(n))
+    (0..=h.len()).any(|i| h.get(i..).is_some_and(|t| t.starts_with(n)))
 }
 
 /// `bot`, `tablet`, `mobile` or `desktop`, from the user agent.

@@ -33,16 +33,18 @@ fn fnv1a32(parts: &[&str]) -> u32 {
 
 /// `n` in decimal, as JavaScript's `n + ""` writes it, without allocating.
 fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &str {
-    let mut start = buf.len();
-    loop {
-        start -= 1;
-        buf[start] = b'0' + (n % 10) as u8;
+    let mut len = 0;
+    for slot in buf.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
         n /= 10;
+        len += 1;
         if n == 0 {
             break;
         }
     }
-    core::str::from_utf8(&buf[start..]).unwrap_or_default()
+    // `get`, not indexing: no panic path in the wasm (a u32 has at most 10 digits).
+    let digits = buf.get(buf.len() - len..).unwrap_or_default();
+    core::str::from_utf8(digits).unwrap_or_default()
 }
 
 /// A number in `[0, 1)` from `seed` and `value`. Version 2 (the default for new

@@ -110,22 +110,22 @@ pub fn query_pairs(search: &str) -> Vec<(String, String)> {
 /// Percent-decoding as in `application/x-www-form-urlencoded` (`+` is a space); invalid
 /// escapes are kept as written, and so is a value that decodes to invalid UTF-8.
 pub fn decode_component(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+    let mut out = Vec::with_capacity(s.len());
+    // Slice patterns rather than indexing: no bounds check, so no panic path in the wasm.
+    let mut rest = s.as_bytes();
+    while let [b, tail @ ..] = rest {
+        rest = tail;
+        match (b, tail) {
+            (b'+', _) => out.push(b' '),
+            (b'%', [h, l, after @ ..]) => match (hex(*h), hex(*l)) {
                 (Some(h), Some(l)) => {
                     out.push(h << 4 | l);
-                    i += 2;
+                    rest = after;
                 }
                 _ => out.push(b'%'),
             },
-            b => out.push(b),
+            (b, _) => out.push(*b),
         }
-        i += 1;
     }
     // Invalid UTF-8 after decoding is rare enough to keep the text as written.
     String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
@@ -172,6 +172,8 @@ mod tests {
         assert_eq!(decode_component("100%"), "100%");
         assert_eq!(decode_component("%zz"), "%zz");
         assert_eq!(decode_component("%4"), "%4");
+        assert_eq!(decode_component("%41"), "A", "an escape that ends the text");
+        assert_eq!(decode_component("a+%2B%"), "a ++%");
         assert_eq!(decode_component("%ff"), "%ff");
     }
 
