@@ -173,7 +173,7 @@ mod tests {
         assert_eq!(decode_component("%zz"), "%zz");
         assert_eq!(decode_component("%4"), "%4");
         assert_eq!(decode_component("%41"), "A", "an escape that ends the text");
-        assert_eq!(decode_component("a+%2B%"), "a ++%");
+        assert_eq!(decode_component("a+%2B%"), "a +%");
         assert_eq!(decode_component("%ff"), "%ff");
     }
 
