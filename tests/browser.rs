@@ -173,6 +173,35 @@ fn page_info_reads_the_real_page() {
     assert_eq!(info.path, loc.pathname().unwrap());
     assert!(!info.user_agent.is_empty());
     assert!(!info.timezone.is_empty());
+    // The zone comes from Temporal where the browser has it (Intl's first use costs ~20 ms);
+    // it must be the name Intl gives, and Intl's when Temporal is missing.
+    let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+        .resolved_options();
+    let intl = js_sys::Reflect::get(&options, &"timeZone".into()).unwrap();
+    assert_eq!(Some(info.timezone.clone()), intl.as_string());
+    let global = js_sys::global();
+    let temporal = js_sys::Reflect::get(&global, &"Temporal".into()).unwrap();
+    assert!(
+        !temporal.is_undefined(),
+        "this Chromium has Temporal: the fast path is tested"
+    );
+    // With Temporal, Intl is not even touched: a stand-in for Intl.DateTimeFormat that
+    // names another zone changes nothing; without Temporal, the stand-in is what is read.
+    let intl_ns = js_sys::Reflect::get(&global, &"Intl".into()).unwrap();
+    let real = js_sys::Reflect::get(&intl_ns, &"DateTimeFormat".into()).unwrap();
+    let stand_in = js_sys::Function::new_no_args(
+        "return { resolvedOptions: function () { return { timeZone: 'Not/Read' }; } };",
+    );
+    js_sys::Reflect::set(&intl_ns, &"DateTimeFormat".into(), &stand_in).unwrap();
+    let fast = web::page::time_zone();
+    js_sys::Reflect::delete_property(&global, &"Temporal".into()).unwrap();
+    let stand_in_read = web::page::time_zone();
+    js_sys::Reflect::set(&intl_ns, &"DateTimeFormat".into(), &real).unwrap();
+    let without = web::page::time_zone();
+    js_sys::Reflect::set(&global, &"Temporal".into(), &temporal).unwrap();
+    assert_eq!(Some(fast), intl.as_string());
+    assert_eq!(stand_in_read, "Not/Read");
+    assert_eq!(Some(without), intl.as_string());
     assert!(info.screen.0 > 0.0);
     let a = web::page::uuid();
     assert_eq!(a.len(), 36);
