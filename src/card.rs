@@ -45,32 +45,33 @@ pub(crate) fn read(
     Ok(())
 }
 
-/// The locales of `ui`'s texts, the fallback (`defaultLocale`, else the first written) first.
-fn locales(ui: &Map) -> Vec<&str> {
-    let default = ui.get("defaultLocale").and_then(Value::as_str);
-    let all = match ui.get("text") {
-        Some(Value::Object(m)) => m.keys().map(String::as_str).collect(),
-        _ => Vec::new(),
-    };
-    let (first, rest): (Vec<&str>, Vec<&str>) = all.into_iter().partition(|l| Some(*l) == default);
-    first.into_iter().chain(rest).collect()
-}
-
 /// The locale of the texts for `language` (a BCP 47 tag such as `navigator.language`): an
-/// exact match, else the same primary language (`fr` for `fr-CA`), else the fallback.
+/// exact match, else the same primary language (`fr` for `fr-CA`), else the fallback
+/// (`defaultLocale`, else the first written). The fallback is also tried first in each
+/// search, so it wins a tie (`en-US` and `en-GB` for `en-AU`).
 pub fn locale_for<'a>(ui: &'a Map, language: &str) -> Option<&'a str> {
-    let primary = |tag: &str| {
-        tag.split(['-', '_'])
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase()
+    let Some(Value::Object(texts)) = ui.get("text") else {
+        return None;
     };
-    let all = locales(ui);
-    let exact = all.iter().find(|l| l.eq_ignore_ascii_case(language));
-    exact
-        .or_else(|| all.iter().find(|l| primary(l) == primary(language)))
-        .or(all.first())
-        .copied()
+    let default = ui
+        .get("defaultLocale")
+        .and_then(Value::as_str)
+        .filter(|d| texts.contains_key(d));
+    // The locales in search order, without collecting them: the fallback, then the rest.
+    let ordered = || {
+        default.into_iter().chain(
+            texts
+                .keys()
+                .map(String::as_str)
+                .filter(move |l| Some(*l) != default),
+        )
+    };
+    let primary = |tag: &'a str| tag.split(['-', '_']).next().unwrap_or("");
+    let wanted = language.split(['-', '_']).next().unwrap_or("");
+    let found = ordered().find(|l| l.eq_ignore_ascii_case(language));
+    found
+        .or_else(|| ordered().find(|l| primary(l).eq_ignore_ascii_case(wanted)))
+        .or_else(|| ordered().next())
 }
 
 /// What the card of widget `id` needs for a visitor whose language is `language`: `{id,

@@ -391,6 +391,20 @@ fn config_reads_every_field() {
         Some("fr"),
         "the same primary language"
     );
+    let english = |default: Option<&str>| {
+        let mut s = json!({"text": {"en-GB": texts()["en"], "en-US": texts()["en"]}});
+        if let Some(d) = default {
+            s["defaultLocale"] = json!(d);
+        }
+        survey(s)
+    };
+    assert_eq!(
+        english(Some("en-US")).locale_for("en-AU"),
+        Some("en-US"),
+        "the fallback wins a tie"
+    );
+    assert_eq!(english(None).locale_for("en-AU"), Some("en-GB"));
+    assert_eq!(english(Some("en-US")).locale_for("EN-gb"), Some("en-GB"));
     let arabic = survey(json!({"text": {"ar": texts()["en"]}}));
     assert_eq!(arabic.card("fr").get("rtl"), Some(&Value::Bool(true)));
     assert!(is_rtl("ar-EG") && is_rtl("he") && !is_rtl("fr"));
