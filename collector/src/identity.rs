@@ -8,9 +8,10 @@
 //!   or `none`), when it was set, until when the one before it is still accepted. Never the
 //!   secret itself;
 //! - `POST /api/identity-secret?writeKey=K` (body empty, or `{"secret": "…"}` of 24+
-//!   characters): sets a new one, random unless given, and answers it once. The one it
-//!   replaces stays valid for [`PREVIOUS_VALID_MS`] (24 h), so the site's servers can move
-//!   to the new one without signing every visitor out of their progress on other devices;
+//!   characters, and/or `{"grace": false}`): sets a new one, random unless given, and
+//!   answers it once. The one it replaces stays valid for [`PREVIOUS_VALID_MS`] (24 h), so
+//!   the site's servers can move to the new one without signing every visitor out of their
+//!   progress on other devices; with `"grace": false` it stops at once (it leaked);
 //! - `DELETE /api/identity-secret?writeKey=K`: the site goes back to the collector-wide one.
 
 use std::collections::HashMap;
@@ -137,7 +138,11 @@ impl IdentitySecrets {
     /// Which secret `write_key` uses, without the secret.
     pub fn status(&self, write_key: &str, now: i64) -> Value {
         let sites = self.sites.read().unwrap_or_else(|p| p.into_inner());
-        match sites.get(write_key) {
+        self.describe(write_key, sites.get(write_key), now)
+    }
+
+    fn describe(&self, write_key: &str, site: Option<&SiteSecret>, now: i64) -> Value {
+        match site {
             Some(s) => json!({
                 "writeKey": write_key,
                 "source": "site",
@@ -153,14 +158,18 @@ impl IdentitySecrets {
         }
     }
 
-    /// Gives `write_key` `secret` (checked) or a new random one, keeping the one it replaces
-    /// valid for [`PREVIOUS_VALID_MS`]; returns the new secret.
+    /// Gives `write_key` `secret` (checked) or a new random one; returns it with the site's
+    /// status. With `grace`, the one it replaces stays valid for [`PREVIOUS_VALID_MS`] (one
+    /// previous secret: rotating again within the day ends the older one's grace); without,
+    /// it stops at once (a leaked secret). Setting the secret the site already has changes
+    /// nothing, so a retried request keeps the grace it started.
     pub fn rotate(
         &self,
         write_key: &str,
         secret: Option<&str>,
+        grace: bool,
         now: i64,
-    ) -> Result<String, ApiError> {
+    ) -> Result<(String, Value), ApiError> {
         let secret = match secret {
             Some(s) => {
                 check_strength(s, "secret").map_err(ApiError::BadRequest)?;
@@ -168,12 +177,22 @@ impl IdentitySecrets {
             }
             None => random_token().map_err(ApiError::Storage)?,
         };
-        let mut sites = self.sites.write().unwrap_or_else(|p| p.into_inner());
-        let previous = sites
+        // The connection's lock makes rotations one at a time; the map's lock is taken only
+        // to read and to swap, so verifying visitors never waits on the disk.
+        let conn = self.conn();
+        let current = self
+            .sites
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
             .get(write_key)
-            .map(|s| s.secret.clone())
+            .cloned();
+        if let Some(same) = current.as_ref().filter(|c| c.secret == secret) {
+            return Ok((secret, self.describe(write_key, Some(same), now)));
+        }
+        let previous = current
+            .map(|s| s.secret)
             .or_else(|| self.fallback())
-            .filter(|p| *p != secret)
+            .filter(|p| grace && *p != secret)
             .map(|p| (p, now + PREVIOUS_VALID_MS));
         let site = SiteSecret {
             secret: secret.clone(),
@@ -181,29 +200,34 @@ impl IdentitySecrets {
             previous,
         };
         let (prev, until) = site.previous.clone().unzip();
-        self.conn()
-            .execute(
-                "INSERT INTO identity_secrets (write_key, secret, set_at, previous, previous_until)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (write_key) DO UPDATE SET secret = ?2, set_at = ?3,
-                   previous = ?4, previous_until = ?5",
-                params![write_key, site.secret, site.set_at, prev, until],
-            )
-            .map_err(|e| ApiError::Storage(e.to_string()))?;
-        sites.insert(write_key.to_owned(), site);
-        Ok(secret)
+        conn.execute(
+            "INSERT INTO identity_secrets (write_key, secret, set_at, previous, previous_until)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (write_key) DO UPDATE SET secret = ?2, set_at = ?3,
+               previous = ?4, previous_until = ?5",
+            params![write_key, site.secret, site.set_at, prev, until],
+        )
+        .map_err(|e| ApiError::Storage(e.to_string()))?;
+        let status = self.describe(write_key, Some(&site), now);
+        self.sites
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(write_key.to_owned(), site);
+        Ok((secret, status))
     }
 
     /// Drops `write_key`'s own secret: it goes back to the collector-wide one (or none).
     pub fn remove(&self, write_key: &str) -> Result<(), ApiError> {
-        let mut sites = self.sites.write().unwrap_or_else(|p| p.into_inner());
-        self.conn()
-            .execute(
-                "DELETE FROM identity_secrets WHERE write_key = ?1",
-                [write_key],
-            )
-            .map_err(|e| ApiError::Storage(e.to_string()))?;
-        sites.remove(write_key);
+        let conn = self.conn();
+        conn.execute(
+            "DELETE FROM identity_secrets WHERE write_key = ?1",
+            [write_key],
+        )
+        .map_err(|e| ApiError::Storage(e.to_string()))?;
+        self.sites
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(write_key);
         Ok(())
     }
 }
@@ -219,6 +243,8 @@ fn check_strength(secret: &str, name: &str) -> Result<(), String> {
 #[serde(deny_unknown_fields)]
 struct Rotate {
     secret: Option<String>,
+    /// `false`: the replaced secret stops at once instead of a day later (it leaked).
+    grace: Option<bool>,
 }
 
 /// The site named by the query, which must have a config.
@@ -254,8 +280,10 @@ pub async fn post(
         body_json(&body)?
     };
     let now = now_ms();
-    let secret = state.identity.rotate(&key, req.secret.as_deref(), now)?;
-    let mut body = state.identity.status(&key, now);
+    let grace = req.grace.unwrap_or(true);
+    let (secret, mut body) = state
+        .identity
+        .rotate(&key, req.secret.as_deref(), grace, now)?;
     body["secret"] = secret.into();
     let mut res = Json(body).into_response();
     res.headers_mut()
@@ -289,17 +317,31 @@ mod tests {
         assert_eq!(ids.valid("a", 0), [ENV]);
         assert_eq!(ids.status("a", 0)["source"], "collector");
 
-        let one = ids.rotate("a", None, 1_000).unwrap();
+        let (one, _) = ids.rotate("a", None, true, 1_000).unwrap();
         assert!(one.len() >= MIN_SECRET_CHARS);
         assert_eq!(ids.valid("a", 1_000), [one.clone(), ENV.to_owned()]);
         assert_eq!(ids.valid("a", 1_000 + PREVIOUS_VALID_MS), vec![one.clone()]);
         assert_eq!(ids.valid("b", 1_000), [ENV], "other sites keep theirs");
 
-        let two = ids
-            .rotate("a", Some("the site's chosen secret, 24+"), 2_000)
+        let (two, status) = ids
+            .rotate("a", Some("the site's chosen secret, 24+"), true, 2_000)
             .unwrap();
+        assert_eq!(status["source"], "site");
+        // The same secret again (a retried request) keeps the grace it started.
+        let (again, _) = ids
+            .rotate("a", Some("the site's chosen secret, 24+"), true, 2_500)
+            .unwrap();
+        assert_eq!(again, two);
         assert_eq!(ids.valid("a", 2_000), [two.clone(), one.clone()]);
-        assert!(ids.rotate("a", Some("short"), 3_000).is_err());
+        assert!(ids.rotate("a", Some("short"), true, 3_000).is_err());
+
+        // Without grace (a leaked secret), the one replaced stops at once.
+        let sealed = IdentitySecrets::open(&dir.path().join("u.db")).unwrap();
+        let (first, _) = sealed.rotate("s", None, true, 0).unwrap();
+        let (second, status) = sealed.rotate("s", None, false, 10).unwrap();
+        assert_eq!(sealed.valid("s", 10), [second]);
+        assert_ne!(first, sealed.valid("s", 10)[0]);
+        assert_eq!(status["previousValidUntil"], Value::Null);
 
         // Kept across a restart.
         let again = IdentitySecrets::open(&path).unwrap();

@@ -1000,6 +1000,52 @@ mod checklists {
     }
 
     #[test]
+    fn a_complete_call_kept_from_a_page_whose_module_never_ran_is_replayed_once_by_the_next() {
+        let store = MemoryStore::default();
+        let re = RegressEngine::default();
+        let mut t = tab(&store, "a", CFG);
+        on_page(&mut t, "/pricing.html");
+        t.checklists_on_page(T0, &re);
+        t.checklists_on_event("Board Created", "{}", T0 + 1.0, &re);
+        // The page that closed before its module ran completed the last step by code.
+        let record = serde_json::json!({
+            "writeKey": "key", "anonymousId": "anon-a", "consent": null,
+            "page": {"url": "https://shop.test/app.html", "title": "App", "referrer": ""},
+            "calls": [
+                ["complete", ["onboarding", "tour"], T0 + 20.0, "c1"],
+                ["complete", ["onboarding"], T0 + 21.0, "bad"],
+                ["complete", ["onboarding", "nope"], T0 + 22.0, "unknown"],
+                ["track", ["After", {}], T0 + 23.0, "e1"],
+            ]
+        })
+        .to_string();
+        store.clone().set("engagekit:early:x1", &record);
+        assert_eq!(t.adopt_orphans(T0 + 100.0), 3);
+        let req = t.flush_request(T0 + 100.0).unwrap();
+        assert_eq!(ids_in(&req.body), ["c1", "c1-1", "e1"]);
+        let v: serde_json::Value = serde_json::from_str(&req.body).unwrap();
+        let events = v["batch"].as_array().unwrap();
+        assert_eq!(events[0]["event"], "Checklist Step Completed");
+        assert_eq!(events[0]["properties"]["step_id"], "tour");
+        assert_eq!(events[0]["timestamp"], "2027-01-15T08:00:00.020Z");
+        assert_eq!(events[1]["event"], "Checklist Completed");
+        assert!(t
+            .checklist_progress("onboarding")
+            .is_some_and(|p| p.is_done("tour")));
+
+        // The collector replays the same record without it: it has no progress to go on.
+        let v: Value = serde_json::from_str(&record).unwrap();
+        let calls = crate::early::read(&v, &Value::to_json)
+            .unwrap()
+            .without_progress()
+            .calls;
+        assert_eq!(
+            calls.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+            ["e1"]
+        );
+    }
+
+    #[test]
     fn auto_open_respects_the_prompt_cap_and_the_visitors_choice() {
         let store = MemoryStore::default();
         let re = RegressEngine::default();

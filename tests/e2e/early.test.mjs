@@ -5,7 +5,7 @@
 // call is stored with the time it was made, exactly once, without and with a later visit.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { setup, snippet, waitReady, eventRows, waitFor, sleep } from './harness.mjs';
+import { setup, snippet, testConfig, waitReady, eventRows, waitFor, sleep } from './harness.mjs';
 
 const N = 5;
 
@@ -76,5 +76,56 @@ test('calls made before the module runs are stored once, with their times, with 
   const stored = await next.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('engagekit:early:')));
   assert.deepEqual(stored, [], 'the stored copy was replayed and removed');
   assert.equal(new Set(rows.map((r) => r.message_id)).size, rows.length);
+  await context.close();
+});
+
+// A checklist step completed by code before the module ran: the collector cannot replay it
+// (it has one page's calls, not the visitor's progress), so it waits for the next page of
+// the site, which replays it at the time it was made, once.
+test('a checklist step completed before the module runs is recorded by the next page, once, with its time', { timeout: 90000 }, async (t) => {
+  const config = testConfig({
+    checklists: {
+      onboarding: {
+        text: { en: { title: 'Get started', steps: { connect: { title: 'Connect' }, invite: { title: 'Invite' } } } },
+        steps: [{ id: 'connect' }, { id: 'invite' }],
+      },
+    },
+  });
+  const env = await setup(t, { config });
+  const context = await env.browser.newContext({ baseURL: env.base });
+  const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Early</title>
+${snippet(0)}
+<script>window.__at = Date.now(); engagekit.complete('onboarding', 'connect');</script>
+</head><body><h1>Early</h1></body></html>`;
+  await context.route('**/early.html', (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body }));
+  let slow = true;
+  await context.route('**/*_bg.wasm', async (route) => {
+    if (slow) await sleep(5000);
+    route.continue().catch(() => {});
+  });
+  const page = await context.newPage();
+  await page.goto('/early.html', { waitUntil: 'load' });
+  await sleep(100);
+  const at = await page.evaluate(() => window.__at);
+  await page.close();
+
+  // The beacon's page view arrives; the step does not.
+  const earlyView = (rows) => rows.some((r) => r.type === 'page' && r.body.context.page.path === '/early.html');
+  await waitFor(async () => earlyView(await eventRows(env.ws.db)), { timeoutMs: 15000, message: 'the beacon' });
+  const steps = (rows) => rows.filter((r) => r.event === 'Checklist Step Completed');
+  assert.deepEqual(steps(await eventRows(env.ws.db)), [], 'the collector leaves the step to the next page');
+
+  slow = false;
+  const next = await context.newPage();
+  await next.goto('/');
+  await waitReady(next);
+  await waitFor(async () => steps(await eventRows(env.ws.db)).length > 0, { timeoutMs: 15000, message: 'the step from the next page' });
+  await sleep(1500);
+  const done = steps(await eventRows(env.ws.db));
+  assert.equal(done.length, 1, 'once');
+  assert.equal(done[0].body.properties.step_id, 'connect');
+  assert.equal(done[0].body.properties.how, 'code');
+  const stamped = Date.parse(done[0].body.timestamp);
+  assert.ok(stamped >= at && stamped - at <= 50, `the time it was made (${done[0].body.timestamp} vs ${at})`);
   await context.close();
 });
