@@ -263,6 +263,31 @@ async fn each_site_can_have_its_own_identity_secret_set_and_rotated_by_the_admin
         StatusCode::FORBIDDEN
     );
 
+    // The same request again (a retry) changes nothing: the first keeps its day.
+    let (code, body) = identity_api(&t, "POST", KEY, &json!({"secret": chosen}).to_string()).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    assert!(body["previousValidUntil"].is_string());
+    assert_eq!(
+        status(user_hash(own.as_bytes(), "u-1")).await,
+        StatusCode::OK
+    );
+
+    // A leaked secret ends at once with `"grace": false`.
+    let (code, body) = identity_api(&t, "POST", KEY, r#"{"grace": false}"#).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    assert_eq!(body["previousValidUntil"], Value::Null);
+    let fresh = body["secret"].as_str().unwrap().to_owned();
+    assert_eq!(
+        status(user_hash(chosen.as_bytes(), "u-1")).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        status(user_hash(fresh.as_bytes(), "u-1")).await,
+        StatusCode::OK
+    );
+    let (code, _) = identity_api(&t, "POST", KEY, r#"{"grace": "no"}"#).await;
+    assert_eq!(code, StatusCode::BAD_REQUEST);
+
     // Bad requests, and only the admin.
     let (code, body) = identity_api(&t, "POST", KEY, r#"{"secret": "short"}"#).await;
     assert_eq!(code, StatusCode::BAD_REQUEST);
@@ -283,7 +308,7 @@ async fn each_site_can_have_its_own_identity_secret_set_and_rotated_by_the_admin
         StatusCode::OK
     );
     assert_eq!(
-        status(user_hash(chosen.as_bytes(), "u-1")).await,
+        status(user_hash(fresh.as_bytes(), "u-1")).await,
         StatusCode::FORBIDDEN
     );
 }
