@@ -162,7 +162,8 @@ impl IdentitySecrets {
     /// status. With `grace`, the one it replaces stays valid for [`PREVIOUS_VALID_MS`] (one
     /// previous secret: rotating again within the day ends the older one's grace); without,
     /// it stops at once (a leaked secret). Setting the secret the site already has changes
-    /// nothing, so a retried request keeps the grace it started.
+    /// nothing, so a retried request keeps the grace it started; with `grace` false it ends
+    /// the previous one's.
     pub fn rotate(
         &self,
         write_key: &str,
@@ -186,7 +187,10 @@ impl IdentitySecrets {
             .unwrap_or_else(|p| p.into_inner())
             .get(write_key)
             .cloned();
-        if let Some(same) = current.as_ref().filter(|c| c.secret == secret) {
+        if let Some(same) = current
+            .as_ref()
+            .filter(|c| c.secret == secret && (grace || c.previous.is_none()))
+        {
             return Ok((secret, self.describe(write_key, Some(same), now)));
         }
         let previous = current
@@ -342,6 +346,11 @@ mod tests {
         assert_eq!(sealed.valid("s", 10), [second]);
         assert_ne!(first, sealed.valid("s", 10)[0]);
         assert_eq!(status["previousValidUntil"], Value::Null);
+        // Or, found out later, by sending the current one again without grace.
+        let (third, _) = sealed.rotate("s", None, true, 20).unwrap();
+        assert_eq!(sealed.valid("s", 20).len(), 2);
+        sealed.rotate("s", Some(&third), false, 30).unwrap();
+        assert_eq!(sealed.valid("s", 30), [third]);
 
         // Kept across a restart.
         let again = IdentitySecrets::open(&path).unwrap();

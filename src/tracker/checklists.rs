@@ -309,6 +309,11 @@ impl Tracker {
         (cards, records)
     }
 
+    /// The checklists this page view shows.
+    pub fn checklists_on_screen(&self) -> Vec<String> {
+        self.checklists_shown.clone()
+    }
+
     /// The card of checklist `id` as it stands, if it shows on this page view (to update it
     /// after a change).
     pub fn checklist_card(&self, id: &str, expanded: bool) -> Option<Map> {

@@ -662,7 +662,13 @@ pub fn adopt() -> JsValue {
     with("adopt", |s| {
         let now = page::now_ms();
         s.tracker.heartbeat(now);
-        s.tracker.adopt_orphans(now);
+        let adopted = s.tracker.adopt_orphans(now);
+        #[cfg(feature = "checklists")]
+        if adopted > 0 {
+            s.refresh_checklists();
+        }
+        #[cfg(not(feature = "checklists"))]
+        let _ = adopted;
         s.pump();
     })
 }

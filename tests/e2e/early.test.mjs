@@ -120,6 +120,8 @@ ${snippet(0)}
   await next.goto('/');
   await waitReady(next);
   await waitFor(async () => steps(await eventRows(env.ws.db)).length > 0, { timeoutMs: 15000, message: 'the step from the next page' });
+  // The card on the next page shows it done (the replay comes after the page view showed it).
+  await next.locator('engagekit-checklist').getByRole('button', { name: /Get started, 1 of 2/ }).waitFor({ timeout: 10000 });
   await sleep(1500);
   const done = steps(await eventRows(env.ws.db));
   assert.equal(done.length, 1, 'once');
