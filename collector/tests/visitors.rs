@@ -208,8 +208,9 @@ async fn each_site_can_have_its_own_identity_secret_set_and_rotated_by_the_admin
         )],
     )
     .await;
-    let status = |hash: String| {
-        let t = &t;
+    // How the visitors endpoint answers u-1's hash made with `secret`.
+    let status = |secret: &str| {
+        let (t, hash) = (&t, user_hash(secret.as_bytes(), "u-1"));
         async move {
             t.get(&format!("/v1/visitors/{KEY}/u-1?hash={hash}"))
                 .await
@@ -232,14 +233,8 @@ async fn each_site_can_have_its_own_identity_secret_set_and_rotated_by_the_admin
     assert!(own.len() >= 24);
     assert_eq!(body["source"], "site");
     assert!(body["previousValidUntil"].is_string());
-    assert_eq!(
-        status(user_hash(own.as_bytes(), "u-1")).await,
-        StatusCode::OK
-    );
-    assert_eq!(
-        status(user_hash(SECRET.as_bytes(), "u-1")).await,
-        StatusCode::OK
-    );
+    assert_eq!(status(&own).await, StatusCode::OK);
+    assert_eq!(status(SECRET).await, StatusCode::OK);
     let (_, body) = identity_api(&t, "GET", KEY, "").await;
     assert_eq!(body["source"], "site");
     assert!(body.get("secret").is_none());
@@ -250,41 +245,23 @@ async fn each_site_can_have_its_own_identity_secret_set_and_rotated_by_the_admin
     let (code, body) = identity_api(&t, "POST", KEY, &json!({"secret": chosen}).to_string()).await;
     assert_eq!(code, StatusCode::OK, "{body}");
     assert_eq!(body["secret"], chosen);
-    assert_eq!(
-        status(user_hash(chosen.as_bytes(), "u-1")).await,
-        StatusCode::OK
-    );
-    assert_eq!(
-        status(user_hash(own.as_bytes(), "u-1")).await,
-        StatusCode::OK
-    );
-    assert_eq!(
-        status(user_hash(SECRET.as_bytes(), "u-1")).await,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(status(chosen).await, StatusCode::OK);
+    assert_eq!(status(&own).await, StatusCode::OK);
+    assert_eq!(status(SECRET).await, StatusCode::FORBIDDEN);
 
     // The same request again (a retry) changes nothing: the first keeps its day.
     let (code, body) = identity_api(&t, "POST", KEY, &json!({"secret": chosen}).to_string()).await;
     assert_eq!(code, StatusCode::OK, "{body}");
     assert!(body["previousValidUntil"].is_string());
-    assert_eq!(
-        status(user_hash(own.as_bytes(), "u-1")).await,
-        StatusCode::OK
-    );
+    assert_eq!(status(&own).await, StatusCode::OK);
 
     // A leaked secret ends at once with `"grace": false`.
     let (code, body) = identity_api(&t, "POST", KEY, r#"{"grace": false}"#).await;
     assert_eq!(code, StatusCode::OK, "{body}");
     assert_eq!(body["previousValidUntil"], Value::Null);
     let fresh = body["secret"].as_str().unwrap().to_owned();
-    assert_eq!(
-        status(user_hash(chosen.as_bytes(), "u-1")).await,
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        status(user_hash(fresh.as_bytes(), "u-1")).await,
-        StatusCode::OK
-    );
+    assert_eq!(status(chosen).await, StatusCode::FORBIDDEN);
+    assert_eq!(status(&fresh).await, StatusCode::OK);
     let (code, _) = identity_api(&t, "POST", KEY, r#"{"grace": "no"}"#).await;
     assert_eq!(code, StatusCode::BAD_REQUEST);
 
@@ -303,14 +280,8 @@ async fn each_site_can_have_its_own_identity_secret_set_and_rotated_by_the_admin
     let (code, body) = identity_api(&t, "DELETE", KEY, "").await;
     assert_eq!(code, StatusCode::OK);
     assert_eq!(body["source"], "collector");
-    assert_eq!(
-        status(user_hash(SECRET.as_bytes(), "u-1")).await,
-        StatusCode::OK
-    );
-    assert_eq!(
-        status(user_hash(fresh.as_bytes(), "u-1")).await,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(status(SECRET).await, StatusCode::OK);
+    assert_eq!(status(&fresh).await, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
