@@ -63,9 +63,10 @@ esbuild www/host.js --bundle --format=esm --target=es2020 --alias:engagekit-glue
   --alias:engagekit-widgets=./www/widgets.js --outfile=dist/engagekit_widgets.js
 esbuild www/loader.js --outfile=dist/engagekit.js
 # The NPS survey card: a chunk of its own, downloaded only when a survey is about to show.
-esbuild www/survey.js --format=esm --outfile=dist/engagekit_survey.js
+# Each widget's chunk is bundled with www/card.js (the choice of its texts' language).
+esbuild www/survey.js --bundle --format=esm --outfile=dist/engagekit_survey.js
 # The onboarding checklist: likewise, downloaded only when a checklist is about to show.
-esbuild www/checklist.js --format=esm --outfile=dist/engagekit_checklist.js
+esbuild www/checklist.js --bundle --format=esm --outfile=dist/engagekit_checklist.js
 # The dashboard: its page code bundled with the chart library (Chart.js, from npm), beside
 # its static files; the collector serves dist/dashboard at /dashboard.
 mkdir -p dist/dashboard

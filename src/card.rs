@@ -1,14 +1,13 @@
 //! What a widget's card shows (a survey's, a checklist's): its texts by locale, its
-//! placement and theme, as written in the config, and which locale a visitor gets.
+//! placement and theme, as written in the config.
 //!
-//! The core only chooses the locale; the card (a UI chunk) renders every value as text and
-//! ignores what it cannot use. The full check of these fields, with messages that name the
+//! The core passes them on as they are; the card (a UI chunk) chooses the locale for the
+//! visitor's language, renders every value as text and ignores what it cannot use. The full check of these fields, with messages that name the
 //! field, runs with the `validate` feature, where configs are published (the collector);
 //! the browser's build checks only that the texts are objects by locale.
 
 use crate::config::{read::Obj, Bad};
-use crate::json::{Map, Value};
-use crate::prelude::*;
+use crate::json::Map;
 
 /// The config keys a card reads.
 pub const KEYS: [&str; 4] = ["text", "defaultLocale", "placement", "theme"];
@@ -45,63 +44,13 @@ pub(crate) fn read(
     Ok(())
 }
 
-/// The locale of the texts for `language` (a BCP 47 tag such as `navigator.language`): an
-/// exact match, else the same primary language (`fr` for `fr-CA`), else the fallback
-/// (`defaultLocale`, else the first written). The fallback is also tried first in each
-/// search, so it wins a tie (`en-US` and `en-GB` for `en-AU`).
-pub fn locale_for<'a>(ui: &'a Map, language: &str) -> Option<&'a str> {
-    let Some(Value::Object(texts)) = ui.get("text") else {
-        return None;
-    };
-    let default = ui
-        .get("defaultLocale")
-        .and_then(Value::as_str)
-        .filter(|d| texts.contains_key(d));
-    // The locales in search order, without collecting them: the fallback, then the rest.
-    let ordered = || {
-        default.into_iter().chain(
-            texts
-                .keys()
-                .map(String::as_str)
-                .filter(move |l| Some(*l) != default),
-        )
-    };
-    let primary = |tag: &'a str| tag.split(['-', '_']).next().unwrap_or("");
-    let wanted = language.split(['-', '_']).next().unwrap_or("");
-    let found = ordered().find(|l| l.eq_ignore_ascii_case(language));
-    found
-        .or_else(|| ordered().find(|l| primary(l).eq_ignore_ascii_case(wanted)))
-        .or_else(|| ordered().next())
-}
-
-/// What the card of widget `id` needs for a visitor whose language is `language`: `{id,
-/// locale, rtl, texts, placement, theme}` (texts in the chosen locale).
-pub fn card(id: &str, ui: &Map, language: &str) -> Map {
-    let mut m = Map::new();
+/// What the card of widget `id` needs: `{id, text, defaultLocale, placement, theme}`, its
+/// fields as the config has them. The card (a UI chunk, www/card.js) chooses the locale of
+/// the texts for the visitor's language: presentation, so no code for it in the wasm.
+pub fn card(id: &str, ui: &Map) -> Map {
+    let mut m = ui.clone();
     m.set("id", id.into());
-    if let Some(locale) = locale_for(ui, language) {
-        m.set("locale", locale.into());
-        m.set("rtl", is_rtl(locale).into());
-        if let Some(Value::Object(texts)) = ui.get("text") {
-            if let Some(t) = texts.get(locale) {
-                m.set("texts", t.clone());
-            }
-        }
-    }
-    for key in ["placement", "theme"] {
-        if let Some(v) = ui.get(key) {
-            m.set(key, v.clone());
-        }
-    }
     m
-}
-
-/// Whether a language is written right to left (the card's `dir`).
-pub fn is_rtl(language: &str) -> bool {
-    let primary = language.split(['-', '_']).next().unwrap_or("");
-    ["ar", "he", "fa", "ur", "ps", "sd", "yi", "dv", "ug", "ckb"]
-        .iter()
-        .any(|l| l.eq_ignore_ascii_case(primary))
 }
 
 /// The full check of a card's fields, where configs are published.

@@ -258,21 +258,14 @@ impl Checklist {
         m
     }
 
-    /// What the card shows: [`crate::card::card`] plus `expanded`, `dismissible` and the
-    /// steps with their state (`done`, `available`, `manual`, `href`).
-    pub fn card(&self, p: &Progress, language: &str, expanded: bool) -> Map {
-        let mut m = crate::card::card(&self.id, &self.ui, language);
-        let texts = m.get("texts").and_then(Value::as_object).cloned();
-        let step_texts = texts
-            .as_ref()
-            .and_then(|t| t.get("steps"))
-            .and_then(Value::as_object);
+    /// What the card shows: [`crate::card::card`] (the steps' texts are in `text`, by
+    /// locale, under `steps` by step id) plus `expanded`, `dismissible` and the steps in
+    /// order with their state (`id`, `done`, `available`, `manual`, `href`).
+    pub fn card(&self, p: &Progress, expanded: bool) -> Map {
+        let mut m = crate::card::card(&self.id, &self.ui);
         let mut steps = Vec::new();
         for (i, s) in self.steps.iter().enumerate() {
-            let mut st = match step_texts.and_then(|t| t.get(&s.id)) {
-                Some(Value::Object(t)) => t.clone(),
-                _ => Map::new(),
-            };
+            let mut st = Map::new();
             st.set("id", s.id.as_str().into());
             st.set("done", p.is_done(&s.id).into());
             st.set("available", self.available(i, p).into());

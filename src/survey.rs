@@ -129,14 +129,9 @@ impl Category {
 }
 
 impl Survey {
-    /// The locale of the texts for `language` (see [`crate::card::locale_for`]).
-    pub fn locale_for(&self, language: &str) -> Option<&str> {
-        crate::card::locale_for(&self.ui, language)
-    }
-
-    /// What the card needs to show this survey to a visitor whose language is `language`.
-    pub fn card(&self, language: &str) -> Map {
-        crate::card::card(&self.id, &self.ui, language)
+    /// What the card needs to show this survey (see [`crate::card::card`]).
+    pub fn card(&self) -> Map {
+        crate::card::card(&self.id, &self.ui)
     }
 }
 

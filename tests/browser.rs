@@ -132,6 +132,27 @@ fn page_values_go_through_json_like_segment_does() {
     assert_eq!(err, "identify: traits must be an object, got a number");
 }
 
+#[wasm_bindgen_test]
+fn a_proto_key_reaches_the_page_as_data_not_as_the_objects_prototype() {
+    // A checklist step may be called "__proto__" (an id is letters, digits, - and _), and its
+    // texts reach the card under text.<locale>.steps by id.
+    let text = r#"{"__proto__":{"title":"Set up"},"a":1}"#;
+    let v = interop::to_value(&js(text)).unwrap();
+    let obj = interop::to_js(&v);
+    assert_eq!(
+        js_sys::Object::get_prototype_of(&obj),
+        js_sys::Object::get_prototype_of(&js_sys::Object::new()),
+        "still a plain object"
+    );
+    let own = js_sys::Object::get_own_property_descriptor(&obj.clone().into(), &"__proto__".into());
+    assert!(own.is_object(), "an own property");
+    assert_eq!(
+        js_sys::JSON::stringify(&obj).unwrap().as_string().unwrap(),
+        text
+    );
+    assert_eq!(interop::to_value(&obj).unwrap(), v);
+}
+
 /// `{"a":{"a":...{"a":1}}}` nested `depth` levels, as JSON text (JSON.parse builds it without
 /// recursion limits, as a hostile page or tampered storage can).
 fn nested(depth: usize) -> String {

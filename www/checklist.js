@@ -13,6 +13,8 @@
 // takes focus on its own: not when it appears (even already expanded), not on update().
 // Progress changes are announced in a polite live region.
 
+import { localize, own } from './card.js';
+
 var DONE_MS = 6e3; // the celebration stays this long once focus and pointer are out
 var THEME = ['accent', 'background', 'text', 'radius', 'font'];
 var PLACEMENTS = ['bottom-right', 'bottom-left'];
@@ -196,7 +198,8 @@ export function open(spec, host) {
 
   var render = function (s, first) {
     spec = s;
-    t = s.texts || {};
+    var lang = localize(s);
+    t = lang.texts;
     var f = root.activeElement; // read before anything that holds focus can go
     var fli = f && f.closest('li');
     var theme = s.theme || {};
@@ -207,8 +210,8 @@ export function open(spec, host) {
       else el.style.removeProperty('--ek-' + k);
     });
     w.className = 'w ' + (PLACEMENTS.indexOf(s.placement) < 0 ? PLACEMENTS[0] : s.placement);
-    w.dir = s.rtl ? 'rtl' : 'ltr';
-    if (s.locale) w.lang = s.locale;
+    w.dir = lang.rtl ? 'rtl' : 'ltr';
+    if (lang.locale) w.lang = lang.locale;
     h.textContent = str(t.title);
     dis.textContent = str(t.dismiss, 'Dismiss');
     dis.hidden = !s.dismissible;
@@ -228,10 +231,11 @@ export function open(spec, host) {
       if (typeof id != 'string' || seen.has(id)) return;
       var it = items.get(id) || item(id);
       seen.set(id, it);
-      var title = str(st.title);
+      var words = own(own(t, 'steps'), id) || {}; // the step's texts, by its id
+      var title = str(words.title);
       var done = !!st.done || marked.has(id);
       var locked = !done && st.available === false;
-      var label = str(st.action);
+      var label = str(words.action);
       var fresh = done && it.was === false && !first; // done since the last render: announced, animated
       if (done) n++;
       if (fresh) news.push(title);
@@ -243,7 +247,7 @@ export function open(spec, host) {
       it.t.firstChild.data = title;
       it.t.hidden = !done && !label;
       it.s.textContent = done ? ', ' + str(t.done, 'done') : '';
-      it.d.textContent = str(st.description);
+      it.d.textContent = str(words.description);
       it.d.hidden = !it.d.textContent;
       it.r.textContent = str(t.locked, 'Complete the previous steps first');
       it.r.hidden = !locked;

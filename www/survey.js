@@ -14,6 +14,8 @@
 // takes focus on its own; between steps focus follows only if it was already inside, and when
 // the card goes with focus inside, focus goes back to where it came from.
 
+import { localize } from './card.js';
+
 var ALIVE_MS = 3e4; // renews the cross-tab "one prompt on screen" lease (60 s in the core)
 var THANKS_MS = 6e3;
 var MAX_COMMENT_CHARS = 2000; // survey::MAX_COMMENT_CHARS, counted in code points like Rust
@@ -52,15 +54,17 @@ var CSS =
  */
 export function open(spec, host) {
   var d = document;
-  // The texts as written in the config (the collector checked them where it publishes it;
-  // an inline config is only shape-checked): anything but a string is left out.
-  var t = spec.texts || {};
+  // The texts as written in the config, in the visitor's language (the collector checked
+  // them where it publishes it; an inline config is only shape-checked): anything but a
+  // string is left out.
+  var lang = localize(spec);
+  var t = lang.texts;
   var str = function (v, fallback) {
     return typeof v == 'string' ? v : fallback || '';
   };
   var followUp = t.followUp || {};
   var theme = spec.theme || {};
-  var rtl = !!spec.rtl;
+  var rtl = lang.rtl;
   var step = 'score';
   var back = d.activeElement; // where focus goes back to if the card closes with it inside
   var done, timer;
@@ -93,7 +97,7 @@ export function open(spec, host) {
     class: 'card ' + place,
     role: 'region',
     'aria-labelledby': 'q',
-    lang: spec.locale || null,
+    lang: lang.locale,
     dir: rtl ? 'rtl' : 'ltr',
   });
 

@@ -162,11 +162,17 @@ fn progress_survives_storage_and_damage() {
 }
 
 #[test]
-fn the_card_lists_steps_with_their_state_and_texts() {
+fn the_card_lists_steps_with_their_state_beside_the_texts_by_locale() {
     let c = four(json!({"order": "ordered", "dismissible": false}));
     let mut p = Progress::default();
     c.mark(&mut p, 0, How::Event, T0);
-    let card = c.card(&p, "en-GB", true);
+    let card = c.card(&p, true);
+    assert_eq!(card.get("id"), Some(&Value::from(c.id.as_str())));
+    assert_eq!(
+        card.get("text"),
+        c.ui.get("text"),
+        "the texts by locale, as written"
+    );
     assert_eq!(card.get("expanded"), Some(&Value::Bool(true)));
     assert_eq!(card.get("dismissible"), Some(&Value::Bool(false)));
     let Some(Value::Array(steps)) = card.get("steps") else {
@@ -191,7 +197,11 @@ fn the_card_lists_steps_with_their_state_and_texts() {
             ("tour".to_string(), false, false),
         ]
     );
-    assert_eq!(steps[0].get("title"), Some(&Value::from("Create a board")));
+    assert_eq!(
+        steps[0].get("title"),
+        None,
+        "a step's texts are under text, by locale"
+    );
     assert_eq!(steps[3].get("manual"), Some(&Value::Bool(true)));
 }
 

@@ -275,7 +275,6 @@ impl Tracker {
         for id in eligible {
             let history = self.history();
             let prompts = self.config.surveys.prompts;
-            let language = self.page.locale.clone();
             let shown = self.change(&id, |c, p| {
                 if p.dismissed_ms > 0.0 || p.completed_ms > 0.0 {
                     return None;
@@ -295,7 +294,7 @@ impl Tracker {
                 }
                 let mut e = c.properties();
                 e.set("open", expanded.into());
-                Some((c.card(p, &language, expanded), e, prompted))
+                Some((c.card(p, expanded), e, prompted))
             });
             if let Some(Some((card, shown, prompted))) = shown {
                 if prompted {
@@ -326,7 +325,7 @@ impl Tracker {
         } else {
             self.checklists_memory.clone()
         };
-        Some(c.card(&self.progress(&all, id), &self.page.locale, expanded))
+        Some(c.card(&self.progress(&all, id), expanded))
     }
 
     /// The visitor opened (`open`) or collapsed checklist `id`: remembered; opening records

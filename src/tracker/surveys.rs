@@ -172,7 +172,7 @@ impl Tracker {
                 force,
             },
         )?;
-        let card = s.card(&self.page.locale);
+        let card = s.card();
         let properties = survey::properties(id, &submission);
         self.update_history(|h| h.shown(id, now_ms));
         self.surveys.open = Some(Open {

@@ -105,13 +105,15 @@ pub fn to_js(v: &Value) -> JsValue {
         Value::Number(n) => JsValue::from_f64(*n),
         Value::String(s) => JsValue::from_str(s),
         Value::Array(a) => a.iter().map(to_js).collect::<js_sys::Array>().into(),
-        Value::Object(m) => {
-            let obj = js_sys::Object::new();
-            for (k, item) in m {
-                let _ = js_sys::Reflect::set(&obj, &JsValue::from_str(k), &to_js(item));
-            }
-            obj.into()
-        }
+        // Built as JSON.parse builds it, with own data properties: assigning (`obj[k] = v`)
+        // would call the inherited setter for a "__proto__" key (a checklist step may have
+        // that id) and swap the object's prototype instead.
+        Value::Object(m) => js_sys::Object::from_entries(
+            &m.iter()
+                .map(|(k, item)| js_sys::Array::of2(&JsValue::from_str(k), &to_js(item)))
+                .collect::<js_sys::Array>(),
+        )
+        .map_or(JsValue::NULL, Into::into),
     }
 }
 

@@ -118,11 +118,26 @@ after(async () => {
   if (bench) await bench.close();
 });
 
+/** The card the module hands the widget for `spec`, which is written as the visitor sees it
+ *  (`locale`, `texts`, each step with its texts): the texts by locale as the config has them
+ *  (`text`, the steps' under `steps` by id), each step with only its state; the widget picks
+ *  the locale. */
+const card = ({ locale, rtl, texts, steps, ...rest }) => ({
+  ...rest,
+  text: {
+    [locale]: {
+      ...texts,
+      steps: Object.fromEntries(steps.map(({ id, title, description, action }) => [id, { title, description, action }])),
+    },
+  },
+  steps: steps.map(({ id, done, available, manual, href }) => ({ id, done, available, manual, href })),
+});
+
 /** A fresh context and page with the widget open (see chunkBench in harness.mjs). */
-const openChecklist = (t, spec = SPEC, options) => bench.open(t, spec, options);
+const openChecklist = (t, spec = SPEC, options) => bench.open(t, card(spec), options);
 
 const calls = (page) => page.evaluate(() => window.__calls);
-const update = (page, spec) => page.evaluate((s) => window.__checklist.update(s), spec);
+const update = (page, spec) => page.evaluate((s) => window.__checklist.update(s), card(spec));
 const status = (page) => page.evaluate(() => document.querySelector('engagekit-checklist').shadowRoot.querySelector('[role=status]').textContent);
 
 /** What has focus: a page element's id, or "<role or tag> <name>" inside the widget ("li

@@ -436,7 +436,7 @@ export const STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'sel
  */
 export async function chunkBench(entry, files) {
   const out = await build({
-    entryPoints: [path.join(ROOT, 'www', entry)], minify: true, target: 'es2017', format: 'esm', write: false, logLevel: 'silent',
+    entryPoints: [path.join(ROOT, 'www', entry)], bundle: true, minify: true, target: 'es2017', format: 'esm', write: false, logLevel: 'silent',
   });
   const minified = out.outputFiles[0].text;
   const all = { ...files, [`/${entry}`]: ['text/javascript', minified] };
@@ -452,8 +452,8 @@ export async function chunkBench(entry, files) {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${server.address().port}`;
   const browser = await launchBrowser();
-  const open = async (t, spec, { viewport = { width: 1024, height: 768 }, colorScheme = 'light', reducedMotion = 'no-preference', clock = false } = {}) => {
-    const context = await browser.newContext({ viewport, colorScheme, reducedMotion });
+  const open = async (t, spec, { viewport = { width: 1024, height: 768 }, colorScheme = 'light', reducedMotion = 'no-preference', clock = false, locale } = {}) => {
+    const context = await browser.newContext({ viewport, colorScheme, reducedMotion, locale });
     const page = await context.newPage();
     const problems = watchPage(page);
     if (clock) await page.clock.install();

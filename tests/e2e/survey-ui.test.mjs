@@ -87,8 +87,13 @@ after(async () => {
   if (bench) await bench.close();
 });
 
+/** The card the module hands the widget for `spec`, which is written as the visitor sees it
+ *  (`locale`, `texts`): the texts by locale, as the config has them; the card picks the
+ *  locale. */
+const card = ({ locale, rtl, texts, ...rest }) => ({ ...rest, text: { [locale]: texts } });
+
 /** A fresh context and page with the widget open (see chunkBench in harness.mjs). */
-const openSurvey = (t, spec = SPEC, options) => bench.open(t, spec, options);
+const openSurvey = (t, spec = SPEC, options) => bench.open(t, card(spec), options);
 
 const calls = (page) => page.evaluate(() => window.__calls);
 
@@ -316,6 +321,21 @@ test('close() and the page removing the card: closed() once, no dismissal', { ti
   await removed.evaluate(() => document.querySelector('engagekit-survey').remove());
   await removed.waitForFunction(() => window.__calls.length > 0);
   assert.deepEqual(await calls(removed), [['closed']]);
+});
+
+test("the card speaks the browser's language: its texts, lang and dir from the locale it picks", { timeout: 30000 }, async (t) => {
+  const spec = { ...card(SPEC), text: { en: TEXTS, fr: { ...TEXTS, question: 'Nous recommanderiez-vous ?' }, ar: RTL_SPEC.texts }, defaultLocale: 'en' };
+  const seen = async (locale) => {
+    const page = await bench.open(t, spec, { locale });
+    return page.evaluate(() => {
+      const c = document.querySelector('engagekit-survey').shadowRoot.querySelector('.card');
+      return [c.lang, c.dir, c.getRootNode().getElementById('q').textContent];
+    });
+  };
+  const [fr, ar, de] = await Promise.all([seen('fr-CA'), seen('ar-EG'), seen('de-DE')]);
+  assert.deepEqual(fr, ['fr', 'ltr', 'Nous recommanderiez-vous ?'], 'fr-CA: the same primary language');
+  assert.deepEqual(ar, ['ar', 'rtl', RTL_SPEC.texts.question]);
+  assert.deepEqual(de, ['en', 'ltr', TEXTS.question], 'no German: the defaultLocale');
 });
 
 test('RTL: dir="rtl", left and right arrows mirrored, axe finds nothing at each step', { timeout: 30000 }, async (t) => {
