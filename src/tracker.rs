@@ -38,6 +38,11 @@ pub trait Store {
     fn to_json(&self, v: &Value) -> String {
         v.to_json()
     }
+    /// Writes a Unix time in ms as [`event::iso8601`] does (the browser's
+    /// `Date.prototype.toISOString` in the wasm build, which then ships no calendar code).
+    fn iso8601(&self, ms: f64) -> String {
+        event::iso8601(ms)
+    }
 }
 
 /// Storage keys. One prefix, so `forget()` can find everything.
@@ -328,7 +333,7 @@ impl Tracker {
             &self.frame,
             session.id,
             message_id,
-            now_ms,
+            &self.store.iso8601(now_ms),
             &to_json,
         )?;
         if let Call::Identify { user_id, traits } = &call {
@@ -658,7 +663,7 @@ impl Tracker {
         }
         self.queue.start_batch(
             &self.write_key,
-            &event::iso8601(now_ms),
+            &self.store.iso8601(now_ms),
             batch::MAX_BATCH_BYTES,
         )
     }
@@ -670,7 +675,7 @@ impl Tracker {
         }
         self.queue.start_unload(
             &self.write_key,
-            &event::iso8601(now_ms),
+            &self.store.iso8601(now_ms),
             batch::MAX_UNLOAD_BYTES,
         )
     }

@@ -14,6 +14,36 @@ pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    type Date;
+    #[wasm_bindgen(constructor)]
+    fn new(ms: f64) -> Date;
+    #[wasm_bindgen(method, js_name = toISOString)]
+    fn to_iso_string(this: &Date) -> String;
+}
+
+/// The last Unix ms a JS `Date` holds (year 275760); `toISOString` throws past it.
+const MAX_DATE_MS: f64 = 8.64e15;
+
+/// [`crate::event::iso8601`] written by the browser's `Date.prototype.toISOString`, so the
+/// wasm ships no calendar code. The same text for every time up to year 275760: the time is
+/// clamped as `event::iso8601` clamps it (before 1970 and not a number are 1970) and to the
+/// last time a `Date` holds, so the call never throws; the `+0` that `toISOString` puts before
+/// years past 9999 is dropped, as `event::iso8601` writes them (`10000-01-01T...`).
+pub fn iso8601(ms: f64) -> String {
+    let ms = if ms.is_finite() {
+        ms.clamp(0.0, MAX_DATE_MS)
+    } else {
+        0.0
+    };
+    let text = Date::new(ms).to_iso_string();
+    match text.strip_prefix('+') {
+        Some(long_year) => long_year.trim_start_matches('0').to_owned(),
+        None => text,
+    }
+}
+
 /// `n` random bytes from `crypto.getRandomValues`, `Math.random` where that is missing.
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut b = [0u8; N];

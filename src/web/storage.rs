@@ -55,4 +55,8 @@ impl Store for LocalStore {
     fn to_json(&self, v: &Value) -> String {
         stringify(v)
     }
+
+    fn iso8601(&self, ms: f64) -> String {
+        super::page::iso8601(ms)
+    }
 }
