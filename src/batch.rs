@@ -185,16 +185,15 @@ impl Queue {
         self.retain(&mut |_| true);
         // Theirs first: a closed tab's events are older than ours in the common case, and
         // exact order across tabs does not matter (every event carries its timestamp).
-        let mut merged: Vec<Queued> = other
-            .items
-            .into_iter()
-            .filter(|q| !self.items.iter().any(|mine| mine.id == q.id))
-            .map(|q| Queued::new(q.id, q.at_ms, q.json))
-            .collect();
-        self.unsaved += merged.len();
-        self.bytes += merged.iter().map(|q| q.json.len()).sum::<usize>();
-        merged.append(&mut self.items);
-        self.items = merged;
+        let mine = core::mem::take(&mut self.items);
+        for q in other.items {
+            if !mine.iter().any(|m| m.id == q.id) {
+                self.unsaved += 1;
+                self.bytes += q.json.len();
+                self.items.push(Queued::new(q.id, q.at_ms, q.json));
+            }
+        }
+        self.items.extend(mine);
         self.enforce(limits)
     }
 
