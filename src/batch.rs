@@ -448,18 +448,23 @@ impl Queue {
     /// and a dropped count is parsed checked (stored text is untrusted).
     pub fn load(chunks: Vec<(String, String)>) -> Queue {
         let mut q = Queue::default();
-        // In chunk order (storage lists keys in any order); an insertion, not `sort`, whose
-        // generic code would cost the wasm kilobytes for a list this short.
+        // In chunk order (storage lists keys in any order); an insertion sort, not `sort`,
+        // whose generic code would cost the wasm kilobytes for a list this short. Swaps
+        // rather than `Vec::insert`, which brings its own panic path.
         let mut ordered: Vec<(u32, String)> = Vec::with_capacity(chunks.len());
         for (name, text) in chunks {
             let chunk = crate::num::parse_u64(&name)
                 .and_then(|n| u32::try_from(n).ok())
                 .unwrap_or(0);
-            let at = ordered
-                .iter()
-                .position(|(c, _)| *c > chunk)
-                .unwrap_or(ordered.len());
-            ordered.insert(at, (chunk, text));
+            ordered.push((chunk, text));
+            let mut at = ordered.len();
+            while let Some([a, b]) = ordered.get_mut(at.saturating_sub(2)..at) {
+                if a.0 <= b.0 {
+                    break;
+                }
+                core::mem::swap(a, b);
+                at -= 1;
+            }
         }
         for (chunk, text) in ordered {
             q.last_chunk = q.last_chunk.max(chunk);
@@ -743,6 +748,20 @@ mod tests {
                 q.items.len()
             );
         }
+    }
+
+    #[test]
+    fn stored_chunks_load_in_number_order_whatever_order_storage_lists_them() {
+        let chunk = |n: &str, id: &str| (n.to_owned(), format!("{id}\t1\t{{}}\n"));
+        let q = Queue::load(vec![
+            chunk("10", "d"),
+            chunk("2", "b"),
+            chunk("", "a"),
+            chunk("3", "c"),
+            chunk("2", "b2"),
+            chunk("11", "e"),
+        ]);
+        assert_eq!(ids(&q), ["a", "b", "b2", "c", "d", "e"]);
     }
 
     #[test]
