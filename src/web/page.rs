@@ -79,9 +79,9 @@ pub fn uuid() -> String {
             ]);
         }
     }
-    let mut out = [0u8; 16];
-    for chunk in out.chunks_mut(4) {
-        let r = s[0].wrapping_add(s[3]).rotate_left(7).wrapping_add(s[0]);
+    let mut out = [0u32; 4];
+    for word in &mut out {
+        *word = s[0].wrapping_add(s[3]).rotate_left(7).wrapping_add(s[0]);
         let t = s[1] << 9;
         s[2] ^= s[0];
         s[3] ^= s[1];
@@ -89,10 +89,10 @@ pub fn uuid() -> String {
         s[0] ^= s[3];
         s[2] ^= t;
         s[3] = s[3].rotate_left(11);
-        chunk.copy_from_slice(&r.to_le_bytes());
     }
     IDS.with(|c| c.set(s));
-    crate::event::uuid_v4(out)
+    let bytes = out.map(u32::to_le_bytes);
+    crate::event::uuid_v4(<[u8; 16]>::try_from(bytes.as_flattened()).unwrap_or_default())
 }
 
 /// A random number in [0, 1), for backoff jitter.
