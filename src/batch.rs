@@ -387,7 +387,10 @@ impl Queue {
     /// is proportional to what changed, never to the queue's length in bytes.
     pub fn writes(&mut self) -> Vec<Write> {
         let mut out: Vec<Write> = Vec::new();
-        let mut rewritten: Vec<String> = self.stale.iter().map(|_| String::new()).collect();
+        let mut rewritten: Vec<String> = Vec::with_capacity(self.stale.len());
+        for _ in &self.stale {
+            rewritten.push(String::new());
+        }
         let mut fresh = String::new();
         let mut fresh_count = 0;
         let mut chunk = 0;
@@ -427,7 +430,7 @@ impl Queue {
         if chunk != 0 {
             out.push((number(chunk), Some(fresh)));
         }
-        for (c, text) in self.stale.drain(..).zip(rewritten) {
+        for (c, text) in core::mem::take(&mut self.stale).into_iter().zip(rewritten) {
             out.push((number(c), (!text.is_empty()).then_some(text)));
         }
         if self.dropped_changed {
