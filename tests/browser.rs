@@ -202,6 +202,9 @@ fn page_info_reads_the_real_page() {
     let loc = web_sys::window().unwrap().location();
     assert_eq!(info.url, loc.href().unwrap());
     assert_eq!(info.path, loc.pathname().unwrap());
+    let document = web_sys::window().unwrap().document().unwrap();
+    document.set_title("Retitled – ünïcode");
+    assert_eq!(web::page::title(), "Retitled – ünïcode");
     assert!(!info.user_agent.is_empty());
     assert!(!info.timezone.is_empty());
     // The zone comes from Temporal where the browser has it (Intl's first use costs ~20 ms);

@@ -1,6 +1,6 @@
 //! Reads the world: the page, the browser, the clock and randomness.
 
-use core::cell::{Cell, OnceCell};
+use core::cell::Cell;
 
 use crate::prelude::*;
 use wasm_bindgen::JsValue;
@@ -61,7 +61,6 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
 /// xoshiro128++ state for event ids, seeded once from `crypto.getRandomValues`, which
 /// costs about 10 µs a call in Chromium: too much for every `track`.
 static IDS: Local<Cell<[u32; 4]>> = Local::new(Cell::new([0; 4]));
-static DOCUMENT: Local<OnceCell<Option<web_sys::Document>>> = Local::new(OnceCell::new());
 
 /// A random version-4 UUID (a `messageId` or a visitor id): 122 random bits from a generator
 /// seeded with 128 bits of the browser's cryptographic randomness.
@@ -100,14 +99,18 @@ pub fn jitter() -> f64 {
     js_sys::Math::random()
 }
 
-/// `document.title` (the document looked up once: each lookup is a few µs of JS).
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = document)]
+    type PageDocument;
+    /// `document.title`; an error where there is no document.
+    #[wasm_bindgen(static_method_of = PageDocument, getter, structural, js_name = title, catch)]
+    fn document_title() -> Result<String, JsValue>;
+}
+
+/// `document.title`, read in one call (`window().document().title()` is three, a few µs).
 pub fn title() -> String {
-    DOCUMENT.with(|d| {
-        d.get_or_init(|| web_sys::window().and_then(|w| w.document()))
-            .as_ref()
-            .map(|d| d.title())
-            .unwrap_or_default()
-    })
+    PageDocument::document_title().unwrap_or_default()
 }
 
 /// The facts `context` is built from. What cannot change during a page's life (user agent,
