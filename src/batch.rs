@@ -9,7 +9,6 @@
 //! the next batch. This module never sends, sleeps or stores anything itself.
 
 use crate::prelude::*;
-use alloc::collections::VecDeque;
 
 use crate::json::{push_uint, write_str};
 
@@ -88,7 +87,12 @@ pub const DROPPED: &str = "dropped";
 /// Events waiting for acknowledgement, oldest first.
 #[derive(Debug, Clone, Default)]
 pub struct Queue {
-    items: VecDeque<Queued>,
+    /// The events, oldest first, after `gone` slots of events dropped by the bounds: a slot
+    /// is emptied when its event is dropped and removed at the next sweep, once the dropped
+    /// slots are half of them (or when events are acknowledged), so dropping the oldest
+    /// costs constant time amortised, as a `VecDeque` would, without its code (~1 KB gz).
+    items: Vec<Queued>,
+    gone: usize,
     bytes: usize,
     in_flight: usize,
     /// Events dropped by the bounds and not yet reported to the collector.
@@ -108,11 +112,11 @@ impl PartialEq for Queue {
     /// Same events and the same dropped count (storage bookkeeping aside).
     fn eq(&self, other: &Queue) -> bool {
         self.dropped == other.dropped
-            && self.items.len() == other.items.len()
+            && self.len() == other.len()
             && self
-                .items
+                .live()
                 .iter()
-                .zip(&other.items)
+                .zip(other.live())
                 .all(|(a, b)| a.id == b.id && a.at_ms == b.at_ms && a.json == b.json)
     }
 }
@@ -120,12 +124,31 @@ impl PartialEq for Queue {
 impl Queue {
     /// Number of events waiting (in flight included).
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.live().len()
     }
 
     /// True when nothing waits.
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.live().is_empty()
+    }
+
+    /// The events waiting, oldest first.
+    fn live(&self) -> &[Queued] {
+        self.items.get(self.gone..).unwrap_or_default()
+    }
+
+    /// Keeps the waiting events for which `keep` holds, in order, and removes the slots of
+    /// dropped ones. One pass over the queue.
+    fn retain(&mut self, keep: &mut dyn FnMut(&Queued) -> bool) {
+        let mut gone = self.gone;
+        self.items.retain(|q| {
+            if gone > 0 {
+                gone -= 1;
+                return false;
+            }
+            keep(q)
+        });
+        self.gone = 0;
     }
 
     /// Number of events in requests now in flight.
@@ -140,7 +163,7 @@ impl Queue {
 
     /// `messageId`s in order (for tests and `debug`).
     pub fn ids(&self) -> impl Iterator<Item = &str> {
-        self.items.iter().map(|q| q.id.as_str())
+        self.live().iter().map(|q| q.id.as_str())
     }
 
     /// Appends an event, then enforces the bounds; returns how many old events were dropped.
@@ -150,26 +173,27 @@ impl Queue {
         if item.chunk == 0 {
             self.unsaved += 1;
         }
-        self.items.push_back(item);
+        self.items.push(item);
         self.enforce(limits)
     }
 
     /// Takes over events of another queue (a closed tab's), skipping ones already here. They
     /// are written anew under this queue's chunks.
-    pub fn adopt(&mut self, other: Queue, limits: &Limits) -> usize {
+    pub fn adopt(&mut self, mut other: Queue, limits: &Limits) -> usize {
         self.add_dropped(other.dropped);
+        other.retain(&mut |_| true);
+        self.retain(&mut |_| true);
         // Theirs first: a closed tab's events are older than ours in the common case, and
         // exact order across tabs does not matter (every event carries its timestamp).
-        let mut merged: VecDeque<Queued> = other
-            .items
-            .into_iter()
-            .filter(|q| !self.items.iter().any(|mine| mine.id == q.id))
-            .map(|q| Queued::new(q.id, q.at_ms, q.json))
-            .collect();
-        self.unsaved += merged.len();
-        self.bytes += merged.iter().map(|q| q.json.len()).sum::<usize>();
-        merged.append(&mut self.items);
-        self.items = merged;
+        let mine = core::mem::take(&mut self.items);
+        for q in other.items {
+            if !mine.iter().any(|m| m.id == q.id) {
+                self.unsaved += 1;
+                self.bytes += q.json.len();
+                self.items.push(Queued::new(q.id, q.at_ms, q.json));
+            }
+        }
+        self.items.extend(mine);
         self.enforce(limits)
     }
 
@@ -183,13 +207,20 @@ impl Queue {
     /// Drops the oldest events until both bounds hold; returns how many went.
     fn enforce(&mut self, limits: &Limits) -> usize {
         let mut dropped = 0;
-        while self.items.len() > limits.max_events.max(1)
-            || (self.bytes > limits.max_bytes && !self.items.is_empty())
+        while self.len() > limits.max_events.max(1)
+            || (self.bytes > limits.max_bytes && !self.is_empty())
         {
-            if let Some(old) = self.items.pop_front() {
-                self.forget_item(old.json.len(), old.chunk, old.batch);
-                dropped += 1;
-            }
+            let Some(slot) = self.items.get_mut(self.gone) else {
+                break;
+            };
+            // Empty, so its text is freed now and no batch or chunk counts it.
+            let old = core::mem::replace(slot, Queued::new(String::new(), 0.0, String::new()));
+            self.gone += 1;
+            self.forget_item(old.json.len(), old.chunk, old.batch);
+            dropped += 1;
+        }
+        if self.gone * 2 > self.items.len() {
+            self.retain(&mut |_| true);
         }
         self.add_dropped(dropped as u64);
         dropped
@@ -214,19 +245,18 @@ impl Queue {
         if self.in_flight > 0 {
             return false;
         }
-        match self.items.front() {
+        match self.live().first() {
             None => false,
             Some(oldest) => {
-                self.items.len() >= limits.flush_at
-                    || now_ms - oldest.at_ms >= limits.flush_interval_ms
+                self.len() >= limits.flush_at || now_ms - oldest.at_ms >= limits.flush_interval_ms
             }
         }
     }
 
     /// When the next batch falls due by age, if anything waits.
     pub fn due_at(&self, limits: &Limits) -> Option<f64> {
-        self.items
-            .front()
+        self.live()
+            .first()
             .map(|q| q.at_ms + limits.flush_interval_ms)
     }
 
@@ -273,7 +303,8 @@ impl Queue {
         let mut current: Option<Request> = None;
         let mut last = self.last_batch;
         let mut started = 0;
-        for q in self.items.iter_mut().filter(|q| q.batch == 0) {
+        let live = self.items.get_mut(self.gone..).unwrap_or_default();
+        for q in live.iter_mut().filter(|q| q.batch == 0) {
             let first = out.is_empty();
             let full = current.as_ref().is_some_and(|r| {
                 r.body.len() + 1 + q.json.len() + body.tail(first).len() > max_bytes
@@ -321,21 +352,22 @@ impl Queue {
     pub fn settle(&mut self, batch: u32, outcome: Outcome, reported_dropped: u64) -> bool {
         self.dropped_in_flight = self.dropped_in_flight.saturating_sub(reported_dropped);
         if outcome == Outcome::Retry {
-            for q in self.items.iter_mut().filter(|q| q.batch == batch) {
+            let live = self.items.get_mut(self.gone..).unwrap_or_default();
+            for q in live.iter_mut().filter(|q| q.batch == batch) {
                 q.batch = 0;
                 self.in_flight = self.in_flight.saturating_sub(1);
             }
             return false;
         }
-        let mut gone = Vec::new();
-        self.items.retain(|q| {
+        let mut left = Vec::new();
+        self.retain(&mut |q| {
             let keep = q.batch != batch;
             if !keep {
-                gone.push((q.json.len(), q.chunk));
+                left.push((q.json.len(), q.chunk));
             }
             keep
         });
-        for (len, chunk) in gone {
+        for (len, chunk) in left {
             self.forget_item(len, chunk, batch);
         }
         if outcome == Outcome::Delivered && reported_dropped > 0 {
@@ -355,7 +387,10 @@ impl Queue {
     /// is proportional to what changed, never to the queue's length in bytes.
     pub fn writes(&mut self) -> Vec<Write> {
         let mut out: Vec<Write> = Vec::new();
-        let mut rewritten: Vec<String> = self.stale.iter().map(|_| String::new()).collect();
+        let mut rewritten: Vec<String> = Vec::with_capacity(self.stale.len());
+        for _ in &self.stale {
+            rewritten.push(String::new());
+        }
         let mut fresh = String::new();
         let mut fresh_count = 0;
         let mut chunk = 0;
@@ -363,8 +398,8 @@ impl Queue {
         let mut start = 0;
         if self.stale.is_empty() {
             let mut seen = 0;
-            start = self.items.len();
-            for q in self.items.iter().rev() {
+            start = self.len();
+            for q in self.live().iter().rev() {
                 if seen == self.unsaved {
                     break;
                 }
@@ -372,7 +407,8 @@ impl Queue {
                 start -= 1;
             }
         }
-        for q in self.items.iter_mut().skip(start) {
+        let live = self.items.get_mut(self.gone..).unwrap_or_default();
+        for q in live.iter_mut().skip(start) {
             if q.chunk == 0 {
                 if chunk == 0 || fresh_count >= CHUNK_EVENTS || fresh.len() >= CHUNK_BYTES {
                     if chunk != 0 {
@@ -394,7 +430,7 @@ impl Queue {
         if chunk != 0 {
             out.push((number(chunk), Some(fresh)));
         }
-        for (c, text) in self.stale.drain(..).zip(rewritten) {
+        for (c, text) in core::mem::take(&mut self.stale).into_iter().zip(rewritten) {
             out.push((number(c), (!text.is_empty()).then_some(text)));
         }
         if self.dropped_changed {
@@ -415,18 +451,23 @@ impl Queue {
     /// and a dropped count is parsed checked (stored text is untrusted).
     pub fn load(chunks: Vec<(String, String)>) -> Queue {
         let mut q = Queue::default();
-        // In chunk order (storage lists keys in any order); an insertion, not `sort`, whose
-        // generic code would cost the wasm kilobytes for a list this short.
+        // In chunk order (storage lists keys in any order); an insertion sort, not `sort`,
+        // whose generic code would cost the wasm kilobytes for a list this short. Swaps
+        // rather than `Vec::insert`, which brings its own panic path.
         let mut ordered: Vec<(u32, String)> = Vec::with_capacity(chunks.len());
         for (name, text) in chunks {
             let chunk = crate::num::parse_u64(&name)
                 .and_then(|n| u32::try_from(n).ok())
                 .unwrap_or(0);
-            let at = ordered
-                .iter()
-                .position(|(c, _)| *c > chunk)
-                .unwrap_or(ordered.len());
-            ordered.insert(at, (chunk, text));
+            ordered.push((chunk, text));
+            let mut at = ordered.len();
+            while let Some([a, b]) = ordered.get_mut(at.saturating_sub(2)..at) {
+                if a.0 <= b.0 {
+                    break;
+                }
+                core::mem::swap(a, b);
+                at -= 1;
+            }
         }
         for (chunk, text) in ordered {
             q.last_chunk = q.last_chunk.max(chunk);
@@ -443,7 +484,7 @@ impl Queue {
                         q.unsaved += 1;
                     }
                     q.bytes += item.json.len();
-                    q.items.push_back(item);
+                    q.items.push(item);
                 }
             }
         }
@@ -661,6 +702,69 @@ mod tests {
         }
         assert_eq!(ids(&q), ["2", "3", "4", "5", "6"]);
         assert_eq!(q.dropped, 2);
+    }
+
+    #[test]
+    fn a_long_run_at_the_bound_keeps_order_counts_and_storage_and_sweeps_dropped_slots() {
+        let mut q = Queue::default();
+        let mut store = std::collections::BTreeMap::new();
+        let mut model: std::collections::VecDeque<String> = Default::default();
+        let mut dropped = 0;
+        let mut pending: Option<Request> = None;
+        for i in 0..300 {
+            let id = i.to_string();
+            model.push_back(id.clone());
+            while model.len() > LIMITS.max_events {
+                model.pop_front();
+                dropped += 1;
+            }
+            q.push(ev(&id, f64::from(i)), &LIMITS);
+            if i % 7 == 0 {
+                if let Some(r) = pending.take() {
+                    let outcome = if i % 3 == 0 {
+                        Outcome::Retry
+                    } else {
+                        Outcome::Delivered
+                    };
+                    q.settle(r.batch, outcome, r.reported_dropped);
+                    if outcome == Outcome::Delivered {
+                        model.retain(|m| !r.ids.contains(m));
+                        dropped -= r.reported_dropped;
+                    }
+                } else {
+                    pending = q.start_batch("k", "t", MAX_BATCH_BYTES);
+                }
+            }
+            if i % 5 == 0 {
+                apply(&mut store, q.writes());
+                assert_eq!(reload(&store), q);
+            }
+            assert_eq!(ids(&q), Vec::from(model.clone()));
+            assert_eq!(q.dropped, dropped);
+            let in_flight = pending
+                .as_ref()
+                .map_or(0, |r| r.ids.iter().filter(|id| model.contains(*id)).count());
+            assert_eq!(q.in_flight(), in_flight);
+            assert!(
+                q.items.len() <= 2 * LIMITS.max_events + 1,
+                "{}",
+                q.items.len()
+            );
+        }
+    }
+
+    #[test]
+    fn stored_chunks_load_in_number_order_whatever_order_storage_lists_them() {
+        let chunk = |n: &str, id: &str| (n.to_owned(), format!("{id}\t1\t{{}}\n"));
+        let q = Queue::load(vec![
+            chunk("10", "d"),
+            chunk("2", "b"),
+            chunk("", "a"),
+            chunk("3", "c"),
+            chunk("2", "b2"),
+            chunk("11", "e"),
+        ]);
+        assert_eq!(ids(&q), ["a", "b", "b2", "c", "d", "e"]);
     }
 
     #[test]

@@ -143,7 +143,8 @@ pub fn traits_text(traits: &Map, to_json: &dyn Fn(&Value) -> String) -> String {
     }
 }
 
-/// Builds the event for `call` as JSON text, checking names and size. The text is assembled
+/// Builds the event for `call` as JSON text, checking names and size; `timestamp` is the
+/// time of the call as [`iso8601`] writes it. The text is assembled
 /// from pieces already written (the frame, the properties), so the cost of a `track` does not
 /// depend on the page or on the visitor's history. `to_json` writes what is new (page
 /// properties, traits: the browser's `JSON.stringify` in the wasm build).
@@ -153,7 +154,7 @@ pub fn build(
     frame: &Frame,
     session_id: f64,
     message_id: &str,
-    now_ms: f64,
+    timestamp: &str,
     to_json: &dyn Fn(&Value) -> String,
 ) -> Result<Built, EventError> {
     let mut e = String::with_capacity(frame.context.len() + frame.traits.len() + 400);
@@ -162,7 +163,7 @@ pub fn build(
     e.push_str("\",\"messageId\":");
     write_str(&mut e, message_id);
     e.push_str(",\"timestamp\":\"");
-    push_iso8601(&mut e, now_ms);
+    e.push_str(timestamp);
     e.push_str("\",\"anonymousId\":");
     write_str(&mut e, &identity.anonymous_id);
     let user_id = match call {
@@ -293,15 +294,12 @@ pub fn click_properties(tag: &str, id: &str, text: &str, href: Option<&str>) -> 
     p
 }
 
-/// `2026-11-23T09:17:30.123Z` for a Unix time in milliseconds.
+/// `2026-11-23T09:17:30.123Z` for a Unix time in milliseconds; before 1970 and not a number
+/// are 1970-01-01T00:00:00.000Z. Digits are pushed one by one (no `core::fmt`). The wasm
+/// build has the browser's `Date.prototype.toISOString` write the same text instead
+/// (`web::page::iso8601`, through [`crate::tracker::Store::iso8601`]).
 pub fn iso8601(ms: f64) -> String {
-    let mut s = String::with_capacity(24);
-    push_iso8601(&mut s, ms);
-    s
-}
-
-/// Appends [`iso8601`] of `ms` (digits pushed one by one: no `core::fmt` in the wasm).
-pub fn push_iso8601(out: &mut String, ms: f64) {
+    let mut out = String::with_capacity(24);
     let ms = if ms.is_finite() {
         ms.max(0.0) as i64
     } else {
@@ -328,6 +326,7 @@ pub fn push_iso8601(out: &mut String, ms: f64) {
         out.push_str(&digits);
         out.push(sep);
     }
+    out
 }
 
 /// Proleptic Gregorian date for days since 1970-01-01 (Howard Hinnant's algorithm).
@@ -380,7 +379,15 @@ mod tests {
     }
 
     fn run(call: &Call, id: &Identity, context: Map) -> Result<Built, EventError> {
-        build(call, id, &frame(context), 7.0, "m", 0.0, &Value::to_json)
+        build(
+            call,
+            id,
+            &frame(context),
+            7.0,
+            "m",
+            &iso8601(0.0),
+            &Value::to_json,
+        )
     }
 
     fn track(event: &str, props: &Map) -> Call {
@@ -438,7 +445,16 @@ mod tests {
         let mut with_traits = ident();
         with_traits.traits.set("plan", "team".into());
         let f = Frame::new(&page_context(), &with_traits.traits, &Value::to_json);
-        let b = build(&call, &ident(), &f, 42.0, "m-1", 0.0, &Value::to_json).unwrap();
+        let b = build(
+            &call,
+            &ident(),
+            &f,
+            42.0,
+            "m-1",
+            &iso8601(0.0),
+            &Value::to_json,
+        )
+        .unwrap();
         let v = parsed(&b);
         assert_eq!(v["type"], "track");
         assert_eq!(v["event"], "Signed Up");

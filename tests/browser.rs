@@ -105,6 +105,37 @@ fn browser_json_round_trips_values_with_floats_and_unicode() {
     assert_eq!(s.parse_json("{not json"), None);
 }
 
+/// The wasm's timestamps come from `Date.prototype.toISOString`; they must be the text the
+/// native `event::iso8601` writes (the collector builds events with that one) for every
+/// time up to the last a JS `Date` holds, including those both clamp.
+#[wasm_bindgen_test]
+fn browser_timestamps_are_the_native_ones() {
+    let s = LocalStore::open();
+    for ms in [
+        0.0,
+        -0.0,
+        1.0,
+        999.9,
+        1_000_000_007.0,
+        951_782_400_000.0,       // 2000-02-29, a leap day
+        4_107_456_000_000.0,     // 2100-02-28, no leap day in 2100
+        1_795_425_450_123.0,     // 2026-11-23T09:17:30.123Z
+        1_795_425_450_123.7,     // a fraction of a ms is cut, not rounded
+        253_402_300_799_999.0,   // 9999-12-31T23:59:59.999Z
+        253_402_300_800_000.0,   // 10000-01-01: five digits, no `+0`
+        3_155_760_000_000_000.0, // year 101972
+        8.64e15,                 // the last time a Date holds, year 275760
+        -5.0,
+        -8.64e15,
+        f64::MIN,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    ] {
+        assert_eq!(s.iso8601(ms), engagekit::event::iso8601(ms), "{ms}");
+    }
+}
+
 #[wasm_bindgen_test]
 fn page_values_go_through_json_like_segment_does() {
     let date = js_sys::Date::new(&JsValue::from_f64(0.0));
@@ -192,6 +223,9 @@ fn page_info_reads_the_real_page() {
     let loc = web_sys::window().unwrap().location();
     assert_eq!(info.url, loc.href().unwrap());
     assert_eq!(info.path, loc.pathname().unwrap());
+    let document = web_sys::window().unwrap().document().unwrap();
+    document.set_title("Retitled – ünïcode");
+    assert_eq!(web::page::title(), "Retitled – ünïcode");
     assert!(!info.user_agent.is_empty());
     assert!(!info.timezone.is_empty());
     // The zone comes from Temporal where the browser has it (Intl's first use costs ~20 ms);

@@ -177,8 +177,11 @@ fn to_js(actions: Vec<Action>) -> JsValue {
             Action::Remote(user, hash) => js_sys::Array::of3(&7.into(), &user.into(), &hash.into()),
             #[cfg(feature = "checklists")]
             Action::Checklists(cards, all) => {
-                let cards = Value::Array(cards.into_iter().map(Value::Object).collect());
-                js_sys::Array::of3(&6.into(), &interop::to_js(&cards), &all.into())
+                let list = js_sys::Array::new();
+                for card in cards {
+                    list.push(&interop::to_js(&Value::Object(card)));
+                }
+                js_sys::Array::of3(&6.into(), &list, &all.into())
             }
         };
         list.push(&item);

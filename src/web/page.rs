@@ -1,6 +1,6 @@
 //! Reads the world: the page, the browser, the clock and randomness.
 
-use core::cell::{Cell, OnceCell};
+use core::cell::Cell;
 
 use crate::prelude::*;
 use wasm_bindgen::JsValue;
@@ -12,6 +12,36 @@ use crate::context::PageInfo;
 /// Unix time in ms.
 pub fn now_ms() -> f64 {
     js_sys::Date::now()
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    type Date;
+    #[wasm_bindgen(constructor)]
+    fn new(ms: f64) -> Date;
+    #[wasm_bindgen(method, js_name = toISOString)]
+    fn to_iso_string(this: &Date) -> String;
+}
+
+/// The last Unix ms a JS `Date` holds (year 275760); `toISOString` throws past it.
+const MAX_DATE_MS: f64 = 8.64e15;
+
+/// [`crate::event::iso8601`] written by the browser's `Date.prototype.toISOString`, so the
+/// wasm ships no calendar code. The same text for every time up to year 275760: the time is
+/// clamped as `event::iso8601` clamps it (before 1970 and not a number are 1970) and to the
+/// last time a `Date` holds, so the call never throws; the `+0` that `toISOString` puts before
+/// years past 9999 is dropped, as `event::iso8601` writes them (`10000-01-01T...`).
+pub fn iso8601(ms: f64) -> String {
+    let ms = if ms.is_finite() {
+        ms.clamp(0.0, MAX_DATE_MS)
+    } else {
+        0.0
+    };
+    let text = Date::new(ms).to_iso_string();
+    match text.strip_prefix('+') {
+        Some(long_year) => long_year.trim_start_matches('0').to_owned(),
+        None => text,
+    }
 }
 
 /// `n` random bytes from `crypto.getRandomValues`, `Math.random` where that is missing.
@@ -31,7 +61,6 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
 /// xoshiro128++ state for event ids, seeded once from `crypto.getRandomValues`, which
 /// costs about 10 µs a call in Chromium: too much for every `track`.
 static IDS: Local<Cell<[u32; 4]>> = Local::new(Cell::new([0; 4]));
-static DOCUMENT: Local<OnceCell<Option<web_sys::Document>>> = Local::new(OnceCell::new());
 
 /// A random version-4 UUID (a `messageId` or a visitor id): 122 random bits from a generator
 /// seeded with 128 bits of the browser's cryptographic randomness.
@@ -49,9 +78,9 @@ pub fn uuid() -> String {
             ]);
         }
     }
-    let mut out = [0u8; 16];
-    for chunk in out.chunks_mut(4) {
-        let r = s[0].wrapping_add(s[3]).rotate_left(7).wrapping_add(s[0]);
+    let mut out = [0u32; 4];
+    for word in &mut out {
+        *word = s[0].wrapping_add(s[3]).rotate_left(7).wrapping_add(s[0]);
         let t = s[1] << 9;
         s[2] ^= s[0];
         s[3] ^= s[1];
@@ -59,10 +88,10 @@ pub fn uuid() -> String {
         s[0] ^= s[3];
         s[2] ^= t;
         s[3] = s[3].rotate_left(11);
-        chunk.copy_from_slice(&r.to_le_bytes());
     }
     IDS.with(|c| c.set(s));
-    crate::event::uuid_v4(out)
+    let bytes = out.map(u32::to_le_bytes);
+    crate::event::uuid_v4(<[u8; 16]>::try_from(bytes.as_flattened()).unwrap_or_default())
 }
 
 /// A random number in [0, 1), for backoff jitter.
@@ -70,14 +99,18 @@ pub fn jitter() -> f64 {
     js_sys::Math::random()
 }
 
-/// `document.title` (the document looked up once: each lookup is a few µs of JS).
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = document)]
+    type PageDocument;
+    /// `document.title`; an error where there is no document.
+    #[wasm_bindgen(static_method_of = PageDocument, getter, structural, js_name = title, catch)]
+    fn document_title() -> Result<String, JsValue>;
+}
+
+/// `document.title`, read in one call (`window().document().title()` is three, a few µs).
 pub fn title() -> String {
-    DOCUMENT.with(|d| {
-        d.get_or_init(|| web_sys::window().and_then(|w| w.document()))
-            .as_ref()
-            .map(|d| d.title())
-            .unwrap_or_default()
-    })
+    PageDocument::document_title().unwrap_or_default()
 }
 
 /// The facts `context` is built from. What cannot change during a page's life (user agent,

@@ -42,8 +42,13 @@ impl Store for LocalStore {
         let Some(s) = &self.storage else {
             return Vec::new();
         };
-        let n = s.length().unwrap_or(0);
-        (0..n).filter_map(|i| s.key(i).ok().flatten()).collect()
+        let mut keys = Vec::new();
+        for i in 0..s.length().unwrap_or(0) {
+            if let Ok(Some(key)) = s.key(i) {
+                keys.push(key);
+            }
+        }
+        keys
     }
 
     fn parse_json(&self, text: &str) -> Option<Value> {
@@ -54,5 +59,9 @@ impl Store for LocalStore {
 
     fn to_json(&self, v: &Value) -> String {
         stringify(v)
+    }
+
+    fn iso8601(&self, ms: f64) -> String {
+        super::page::iso8601(ms)
     }
 }
