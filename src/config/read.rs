@@ -25,6 +25,19 @@ pub fn kind(v: &Value) -> &'static str {
     }
 }
 
+/// The message for a value of the wrong type: `wanted` (`"expected a number"`), and with
+/// `validate` what was found (`…, got a string`). The browser's build says only what was
+/// expected, so it assembles no message at each getter.
+fn expected(wanted: &str, got: &Value) -> String {
+    #[cfg(feature = "validate")]
+    return cat(&[wanted, ", got ", kind(got)]);
+    #[cfg(not(feature = "validate"))]
+    {
+        let _ = got;
+        wanted.to_owned()
+    }
+}
+
 impl<'a> Obj<'a> {
     #[inline(never)]
     pub(crate) fn new(v: &'a Value, path: &str) -> Result<Obj<'a>, Bad> {
@@ -39,7 +52,7 @@ impl<'a> Obj<'a> {
                 } else {
                     path.into()
                 },
-                message: cat(&["expected an object, got ", kind(other)]),
+                message: expected("expected an object", other),
             })),
         }
     }
@@ -51,6 +64,15 @@ impl<'a> Obj<'a> {
         } else {
             cat(&[&self.path, ".", key])
         }
+    }
+
+    /// `key` holds `got` where what `wanted` says (`"expected a number"`) belongs.
+    #[inline(never)]
+    fn wrong(&self, key: &str, wanted: &str, got: &Value) -> Bad {
+        Box::new(ConfigError {
+            path: self.at(key),
+            message: expected(wanted, got),
+        })
     }
 
     #[inline(never)]
@@ -88,9 +110,7 @@ impl<'a> Obj<'a> {
         match self.map.get(key) {
             None => Ok(default),
             Some(Value::Bool(b)) => Ok(*b),
-            Some(other) => {
-                Err(self.error(key, &cat(&["expected true or false, got ", kind(other)])))
-            }
+            Some(other) => Err(self.wrong(key, "expected true or false", other)),
         }
     }
 
@@ -105,14 +125,13 @@ impl<'a> Obj<'a> {
             {
                 Ok(*n as u32)
             }
-            Some(other) => Err(self.error(
+            Some(other) => Err(self.wrong(
                 key,
                 &cat(&[
                     "expected a whole number of at least ",
                     &crate::text::uint(u64::from(min)),
-                    ", got ",
-                    kind(other),
                 ]),
+                other,
             )),
         }
     }
@@ -122,10 +141,7 @@ impl<'a> Obj<'a> {
         match self.map.get(key) {
             None => Ok(default),
             Some(Value::Number(n)) if n.is_finite() && *n > 0.0 => Ok(*n),
-            Some(other) => Err(self.error(
-                key,
-                &cat(&["expected a positive number, got ", kind(other)]),
-            )),
+            Some(other) => Err(self.wrong(key, "expected a positive number", other)),
         }
     }
 
@@ -157,10 +173,7 @@ impl<'a> Obj<'a> {
         match self.map.get(key) {
             None => Ok(None),
             Some(Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
-            Some(other) => Err(self.error(
-                key,
-                &cat(&["expected a non-empty string, got ", kind(other)]),
-            )),
+            Some(other) => Err(self.wrong(key, "expected a non-empty string", other)),
         }
     }
 
@@ -178,10 +191,7 @@ impl<'a> Obj<'a> {
         match self.map.get(key) {
             None => Ok(default),
             Some(Value::Number(n)) if (min..=max).contains(n) => Ok(*n),
-            Some(other) => Err(self.error(
-                key,
-                &cat(&["expected a number ", range, ", got ", kind(other)]),
-            )),
+            Some(other) => Err(self.wrong(key, &cat(&["expected a number ", range]), other)),
         }
     }
 
@@ -192,7 +202,7 @@ impl<'a> Obj<'a> {
         match self.map.get(key) {
             None => Ok(None),
             Some(Value::Array(a)) => Ok(Some(a)),
-            Some(other) => Err(self.error(key, &cat(&["expected an array, got ", kind(other)]))),
+            Some(other) => Err(self.wrong(key, "expected an array", other)),
         }
     }
 
