@@ -9,7 +9,7 @@ use crate::config::{read::Obj, Bad, ConfigError};
 use crate::prelude::*;
 use crate::regex::RegexEngine;
 use crate::survey::valid_id;
-use crate::text::{cat, uint};
+use crate::text::cat;
 
 /// Reads `checklists`; every problem goes to `problems`.
 pub(crate) fn parse(
@@ -29,7 +29,7 @@ pub(crate) fn parse(
             steps: Vec::new(),
             broken: false,
         };
-        let read = Obj::new(value, &obj.path_of(id)).and_then(|o| {
+        let read = obj.child(id, value).and_then(|o| {
             if !valid_id(id) {
                 return Err(obj.error(id, "a checklist id is 1-64 letters, digits, - and _"));
             }
@@ -73,8 +73,7 @@ fn read_checklist(o: &Obj, c: &mut Checklist, re: &dyn RegexEngine) -> Result<()
         .filter(|s| !s.is_empty())
         .ok_or_else(|| o.error("steps", "required: at least one step"))?;
     for (i, s) in (0u64..).zip(steps) {
-        let path = cat(&[&o.path_of("steps"), "[", &uint(i), "]"]);
-        let s = Obj::new(s, &path)?;
+        let s = o.item("steps", i, s)?;
         let step = read_step(&s, re)?;
         if c.steps.iter().any(|t| t.id == step.id) {
             return Err(s.error("id", "another step has this id"));
@@ -87,7 +86,7 @@ fn read_checklist(o: &Obj, c: &mut Checklist, re: &dyn RegexEngine) -> Result<()
             .iter()
             .find(|a| !c.steps.iter().any(|t| t.id == **a))
         {
-            let path = cat(&[&o.path_of("steps"), "[", &uint(i), "].after"]);
+            let path = cat(&[&o.item_path("steps", i), ".after"]);
             return Err(Box::new(ConfigError {
                 path,
                 message: cat(&["no step has the id ", missing]),
@@ -197,7 +196,7 @@ fn texts(t: &Obj) -> Result<(), Bad> {
     }
     if let Some(steps) = t.obj("steps")? {
         for (id, v) in steps.map {
-            let st = Obj::new(v, &steps.path_of(id))?;
+            let st = steps.child(id, v)?;
             st.no_other_keys(&["title", "description", "action"])?;
             st.string("title")?
                 .ok_or_else(|| st.error("title", "required"))?;

@@ -39,22 +39,45 @@ fn expected(wanted: &str, got: &Value) -> String {
 }
 
 impl<'a> Obj<'a> {
-    #[inline(never)]
+    /// `v` as an object at `path` (`""` for the document).
     pub(crate) fn new(v: &'a Value, path: &str) -> Result<Obj<'a>, Bad> {
+        Obj::at_path(v, path.to_owned())
+    }
+
+    /// One copy for every object read: the path is built once by the caller and moved in.
+    #[inline(never)]
+    fn at_path(v: &'a Value, path: String) -> Result<Obj<'a>, Bad> {
         match v {
-            Value::Object(map) => Ok(Obj {
-                map,
-                path: path.to_owned(),
-            }),
+            Value::Object(map) => Ok(Obj { map, path }),
             other => Err(Box::new(ConfigError {
-                path: if path.is_empty() {
-                    ".".into()
-                } else {
-                    path.into()
-                },
+                path: if path.is_empty() { ".".into() } else { path },
                 message: expected("expected an object", other),
             })),
         }
+    }
+
+    /// `v`, the value of this object's `key`, as an object.
+    #[inline(never)]
+    pub(crate) fn child(&self, key: &str, v: &'a Value) -> Result<Obj<'a>, Bad> {
+        Obj::at_path(v, self.at(key))
+    }
+
+    /// `v`, item `i` of the array under `key`, as an object.
+    #[cfg(feature = "widgets")]
+    #[inline(never)]
+    pub(crate) fn item(&self, key: &str, i: u64, v: &'a Value) -> Result<Obj<'a>, Bad> {
+        Obj::at_path(v, self.item_path(key, i))
+    }
+
+    /// The path of item `i` of the array under `key`: `key[i]`.
+    #[cfg(feature = "widgets")]
+    #[inline(never)]
+    pub(crate) fn item_path(&self, key: &str, i: u64) -> String {
+        let mut path = self.at(key);
+        path.push('[');
+        crate::text::push_uint(&mut path, i);
+        path.push(']');
+        path
     }
 
     #[inline(never)]
@@ -99,10 +122,7 @@ impl<'a> Obj<'a> {
 
     #[inline(never)]
     pub(crate) fn obj(&self, key: &str) -> Result<Option<Obj<'a>>, Bad> {
-        self.map
-            .get(key)
-            .map(|v| Obj::new(v, &self.at(key)))
-            .transpose()
+        self.map.get(key).map(|v| self.child(key, v)).transpose()
     }
 
     #[inline(never)]

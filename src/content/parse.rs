@@ -37,7 +37,8 @@ pub(crate) fn parse(obj: &Obj, re: &dyn RegexEngine, problems: &mut Vec<ConfigEr
             variants: Vec::new(),
             broken: false,
         };
-        let read = Obj::new(value, &slots.path_of(name))
+        let read = slots
+            .child(name, value)
             .and_then(|s| read_slot(&s, &mut slot, re, problems));
         if let Err(e) = read {
             problems.push(e.then("the slot shows the page's default content"));
@@ -60,8 +61,7 @@ fn read_slot(
     slot.goal = s.string("goal")?;
     // Counted in u64, whose formatter the wasm already has (usize's would be one more).
     for (i, rule) in (0u64..).zip(s.array("rules")?.into_iter().flatten()) {
-        let path = crate::text::cat(&[&s.path_of("rules"), "[", &crate::text::uint(i), "]"]);
-        let r = Obj::new(rule, &path)?;
+        let r = s.item("rules", i, rule)?;
         r.no_other_keys(&["name", "if", "variant"])?;
         let condition = match r.map.get("if") {
             // No condition: the rule is for everyone.
@@ -90,7 +90,7 @@ fn read_slot(
     }
     if let Some(vs) = s.obj("variants")? {
         for (name, value) in vs.map {
-            let v = Obj::new(value, &vs.path_of(name))?;
+            let v = vs.child(name, value)?;
             let mut structured = Structured::default();
             read_structured(&v, &mut structured)?;
             slot.variants.push((name.clone(), structured));

@@ -48,7 +48,7 @@ pub(crate) fn parse(
             dismiss_wait_days: 14.0,
             broken: false,
         };
-        let read = Obj::new(value, &obj.path_of(id)).and_then(|s| {
+        let read = obj.child(id, value).and_then(|s| {
             if !valid_id(id) {
                 return Err(obj.error(id, "a survey id is 1-64 letters, digits, - and _"));
             }
@@ -86,8 +86,7 @@ fn read_survey(s: &Obj, survey: &mut Survey, re: &dyn RegexEngine) -> Result<(),
         survey.condition = Some(c.clone());
     }
     for (i, t) in (0u64..).zip(s.array("triggers")?.into_iter().flatten()) {
-        let path = crate::text::cat(&[&s.path_of("triggers"), "[", &crate::text::uint(i), "]"]);
-        let t = Obj::new(t, &path)?;
+        let t = s.item("triggers", i, t)?;
         survey.triggers.push(read_trigger(&t, re)?);
     }
     survey.sample = s.number("sample", 1.0, (0.0, 1.0), "from 0 to 1")?;
