@@ -74,11 +74,21 @@ fn read_checklist(o: &Obj, c: &mut Checklist, re: &dyn RegexEngine) -> Result<()
         .ok_or_else(|| o.error("steps", "required: at least one step"))?;
     for (i, s) in (0u64..).zip(steps) {
         let s = o.item("steps", i, s)?;
-        let step = read_step(&s, re)?;
-        if c.steps.iter().any(|t| t.id == step.id) {
-            return Err(s.error("id", "another step has this id"));
+        // Pushed first and filled in place: an early return then drops nothing here (less
+        // wasm); a checklist left half-read is off.
+        c.steps.push(Step {
+            id: String::new(),
+            href: None,
+            after: Vec::new(),
+            done_when: DoneWhen::Hand,
+            manual: false,
+        });
+        if let Some((step, before)) = c.steps.split_last_mut() {
+            read_step(&s, step, re)?;
+            if before.iter().any(|t| t.id == step.id) {
+                return Err(s.error("id", "another step has this id"));
+            }
         }
-        c.steps.push(step);
     }
     for (i, s) in (0u64..).zip(&c.steps) {
         if let Some(missing) = s
@@ -102,22 +112,22 @@ fn read_checklist(o: &Obj, c: &mut Checklist, re: &dyn RegexEngine) -> Result<()
     Ok(())
 }
 
-fn read_step(s: &Obj, re: &dyn RegexEngine) -> Result<Step, Bad> {
+/// Fills `step` from its config, in place.
+fn read_step(s: &Obj, step: &mut Step, re: &dyn RegexEngine) -> Result<(), Bad> {
     s.no_other_keys(&["id", "href", "after", "event", "where", "page", "manual"])?;
-    let id = s
+    step.id = s
         .string("id")?
         .filter(|id| valid_id(id))
         .ok_or_else(|| s.error("id", "required: 1-64 letters, digits, - and _"))?;
-    let href = s.string("href")?;
-    if let Some(h) = &href {
+    step.href = s.string("href")?;
+    if let Some(h) = &step.href {
         if !crate::content::safe_url(h) {
             return Err(s.error("href", "expected an http(s) URL or a path on this site"));
         }
     }
-    let mut after = Vec::new();
     for a in s.array("after")?.into_iter().flatten() {
         match a.as_str() {
-            Some(a) => after.push(a.to_owned()),
+            Some(a) => step.after.push(a.to_owned()),
             None => return Err(s.error("after", "expected step ids")),
         }
     }
@@ -130,7 +140,7 @@ fn read_step(s: &Obj, re: &dyn RegexEngine) -> Result<Step, Bad> {
             }
         }
     };
-    let done_when = match (s.string("event")?, condition("page")?) {
+    step.done_when = match (s.string("event")?, condition("page")?) {
         (Some(event), None) => DoneWhen::Event(event, condition("where")?),
         (None, Some(page)) if !s.map.contains_key("where") => DoneWhen::Page(page),
         (None, None) if !s.map.contains_key("where") => DoneWhen::Hand,
@@ -140,13 +150,8 @@ fn read_step(s: &Obj, re: &dyn RegexEngine) -> Result<Step, Bad> {
             ))
         }
     };
-    Ok(Step {
-        id,
-        href,
-        after,
-        done_when,
-        manual: s.flag("manual", false)?,
-    })
+    step.manual = s.flag("manual", false)?;
+    Ok(())
 }
 
 /// Whether the `after` lists (and the order) make some step wait for itself.

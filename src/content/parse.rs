@@ -63,7 +63,17 @@ fn read_slot(
     for (i, rule) in (0u64..).zip(s.array("rules")?.into_iter().flatten()) {
         let r = s.item("rules", i, rule)?;
         r.no_other_keys(&["name", "if", "variant"])?;
-        let condition = match r.map.get("if") {
+        // Pushed first and filled in place: an early return then drops nothing here (less
+        // wasm); a slot left half-read is broken and shows the page's default.
+        slot.rules.push(Rule {
+            name: String::new(),
+            condition: None,
+            variant: String::new(),
+        });
+        let Some(rule) = slot.rules.last_mut() else {
+            continue;
+        };
+        rule.condition = match r.map.get("if") {
             // No condition: the rule is for everyone.
             None => Some(Value::Object(Map::new())),
             Some(c) => match validate_condition(c, re) {
@@ -74,32 +84,38 @@ fn read_slot(
                 }
             },
         };
-        let variant = r
+        rule.variant = r
             .string("variant")?
             .ok_or_else(|| r.error("variant", "required"))?;
-        slot.rules.push(Rule {
-            name: r
-                .string("name")?
-                .unwrap_or_else(|| crate::text::cat(&["rule ", &crate::text::uint(i + 1)])),
-            condition,
-            variant,
-        });
+        rule.name = r
+            .string("name")?
+            .unwrap_or_else(|| crate::text::cat(&["rule ", &crate::text::uint(i + 1)]));
     }
     if let Some(e) = s.obj("experiment")? {
-        slot.experiment = Some(read_experiment(&e)?);
+        let x = slot.experiment.insert(Experiment {
+            key: String::new(),
+            variations: Vec::new(),
+            weights: Vec::new(),
+            coverage: 1.0,
+            hash_attribute: String::new(),
+            namespace: None,
+        });
+        read_experiment(&e, x)?;
     }
     if let Some(vs) = s.obj("variants")? {
         for (name, value) in vs.map {
             let v = vs.child(name, value)?;
-            let mut structured = Structured::default();
-            read_structured(&v, &mut structured)?;
-            slot.variants.push((name.clone(), structured));
+            slot.variants.push((name.clone(), Structured::default()));
+            if let Some((_, structured)) = slot.variants.last_mut() {
+                read_structured(&v, structured)?;
+            }
         }
     }
     Ok(())
 }
 
-fn read_experiment(e: &Obj) -> Result<Experiment, Bad> {
+/// Fills `x` from its config, in place like [`read_structured`].
+fn read_experiment(e: &Obj, x: &mut Experiment) -> Result<(), Bad> {
     e.no_other_keys(&[
         "key",
         "variations",
@@ -108,8 +124,8 @@ fn read_experiment(e: &Obj) -> Result<Experiment, Bad> {
         "hashAttribute",
         "namespace",
     ])?;
-    let key = e.string("key")?.ok_or_else(|| e.error("key", "required"))?;
-    let variations: Vec<String> = match e.array("variations")? {
+    x.key = e.string("key")?.ok_or_else(|| e.error("key", "required"))?;
+    x.variations = match e.array("variations")? {
         Some(v) if v.len() >= 2 && v.iter().all(|x| x.as_str().is_some_and(|s| !s.is_empty())) => v
             .iter()
             .filter_map(|x| x.as_str().map(str::to_owned))
@@ -118,10 +134,10 @@ fn read_experiment(e: &Obj) -> Result<Experiment, Bad> {
     };
     // Weights are shares: [3, 1] is 75% / 25%. (GrowthBook's bucketing would quietly use
     // equal weights for any that do not sum to 1.)
-    let weights = match e.array("weights")? {
-        None => bucket::get_equal_weights(variations.len()),
+    x.weights = match e.array("weights")? {
+        None => bucket::get_equal_weights(x.variations.len()),
         Some(w)
-            if w.len() == variations.len()
+            if w.len() == x.variations.len()
                 && w.iter().all(|x| x.as_f64().is_some_and(|n| n >= 0.0))
                 && w.iter().filter_map(Value::as_f64).sum::<f64>() > 0.0 =>
         {
@@ -138,29 +154,25 @@ fn read_experiment(e: &Obj) -> Result<Experiment, Bad> {
             ))
         }
     };
-    Ok(Experiment {
-        key,
-        variations,
-        weights,
-        coverage: e.number("coverage", 1.0, (0.0, 1.0), "from 0 to 1")?,
-        hash_attribute: e.string("hashAttribute")?.unwrap_or_else(|| "id".into()),
-        namespace: match e.array("namespace")? {
-            None => None,
-            Some(ns) => match ns.as_slice() {
-                [Value::String(name), Value::Number(start), Value::Number(end)]
-                    if !name.is_empty() && 0.0 <= *start && start < end && *end <= 1.0 =>
-                {
-                    Some((name.clone(), *start, *end))
-                }
-                _ => {
-                    return Err(e.error(
-                        "namespace",
-                        "expected [name, start, end] with 0 <= start < end <= 1",
-                    ))
-                }
-            },
+    x.coverage = e.number("coverage", 1.0, (0.0, 1.0), "from 0 to 1")?;
+    x.hash_attribute = e.string("hashAttribute")?.unwrap_or_else(|| "id".into());
+    x.namespace = match e.array("namespace")? {
+        None => None,
+        Some(ns) => match ns.as_slice() {
+            [Value::String(name), Value::Number(start), Value::Number(end)]
+                if !name.is_empty() && 0.0 <= *start && start < end && *end <= 1.0 =>
+            {
+                Some((name.clone(), *start, *end))
+            }
+            _ => {
+                return Err(e.error(
+                    "namespace",
+                    "expected [name, start, end] with 0 <= start < end <= 1",
+                ))
+            }
         },
-    })
+    };
+    Ok(())
 }
 
 /// Fills `structured` from a variant written in the config. URLs must pass [`safe_url`];
