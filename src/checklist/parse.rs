@@ -91,16 +91,13 @@ fn read_checklist(o: &Obj, c: &mut Checklist, re: &dyn RegexEngine) -> Result<()
         }
     }
     for (i, s) in (0u64..).zip(&c.steps) {
-        if let Some(missing) = s
-            .after
-            .iter()
-            .find(|a| !c.steps.iter().any(|t| t.id == **a))
-        {
-            let path = cat(&[&o.item_path("steps", i), ".after"]);
-            return Err(Box::new(ConfigError {
-                path,
-                message: cat(&["no step has the id ", missing]),
-            }));
+        for a in &s.after {
+            if !c.steps.iter().any(|t| t.id == *a) {
+                return Err(Box::new(ConfigError {
+                    path: cat(&[&o.item_path("steps", i), ".after"]),
+                    message: cat(&["no step has the id ", a]),
+                }));
+            }
         }
     }
     if has_cycle(c) {
@@ -156,23 +153,25 @@ fn read_step(s: &Obj, step: &mut Step, re: &dyn RegexEngine) -> Result<(), Bad> 
 
 /// Whether the `after` lists (and the order) make some step wait for itself.
 fn has_cycle(c: &Checklist) -> bool {
-    // A step is reachable once all its prerequisites are: if some step never becomes
-    // reachable, the prerequisites go round in a circle (every id exists, checked before).
+    // A step is reachable once all its prerequisites are (the step before it, in an ordered
+    // checklist, and its `after` list): if some step never becomes reachable, the
+    // prerequisites go round in a circle (every id exists, checked before).
     let mut reachable: Vec<&str> = Vec::new();
     loop {
         let before = reachable.len();
-        for (i, s) in c.steps.iter().enumerate() {
-            if !reachable.contains(&s.id.as_str())
-                && c.prerequisites(i).all(|p| reachable.contains(&p))
+        let mut previous: Option<&str> = None;
+        for s in &c.steps {
+            let waits = |id: &str| !reachable.contains(&id);
+            if waits(&s.id)
+                && !(c.ordered && previous.is_some_and(waits))
+                && !s.after.iter().any(|a| waits(a))
             {
                 reachable.push(&s.id);
             }
-        }
-        if reachable.len() == c.steps.len() {
-            return false;
+            previous = Some(&s.id);
         }
         if reachable.len() == before {
-            return true;
+            return reachable.len() < c.steps.len();
         }
     }
 }
