@@ -5,7 +5,7 @@
 
 use super::{Checklist, DoneWhen, Step};
 use crate::condition::validate_condition;
-use crate::config::{read::Obj, Bad, ConfigError};
+use crate::config::{read::Obj, report, Bad, ConfigError};
 use crate::prelude::*;
 use crate::regex::RegexEngine;
 use crate::survey::valid_id;
@@ -36,7 +36,7 @@ pub(crate) fn parse(
             read_checklist(&o, &mut c, re)
         });
         if let Err(e) = read {
-            problems.push(e.then("this checklist is off"));
+            report(problems, e, "this checklist is off");
             c.broken = true;
         }
         list.push(c);

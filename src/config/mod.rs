@@ -39,6 +39,15 @@ impl ConfigError {
     }
 }
 
+/// Adds `e` to `problems`, saying what engagekit does about it (one copy of the code for
+/// every place that reports). Takes the box as every reader returns it: unboxing at each
+/// call site is the code this saves.
+#[allow(clippy::boxed_local)]
+#[inline(never)]
+pub(crate) fn report(problems: &mut Vec<ConfigError>, e: Bad, consequence: &str) {
+    problems.push(e.then(consequence));
+}
+
 impl ConfigError {
     /// `config <path>: <message>`, for the console.
     pub fn text(&self) -> String {
@@ -192,15 +201,20 @@ impl Config {
                     .collect(),
             ),
             Some(_) => {
-                problems.push(
-                    root.error("allowedOrigins", "expected an array of strings")
-                        .then("the collector accepts no origin"),
+                report(
+                    &mut problems,
+                    root.error("allowedOrigins", "expected an array of strings"),
+                    "the collector accepts no origin",
                 );
                 Some(Vec::new())
             }
         };
         let privacy = read_section(&root, "privacy", Privacy::parse).unwrap_or_else(|e| {
-            problems.push(e.then("nothing is sent before consent until this is fixed"));
+            report(
+                &mut problems,
+                e,
+                "nothing is sent before consent until this is fixed",
+            );
             Privacy::FAIL_CLOSED
         });
         let mut config = Config {
@@ -217,7 +231,7 @@ impl Config {
         // schema.json`); nothing to the module.
         #[cfg(feature = "validate")]
         if let Err(e) = root.string("$schema") {
-            problems.push(e.then("ignored"));
+            report(&mut problems, e, "ignored");
         }
         if let Err(e) = root.no_other_keys(&[
             "$schema",
@@ -231,7 +245,7 @@ impl Config {
             "prompts",
             "checklists",
         ]) {
-            problems.push(e.then("ignored"));
+            report(&mut problems, e, "ignored");
         }
         (config, problems)
     }
@@ -248,7 +262,7 @@ fn section<T: Default>(
     read_section(root, key, parse).unwrap_or_else(|e| {
         let mut consequence = String::from(key);
         consequence.push_str(" uses its defaults");
-        problems.push(e.then(&consequence));
+        report(problems, e, &consequence);
         T::default()
     })
 }
@@ -275,7 +289,7 @@ fn widgets(root: &Obj, re: &dyn RegexEngine, config: &mut Config, problems: &mut
         match root.obj("content") {
             Ok(Some(o)) => config.content = crate::content::parse(&o, re, problems),
             Ok(None) => {}
-            Err(e) => problems.push(e.then("no content slot is personalised")),
+            Err(e) => report(problems, e, "no content slot is personalised"),
         }
     }
     #[cfg(not(feature = "widgets"))]
@@ -283,7 +297,7 @@ fn widgets(root: &Obj, re: &dyn RegexEngine, config: &mut Config, problems: &mut
         let _ = (re, &config);
         for key in ["audience", "content"] {
             if let Err(e) = root.obj(key) {
-                problems.push(e.then("ignored"));
+                report(problems, e, "ignored");
             }
         }
     }
@@ -298,7 +312,7 @@ fn surveys(root: &Obj, re: &dyn RegexEngine, config: &mut Config, problems: &mut
         match root.obj("surveys") {
             Ok(Some(o)) => config.surveys.list = crate::survey::parse(&o, re, problems),
             Ok(None) => {}
-            Err(e) => problems.push(e.then("no survey shows")),
+            Err(e) => report(problems, e, "no survey shows"),
         }
     }
     #[cfg(not(feature = "surveys"))]
@@ -306,7 +320,7 @@ fn surveys(root: &Obj, re: &dyn RegexEngine, config: &mut Config, problems: &mut
         let _ = (re, &config);
         for key in ["surveys", "prompts"] {
             if let Err(e) = root.obj(key) {
-                problems.push(e.then("ignored"));
+                report(problems, e, "ignored");
             }
         }
     }
@@ -324,7 +338,7 @@ fn checklists(
         #[cfg(feature = "checklists")]
         Ok(Some(o)) => config.checklists.list = crate::checklist::parse(&o, re, problems),
         Ok(_) => {}
-        Err(e) => problems.push(e.then("no checklist shows")),
+        Err(e) => report(problems, e, "no checklist shows"),
     }
     #[cfg(not(feature = "checklists"))]
     let _ = (re, &config);

@@ -5,7 +5,7 @@
 use super::{safe_url, Content, Experiment, Rule, Slot, Structured};
 use crate::bucket;
 use crate::condition::validate_condition;
-use crate::config::{read::Obj, Bad, ConfigError};
+use crate::config::{read::Obj, report, Bad, ConfigError};
 use crate::json::{Map, Value};
 use crate::prelude::*;
 use crate::regex::RegexEngine;
@@ -15,7 +15,7 @@ pub(crate) fn parse(obj: &Obj, re: &dyn RegexEngine, problems: &mut Vec<ConfigEr
     let mut content = Content::default();
     let mut note = |r: Result<(), Bad>| {
         if let Err(e) = r {
-            problems.push(e.then("ignored"));
+            report(problems, e, "ignored");
         }
     };
     note(obj.string("goal").map(|g| content.goal = g));
@@ -24,7 +24,7 @@ pub(crate) fn parse(obj: &Obj, re: &dyn RegexEngine, problems: &mut Vec<ConfigEr
         Ok(Some(slots)) => slots,
         Ok(None) => return content,
         Err(e) => {
-            problems.push(e.then("no content slot is personalised"));
+            report(problems, e, "no content slot is personalised");
             return content;
         }
     };
@@ -41,7 +41,7 @@ pub(crate) fn parse(obj: &Obj, re: &dyn RegexEngine, problems: &mut Vec<ConfigEr
             .child(name, value)
             .and_then(|s| read_slot(&s, &mut slot, re, problems));
         if let Err(e) = read {
-            problems.push(e.then("the slot shows the page's default content"));
+            report(problems, e, "the slot shows the page's default content");
             slot.broken = true;
         }
         content.slots.push(slot);
@@ -79,7 +79,7 @@ fn read_slot(
             Some(c) => match validate_condition(c, re) {
                 Ok(()) => Some(c.clone()),
                 Err(e) => {
-                    problems.push(r.error("if", &e).then("this rule never matches"));
+                    report(problems, r.error("if", &e), "this rule never matches");
                     None
                 }
             },

@@ -10,7 +10,7 @@
 
 use super::{valid_id, Prompts, Survey, Trigger};
 use crate::condition::validate_condition;
-use crate::config::{read::Obj, Bad, ConfigError};
+use crate::config::{read::Obj, report, Bad, ConfigError};
 use crate::prelude::*;
 use crate::regex::RegexEngine;
 
@@ -55,7 +55,7 @@ pub(crate) fn parse(
             read_survey(&s, &mut survey, re)
         });
         if let Err(e) = read {
-            problems.push(e.then("this survey is off"));
+            report(problems, e, "this survey is off");
             survey.broken = true;
         }
         list.push(survey);
