@@ -193,22 +193,29 @@ impl Config {
             Ok(root) => root,
             Err(e) => return (Config::default(), vec![*e]),
         };
-        let allowed_origins = match root.map.get("allowedOrigins") {
-            None => None,
-            Some(Value::Array(a)) if a.iter().all(|o| o.as_str().is_some()) => Some(
-                a.iter()
-                    .filter_map(|o| o.as_str().map(str::to_owned))
-                    .collect(),
-            ),
-            Some(_) => {
+        // A loop that pushes, not a collecting chain: less wasm.
+        let allowed_origins = root.map.get("allowedOrigins").map(|v| {
+            let list = match v {
+                Value::Array(a) => Some(a.as_slice()),
+                _ => None,
+            };
+            let mut origins = Vec::new();
+            for o in list.unwrap_or_default() {
+                match o.as_str() {
+                    Some(o) => origins.push(o.to_owned()),
+                    None => break,
+                }
+            }
+            if list.map(<[Value]>::len) != Some(origins.len()) {
+                origins.clear();
                 report(
                     &mut problems,
                     root.error("allowedOrigins", "expected an array of strings"),
                     "the collector accepts no origin",
                 );
-                Some(Vec::new())
             }
-        };
+            origins
+        });
         let privacy = read_section(&root, "privacy", Privacy::parse).unwrap_or_else(|e| {
             report(
                 &mut problems,

@@ -87,9 +87,14 @@ fn read_slot(
         rule.variant = r
             .string("variant")?
             .ok_or_else(|| r.error("variant", "required"))?;
-        rule.name = r
-            .string("name")?
-            .unwrap_or_else(|| crate::text::cat(&["rule ", &crate::text::uint(i + 1)]));
+        rule.name = match r.string("name")? {
+            Some(name) => name,
+            None => {
+                let mut name = String::from("rule ");
+                crate::text::push_uint(&mut name, i + 1);
+                name
+            }
+        };
     }
     if let Some(e) = s.obj("experiment")? {
         let x = slot.experiment.insert(Experiment {
