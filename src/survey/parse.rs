@@ -97,7 +97,12 @@ fn read_survey(s: &Obj, survey: &mut Survey, re: &dyn RegexEngine) -> Result<(),
 }
 
 fn read_trigger(t: &Obj, re: &dyn RegexEngine) -> Result<Trigger, Bad> {
-    const ONE_OF: &str = "expected one of {\"delayMs\": ms}, {\"event\": name, \"where\": condition}, {\"scrollPercent\": 0-100}";
+    // In full where configs are published; the browser's build names the keys only.
+    const ONE_OF: &str = if cfg!(feature = "validate") {
+        "expected one of {\"delayMs\": ms}, {\"event\": name, \"where\": condition}, {\"scrollPercent\": 0-100}"
+    } else {
+        "expected delayMs, event or scrollPercent"
+    };
     if t.map.get("delayMs").is_some() {
         t.no_other_keys(&["delayMs"])?;
         return Ok(Trigger::Delay(f64::from(t.count("delayMs", 0, 0)?)));
