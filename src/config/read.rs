@@ -57,7 +57,6 @@ impl<'a> Obj<'a> {
     }
 
     /// `v`, the value of this object's `key`, as an object.
-    #[inline(never)]
     pub(crate) fn child(&self, key: &str, v: &'a Value) -> Result<Obj<'a>, Bad> {
         Obj::at_path(v, self.at(key))
     }
