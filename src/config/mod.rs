@@ -1,10 +1,11 @@
 //! The site configuration: one JSON document, deserialised once into typed structs.
 //!
-//! Reading never panics and never half-succeeds: a bad document yields one error that names
-//! the JSON path of the first bad field (`tracking.flushAt: expected a whole number ≥ 1, got
-//! a string`), and the shell falls back to the defaults. Unknown keys are errors too, so a
-//! typo does not silently do nothing. The document arrives as a [`Value`] (the browser parsed
-//! it), so no serde code is compiled into the wasm for it.
+//! Reading never panics: each problem names the JSON path of the bad field
+//! (`tracking.flushAt: expected a whole number of at least 1, got a string`; the browser's
+//! build, without `validate`, says only what was expected and shortens a few long messages)
+//! and falls back as [`Config::from_value`] says. With `validate` unknown keys are errors
+//! too, so a typo does not silently do nothing. The document arrives as a [`Value`] (the
+//! browser parsed it), so no serde code is compiled into the wasm for it.
 
 use crate::prelude::*;
 pub(crate) mod read;
