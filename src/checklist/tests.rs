@@ -217,9 +217,11 @@ fn a_bad_checklist_is_off_with_one_warning_and_the_rest_keeps_working() {
             "bad-href": {"text": text(), "steps": [{"id": "a", "href": "javascript:alert(1)"}]},
             "dup": {"text": text(), "steps": [{"id": "a"}, {"id": "a"}]},
             "bad-order": {"text": text(), "order": "random", "steps": [{"id": "a"}]},
+            "ordered-circle": {"text": text(), "order": "ordered", "steps": [{"id": "a", "after": ["b"]}, {"id": "b"}]},
+            "ordered-ok": {"text": text(), "order": "ordered", "steps": [{"id": "a"}, {"id": "b", "after": ["a"]}, {"id": "c"}]},
         }
     }));
-    assert_eq!(problems.len(), 7, "{problems:#?}");
+    assert_eq!(problems.len(), 8, "{problems:#?}");
     for path in [
         "checklists.no-steps.steps",
         "checklists.both-rules.steps[0]",
@@ -228,6 +230,7 @@ fn a_bad_checklist_is_off_with_one_warning_and_the_rest_keeps_working() {
         "checklists.bad-href.steps[0].href",
         "checklists.dup.steps[1].id",
         "checklists.bad-order.order",
+        "checklists.ordered-circle.steps",
     ] {
         assert!(
             problems
@@ -243,7 +246,7 @@ fn a_bad_checklist_is_off_with_one_warning_and_the_rest_keeps_working() {
         .filter(|c| !c.broken)
         .map(|c| c.id.as_str())
         .collect();
-    assert_eq!(on, ["good"]);
+    assert_eq!(on, ["good", "ordered-ok"]);
     let broken = lists.list.iter().find(|c| c.id == "bad-after").unwrap();
     assert!(broken
         .on_event("A", &Value::Null, &Map::new(), &RegressEngine::default())

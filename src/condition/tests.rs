@@ -163,6 +163,10 @@ fn validate_accepts_a_realistic_rule() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "validate"),
+    ignore = "checks what only the validate feature reports"
+)]
 fn validate_names_the_path_of_an_unknown_operator() {
     let rule = r#"{"$and": [{"age": {"$gt": 1}}, {"age": {"$gtx": 5}}]}"#;
     assert_eq!(
@@ -177,6 +181,10 @@ fn validate_names_the_path_of_an_unknown_operator() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "validate"),
+    ignore = "checks what only the validate feature reports"
+)]
 fn validate_reports_shapes_and_bad_regex() {
     assert_eq!(
         validate(r#"{"$and": {"a": 1}}"#),
@@ -292,6 +300,10 @@ fn version_number_operators_compare_numbers_as_versions() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "validate"),
+    ignore = "checks what only the validate feature reports"
+)]
 fn version_operator_without_a_version_never_matches() {
     // The argument is the rule's author's mistake: no visitor matches, negated or not.
     for argument in ["null", "true", "[\"1.0.0\"]", r#"{"a": 1}"#] {
@@ -326,6 +338,10 @@ fn negated_version_operators_are_their_complements() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "validate"),
+    ignore = "checks what only the validate feature reports"
+)]
 fn logical_operators_inside_an_attribute_never_match_even_negated() {
     // `$and`, `$or`, `$nor` combine conditions; in a value's place they are unknown
     // operators, so neither they nor their negation match anyone.
@@ -371,6 +387,10 @@ fn logical_operators_around_an_attribute_negate_as_usual() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "validate"),
+    ignore = "checks what only the validate feature reports"
+)]
 fn not_inside_an_attribute_is_an_operator_on_its_value() {
     // `$not` is the one logical operator that also works on a value.
     let twice = r#"{"name": {"$not": {"$not": "x"}}}"#;
@@ -434,12 +454,20 @@ fn path_of(first: &str, repeated: &str, times: usize) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "validate"),
+    ignore = "checks what only the validate feature reports"
+)]
 fn not_chains_deeper_than_the_bound_never_match() {
     let rule = nest(DEEP, json(r#"{"a": 1}"#), |v| object("$not", v));
     assert_too_deep(rule, &json(r#"{"a": 1}"#), &path_of("", "$not", 64));
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "validate"),
+    ignore = "checks what only the validate feature reports"
+)]
 fn and_or_nor_chains_deeper_than_the_bound_never_match() {
     for op in ["$and", "$or", "$nor"] {
         let rule = nest(DEEP / 2, json(r#"{"a": 1}"#), |v| {
@@ -451,12 +479,20 @@ fn and_or_nor_chains_deeper_than_the_bound_never_match() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "validate"),
+    ignore = "checks what only the validate feature reports"
+)]
 fn not_chains_inside_an_attribute_deeper_than_the_bound_never_match() {
     let rule = object("a", nest(DEEP, json("1"), |v| object("$not", v)));
     assert_too_deep(rule, &json(r#"{"a": 1}"#), &path_of("a", "$not", 63));
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "validate"),
+    ignore = "checks what only the validate feature reports"
+)]
 fn elem_match_chains_deeper_than_the_bound_never_match() {
     // On the elements themselves: [[[...[1]...]]] against $elemMatch of $elemMatch of ...
     let rule = object(
@@ -477,6 +513,10 @@ fn elem_match_chains_deeper_than_the_bound_never_match() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "validate"),
+    ignore = "checks what only the validate feature reports"
+)]
 fn literals_deeper_than_the_bound_never_match() {
     let deep = || nest(DEEP, json("1"), |v| Value::Array(vec![v]));
     let attributes = object("a", deep());
@@ -489,6 +529,10 @@ fn literals_deeper_than_the_bound_never_match() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "validate"),
+    ignore = "checks what only the validate feature reports"
+)]
 fn validate_stops_at_the_bound_on_any_operator() {
     let rule = object("a", nest(DEEP, json("1"), |v| object("$size", v)));
     assert_eq!(
@@ -498,6 +542,10 @@ fn validate_stops_at_the_bound_on_any_operator() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "validate"),
+    ignore = "checks what only the validate feature reports"
+)]
 fn the_bound_is_64_levels() {
     // 63 `$not`s around {"a": 1} make 64 nested conditions: fine, and an odd count negates.
     let at_bound = nest(63, json(r#"{"a": 1}"#), |v| object("$not", v));
@@ -527,6 +575,10 @@ fn the_bound_is_64_levels() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "validate"),
+    ignore = "checks what only the validate feature reports"
+)]
 fn nested_quantifiers_never_run() {
     let rule = r#"{"query.ref": {"$regex": "(a+)+$"}}"#;
     let attributes = format!(r#"{{"query": {{"ref": "{}!"}}}}"#, "a".repeat(24));
@@ -556,6 +608,10 @@ fn nested_quantifiers_never_run() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "validate"),
+    ignore = "checks what only the validate feature reports"
+)]
 fn backreference_before_its_group_is_refused_before_the_engine() {
     let rule = r#"{"a": {"$regex": "(?:)(a)|\\2"}}"#;
     assert!(!matches(rule, r#"{"a": "a"}"#));
@@ -574,6 +630,10 @@ fn backreference_before_its_group_is_refused_before_the_engine() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "validate"),
+    ignore = "checks what only the validate feature reports"
+)]
 fn patterns_with_groups_nested_past_the_bound_are_refused_before_the_engine() {
     // regress compiles groups recursively: ~800 levels ran out of the wasm's 1 MiB stack.
     // Run where that stack is all there is, so a slip is a crash, not a pass.

@@ -25,23 +25,58 @@ pub fn kind(v: &Value) -> &'static str {
     }
 }
 
+/// The message for a value of the wrong type: `wanted` (`"expected a number"`), and with
+/// `validate` what was found (`…, got a string`). The browser's build says only what was
+/// expected, so it assembles no message at each getter.
+fn expected(wanted: &str, got: &Value) -> String {
+    #[cfg(feature = "validate")]
+    return cat(&[wanted, ", got ", kind(got)]);
+    #[cfg(not(feature = "validate"))]
+    {
+        let _ = got;
+        wanted.to_owned()
+    }
+}
+
 impl<'a> Obj<'a> {
-    #[inline(never)]
+    /// `v` as an object at `path` (`""` for the document).
     pub(crate) fn new(v: &'a Value, path: &str) -> Result<Obj<'a>, Bad> {
+        Obj::at_path(v, path.to_owned())
+    }
+
+    /// One copy for every object read: the path is built once by the caller and moved in.
+    #[inline(never)]
+    fn at_path(v: &'a Value, path: String) -> Result<Obj<'a>, Bad> {
         match v {
-            Value::Object(map) => Ok(Obj {
-                map,
-                path: path.to_owned(),
-            }),
+            Value::Object(map) => Ok(Obj { map, path }),
             other => Err(Box::new(ConfigError {
-                path: if path.is_empty() {
-                    ".".into()
-                } else {
-                    path.into()
-                },
-                message: cat(&["expected an object, got ", kind(other)]),
+                path: if path.is_empty() { ".".into() } else { path },
+                message: expected("expected an object", other),
             })),
         }
+    }
+
+    /// `v`, the value of this object's `key`, as an object.
+    pub(crate) fn child(&self, key: &str, v: &'a Value) -> Result<Obj<'a>, Bad> {
+        Obj::at_path(v, self.at(key))
+    }
+
+    /// `v`, item `i` of the array under `key`, as an object.
+    #[cfg(feature = "widgets")]
+    #[inline(never)]
+    pub(crate) fn item(&self, key: &str, i: u64, v: &'a Value) -> Result<Obj<'a>, Bad> {
+        Obj::at_path(v, self.item_path(key, i))
+    }
+
+    /// The path of item `i` of the array under `key`: `key[i]`.
+    #[cfg(feature = "widgets")]
+    #[inline(never)]
+    pub(crate) fn item_path(&self, key: &str, i: u64) -> String {
+        let mut path = self.at(key);
+        path.push('[');
+        crate::text::push_uint(&mut path, i);
+        path.push(']');
+        path
     }
 
     #[inline(never)]
@@ -51,6 +86,15 @@ impl<'a> Obj<'a> {
         } else {
             cat(&[&self.path, ".", key])
         }
+    }
+
+    /// `key` holds `got` where what `wanted` says (`"expected a number"`) belongs.
+    #[inline(never)]
+    fn wrong(&self, key: &str, wanted: &str, got: &Value) -> Bad {
+        Box::new(ConfigError {
+            path: self.at(key),
+            message: expected(wanted, got),
+        })
     }
 
     #[inline(never)]
@@ -77,10 +121,7 @@ impl<'a> Obj<'a> {
 
     #[inline(never)]
     pub(crate) fn obj(&self, key: &str) -> Result<Option<Obj<'a>>, Bad> {
-        self.map
-            .get(key)
-            .map(|v| Obj::new(v, &self.at(key)))
-            .transpose()
+        self.map.get(key).map(|v| self.child(key, v)).transpose()
     }
 
     #[inline(never)]
@@ -88,9 +129,7 @@ impl<'a> Obj<'a> {
         match self.map.get(key) {
             None => Ok(default),
             Some(Value::Bool(b)) => Ok(*b),
-            Some(other) => {
-                Err(self.error(key, &cat(&["expected true or false, got ", kind(other)])))
-            }
+            Some(other) => Err(self.wrong(key, "expected true or false", other)),
         }
     }
 
@@ -105,14 +144,13 @@ impl<'a> Obj<'a> {
             {
                 Ok(*n as u32)
             }
-            Some(other) => Err(self.error(
+            Some(other) => Err(self.wrong(
                 key,
                 &cat(&[
                     "expected a whole number of at least ",
                     &crate::text::uint(u64::from(min)),
-                    ", got ",
-                    kind(other),
                 ]),
+                other,
             )),
         }
     }
@@ -122,10 +160,7 @@ impl<'a> Obj<'a> {
         match self.map.get(key) {
             None => Ok(default),
             Some(Value::Number(n)) if n.is_finite() && *n > 0.0 => Ok(*n),
-            Some(other) => Err(self.error(
-                key,
-                &cat(&["expected a positive number, got ", kind(other)]),
-            )),
+            Some(other) => Err(self.wrong(key, "expected a positive number", other)),
         }
     }
 
@@ -157,10 +192,7 @@ impl<'a> Obj<'a> {
         match self.map.get(key) {
             None => Ok(None),
             Some(Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
-            Some(other) => Err(self.error(
-                key,
-                &cat(&["expected a non-empty string, got ", kind(other)]),
-            )),
+            Some(other) => Err(self.wrong(key, "expected a non-empty string", other)),
         }
     }
 
@@ -178,10 +210,7 @@ impl<'a> Obj<'a> {
         match self.map.get(key) {
             None => Ok(default),
             Some(Value::Number(n)) if (min..=max).contains(n) => Ok(*n),
-            Some(other) => Err(self.error(
-                key,
-                &cat(&["expected a number ", range, ", got ", kind(other)]),
-            )),
+            Some(other) => Err(self.wrong(key, &cat(&["expected a number ", range]), other)),
         }
     }
 
@@ -192,7 +221,7 @@ impl<'a> Obj<'a> {
         match self.map.get(key) {
             None => Ok(None),
             Some(Value::Array(a)) => Ok(Some(a)),
-            Some(other) => Err(self.error(key, &cat(&["expected an array, got ", kind(other)]))),
+            Some(other) => Err(self.wrong(key, "expected an array", other)),
         }
     }
 

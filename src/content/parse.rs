@@ -5,7 +5,7 @@
 use super::{safe_url, Content, Experiment, Rule, Slot, Structured};
 use crate::bucket;
 use crate::condition::validate_condition;
-use crate::config::{read::Obj, Bad, ConfigError};
+use crate::config::{read::Obj, report, Bad, ConfigError};
 use crate::json::{Map, Value};
 use crate::prelude::*;
 use crate::regex::RegexEngine;
@@ -15,7 +15,7 @@ pub(crate) fn parse(obj: &Obj, re: &dyn RegexEngine, problems: &mut Vec<ConfigEr
     let mut content = Content::default();
     let mut note = |r: Result<(), Bad>| {
         if let Err(e) = r {
-            problems.push(e.then("ignored"));
+            report(problems, e, "ignored");
         }
     };
     note(obj.string("goal").map(|g| content.goal = g));
@@ -24,7 +24,7 @@ pub(crate) fn parse(obj: &Obj, re: &dyn RegexEngine, problems: &mut Vec<ConfigEr
         Ok(Some(slots)) => slots,
         Ok(None) => return content,
         Err(e) => {
-            problems.push(e.then("no content slot is personalised"));
+            report(problems, e, "no content slot is personalised");
             return content;
         }
     };
@@ -37,10 +37,11 @@ pub(crate) fn parse(obj: &Obj, re: &dyn RegexEngine, problems: &mut Vec<ConfigEr
             variants: Vec::new(),
             broken: false,
         };
-        let read = Obj::new(value, &slots.path_of(name))
+        let read = slots
+            .child(name, value)
             .and_then(|s| read_slot(&s, &mut slot, re, problems));
         if let Err(e) = read {
-            problems.push(e.then("the slot shows the page's default content"));
+            report(problems, e, "the slot shows the page's default content");
             slot.broken = true;
         }
         content.slots.push(slot);
@@ -60,46 +61,66 @@ fn read_slot(
     slot.goal = s.string("goal")?;
     // Counted in u64, whose formatter the wasm already has (usize's would be one more).
     for (i, rule) in (0u64..).zip(s.array("rules")?.into_iter().flatten()) {
-        let path = crate::text::cat(&[&s.path_of("rules"), "[", &crate::text::uint(i), "]"]);
-        let r = Obj::new(rule, &path)?;
+        let r = s.item("rules", i, rule)?;
         r.no_other_keys(&["name", "if", "variant"])?;
-        let condition = match r.map.get("if") {
+        // Pushed first and filled in place: an early return then drops nothing here (less
+        // wasm); a slot left half-read is broken and shows the page's default.
+        slot.rules.push(Rule {
+            name: String::new(),
+            condition: None,
+            variant: String::new(),
+        });
+        let Some(rule) = slot.rules.last_mut() else {
+            continue;
+        };
+        rule.condition = match r.map.get("if") {
             // No condition: the rule is for everyone.
             None => Some(Value::Object(Map::new())),
             Some(c) => match validate_condition(c, re) {
                 Ok(()) => Some(c.clone()),
                 Err(e) => {
-                    problems.push(r.error("if", &e).then("this rule never matches"));
+                    report(problems, r.error("if", &e), "this rule never matches");
                     None
                 }
             },
         };
-        let variant = r
+        rule.variant = r
             .string("variant")?
             .ok_or_else(|| r.error("variant", "required"))?;
-        slot.rules.push(Rule {
-            name: r
-                .string("name")?
-                .unwrap_or_else(|| crate::text::cat(&["rule ", &crate::text::uint(i + 1)])),
-            condition,
-            variant,
-        });
+        rule.name = match r.string("name")? {
+            Some(name) => name,
+            None => {
+                let mut name = String::from("rule ");
+                crate::text::push_uint(&mut name, i + 1);
+                name
+            }
+        };
     }
     if let Some(e) = s.obj("experiment")? {
-        slot.experiment = Some(read_experiment(&e)?);
+        let x = slot.experiment.insert(Experiment {
+            key: String::new(),
+            variations: Vec::new(),
+            weights: Vec::new(),
+            coverage: 1.0,
+            hash_attribute: String::new(),
+            namespace: None,
+        });
+        read_experiment(&e, x)?;
     }
     if let Some(vs) = s.obj("variants")? {
         for (name, value) in vs.map {
-            let v = Obj::new(value, &vs.path_of(name))?;
-            let mut structured = Structured::default();
-            read_structured(&v, &mut structured)?;
-            slot.variants.push((name.clone(), structured));
+            let v = vs.child(name, value)?;
+            slot.variants.push((name.clone(), Structured::default()));
+            if let Some((_, structured)) = slot.variants.last_mut() {
+                read_structured(&v, structured)?;
+            }
         }
     }
     Ok(())
 }
 
-fn read_experiment(e: &Obj) -> Result<Experiment, Bad> {
+/// Fills `x` from its config, in place like [`read_structured`].
+fn read_experiment(e: &Obj, x: &mut Experiment) -> Result<(), Bad> {
     e.no_other_keys(&[
         "key",
         "variations",
@@ -108,59 +129,64 @@ fn read_experiment(e: &Obj) -> Result<Experiment, Bad> {
         "hashAttribute",
         "namespace",
     ])?;
-    let key = e.string("key")?.ok_or_else(|| e.error("key", "required"))?;
-    let variations: Vec<String> = match e.array("variations")? {
-        Some(v) if v.len() >= 2 && v.iter().all(|x| x.as_str().is_some_and(|s| !s.is_empty())) => v
-            .iter()
-            .filter_map(|x| x.as_str().map(str::to_owned))
-            .collect(),
-        _ => return Err(e.error("variations", "expected at least two variant names")),
-    };
+    x.key = e.string("key")?.ok_or_else(|| e.error("key", "required"))?;
+    // Plain loops that push into `x`: iterator chains that collect cost several times the
+    // wasm here.
+    let names = e.array("variations")?.map_or(&[][..], Vec::as_slice);
+    for name in names {
+        match name {
+            Value::String(s) if !s.is_empty() => x.variations.push(s.clone()),
+            _ => break,
+        }
+    }
+    if names.len() < 2 || x.variations.len() != names.len() {
+        return Err(e.error("variations", "expected at least two variant names"));
+    }
     // Weights are shares: [3, 1] is 75% / 25%. (GrowthBook's bucketing would quietly use
     // equal weights for any that do not sum to 1.)
-    let weights = match e.array("weights")? {
-        None => bucket::get_equal_weights(variations.len()),
-        Some(w)
-            if w.len() == variations.len()
-                && w.iter().all(|x| x.as_f64().is_some_and(|n| n >= 0.0))
-                && w.iter().filter_map(Value::as_f64).sum::<f64>() > 0.0 =>
-        {
-            let total: f64 = w.iter().filter_map(Value::as_f64).sum();
-            w.iter()
-                .filter_map(Value::as_f64)
-                .map(|n| n / total)
-                .collect()
-        }
-        Some(_) => {
-            return Err(e.error(
-                "weights",
-                "expected one non-negative number per variation, not all 0",
-            ))
-        }
-    };
-    Ok(Experiment {
-        key,
-        variations,
-        weights,
-        coverage: e.number("coverage", 1.0, (0.0, 1.0), "from 0 to 1")?,
-        hash_attribute: e.string("hashAttribute")?.unwrap_or_else(|| "id".into()),
-        namespace: match e.array("namespace")? {
-            None => None,
-            Some(ns) => match ns.as_slice() {
-                [Value::String(name), Value::Number(start), Value::Number(end)]
-                    if !name.is_empty() && 0.0 <= *start && start < end && *end <= 1.0 =>
-                {
-                    Some((name.clone(), *start, *end))
+    match e.array("weights")? {
+        None => x.weights = bucket::get_equal_weights(names.len()),
+        Some(w) => {
+            let mut total = 0.0;
+            for n in w {
+                match n.as_f64() {
+                    Some(n) if n >= 0.0 => {
+                        total += n;
+                        x.weights.push(n);
+                    }
+                    _ => break,
                 }
-                _ => {
-                    return Err(e.error(
-                        "namespace",
-                        "expected [name, start, end] with 0 <= start < end <= 1",
-                    ))
-                }
-            },
+            }
+            if w.len() != names.len() || x.weights.len() != w.len() || total <= 0.0 {
+                return Err(e.error(
+                    "weights",
+                    "expected one non-negative number per variation, not all 0",
+                ));
+            }
+            for n in &mut x.weights {
+                *n /= total;
+            }
+        }
+    }
+    x.coverage = e.number("coverage", 1.0, (0.0, 1.0), "from 0 to 1")?;
+    x.hash_attribute = e.string("hashAttribute")?.unwrap_or_else(|| "id".into());
+    x.namespace = match e.array("namespace")? {
+        None => None,
+        Some(ns) => match ns.as_slice() {
+            [Value::String(name), Value::Number(start), Value::Number(end)]
+                if !name.is_empty() && 0.0 <= *start && start < end && *end <= 1.0 =>
+            {
+                Some((name.clone(), *start, *end))
+            }
+            _ => {
+                return Err(e.error(
+                    "namespace",
+                    "expected [name, start, end] with 0 <= start < end <= 1",
+                ))
+            }
         },
-    })
+    };
+    Ok(())
 }
 
 /// Fills `structured` from a variant written in the config. URLs must pass [`safe_url`];

@@ -147,10 +147,13 @@ fn bad_slot_config_names_the_path() {
     let err = |json: &str| {
         config(&format!(r#"{{"content":{{"slots":{{"hero":{json}}}}}}}"#)).unwrap_err()
     };
-    assert_eq!(
-        err(r#"{"rules":[{"if":{"age":{"$gtx":1}},"variant":"a"}]}"#).path,
-        "content.slots.hero.rules[0].if"
-    );
+    // Conditions are checked where configs are published (`validate`).
+    if cfg!(feature = "validate") {
+        assert_eq!(
+            err(r#"{"rules":[{"if":{"age":{"$gtx":1}},"variant":"a"}]}"#).path,
+            "content.slots.hero.rules[0].if"
+        );
+    }
     assert_eq!(
         err(r#"{"rules":[{"if":{}}]}"#).path,
         "content.slots.hero.rules[0].variant"
@@ -171,11 +174,13 @@ fn bad_slot_config_names_the_path() {
         err(r#"{"variants":{"x":{"image":"data:image/png;base64,AA"}}}"#).path,
         "content.slots.hero.variants.x.image"
     );
-    assert_eq!(err(r#"{"rulez":[]}"#).path, "content.slots.hero.rulez");
-    assert_eq!(
-        err(r#"{"rules":[{"if":{"path":{"$regex":"("}},"variant":"a"}]}"#).path,
-        "content.slots.hero.rules[0].if"
-    );
+    if cfg!(feature = "validate") {
+        assert_eq!(err(r#"{"rulez":[]}"#).path, "content.slots.hero.rulez");
+        assert_eq!(
+            err(r#"{"rules":[{"if":{"path":{"$regex":"("}},"variant":"a"}]}"#).path,
+            "content.slots.hero.rules[0].if"
+        );
+    }
 }
 
 #[test]
@@ -199,6 +204,10 @@ fn only_http_links_and_site_paths_are_safe() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "validate"),
+    ignore = "checks what only the validate feature reports"
+)]
 fn the_goal_is_read_and_unknown_keys_are_refused() {
     let c = config(r#"{"content":{"goal":"Signed Up","slots":{}}}"#).unwrap();
     assert_eq!(c.content.goal.as_deref(), Some("Signed Up"));
@@ -210,6 +219,10 @@ fn the_goal_is_read_and_unknown_keys_are_refused() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "validate"),
+    ignore = "checks what only the validate feature reports"
+)]
 fn a_bad_rule_never_matches_and_the_next_rule_still_applies() {
     let (c, problems) = read(
         r#"{"content":{"slots":{"hero":{"rules":[

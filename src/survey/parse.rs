@@ -10,7 +10,7 @@
 
 use super::{valid_id, Prompts, Survey, Trigger};
 use crate::condition::validate_condition;
-use crate::config::{read::Obj, Bad, ConfigError};
+use crate::config::{read::Obj, report, Bad, ConfigError};
 use crate::prelude::*;
 use crate::regex::RegexEngine;
 
@@ -48,14 +48,14 @@ pub(crate) fn parse(
             dismiss_wait_days: 14.0,
             broken: false,
         };
-        let read = Obj::new(value, &obj.path_of(id)).and_then(|s| {
+        let read = obj.child(id, value).and_then(|s| {
             if !valid_id(id) {
                 return Err(obj.error(id, "a survey id is 1-64 letters, digits, - and _"));
             }
             read_survey(&s, &mut survey, re)
         });
         if let Err(e) = read {
-            problems.push(e.then("this survey is off"));
+            report(problems, e, "this survey is off");
             survey.broken = true;
         }
         list.push(survey);
@@ -86,8 +86,7 @@ fn read_survey(s: &Obj, survey: &mut Survey, re: &dyn RegexEngine) -> Result<(),
         survey.condition = Some(c.clone());
     }
     for (i, t) in (0u64..).zip(s.array("triggers")?.into_iter().flatten()) {
-        let path = crate::text::cat(&[&s.path_of("triggers"), "[", &crate::text::uint(i), "]"]);
-        let t = Obj::new(t, &path)?;
+        let t = s.item("triggers", i, t)?;
         survey.triggers.push(read_trigger(&t, re)?);
     }
     survey.sample = s.number("sample", 1.0, (0.0, 1.0), "from 0 to 1")?;
@@ -98,7 +97,12 @@ fn read_survey(s: &Obj, survey: &mut Survey, re: &dyn RegexEngine) -> Result<(),
 }
 
 fn read_trigger(t: &Obj, re: &dyn RegexEngine) -> Result<Trigger, Bad> {
-    const ONE_OF: &str = "expected one of {\"delayMs\": ms}, {\"event\": name, \"where\": condition}, {\"scrollPercent\": 0-100}";
+    // In full where configs are published; the browser's build names the keys only.
+    const ONE_OF: &str = if cfg!(feature = "validate") {
+        "expected one of {\"delayMs\": ms}, {\"event\": name, \"where\": condition}, {\"scrollPercent\": 0-100}"
+    } else {
+        "expected delayMs, event or scrollPercent"
+    };
     if t.map.get("delayMs").is_some() {
         t.no_other_keys(&["delayMs"])?;
         return Ok(Trigger::Delay(f64::from(t.count("delayMs", 0, 0)?)));

@@ -300,6 +300,10 @@ fn triggers_delay_event_with_condition_scroll() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "validate"),
+    ignore = "checks what only the validate feature reports"
+)]
 fn a_bad_survey_is_off_with_one_warning_and_the_rest_keeps_working() {
     let (surveys, problems) = read(json!({
         "tracking": {"flushAt": 5},
