@@ -25,7 +25,7 @@ pub(crate) fn read(
         .obj("text")?
         .ok_or_else(|| s.error("text", "required: the texts by locale"))?;
     for (locale, value) in text.map {
-        let _t = Obj::new(value, &text.path_of(locale))?;
+        let _t = text.child(locale, value)?;
         #[cfg(feature = "validate")]
         texts(&_t)?;
     }

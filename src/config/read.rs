@@ -224,11 +224,4 @@ impl<'a> Obj<'a> {
             Some(other) => Err(self.wrong(key, "expected an array", other)),
         }
     }
-
-    /// The path of `key` inside this object (for nested readers).
-    #[cfg(feature = "widgets")]
-    #[inline(never)]
-    pub(crate) fn path_of(&self, key: &str) -> String {
-        self.at(key)
-    }
 }
