@@ -112,14 +112,12 @@ impl Tracker {
         if name.starts_with("Checklist ") {
             return (Vec::new(), Vec::new());
         }
-        let wanted: Vec<String> = self
-            .config
-            .checklists
-            .list
-            .iter()
-            .filter(|c| c.wants_event(name))
-            .map(|c| c.id.clone())
-            .collect();
+        let mut wanted = Vec::new();
+        for c in &self.config.checklists.list {
+            if c.wants_event(name) {
+                wanted.push(c.id.clone());
+            }
+        }
         if wanted.is_empty() {
             return (Vec::new(), Vec::new());
         }
@@ -139,14 +137,12 @@ impl Tracker {
         now_ms: f64,
         re: &dyn RegexEngine,
     ) -> (Vec<Record>, Vec<String>) {
-        let ids: Vec<String> = self
-            .config
-            .checklists
-            .list
-            .iter()
-            .filter(|c| !c.broken)
-            .map(|c| c.id.clone())
-            .collect();
+        let mut ids = Vec::new();
+        for c in &self.config.checklists.list {
+            if !c.broken {
+                ids.push(c.id.clone());
+            }
+        }
         if ids.is_empty() {
             return (Vec::new(), Vec::new());
         }
@@ -259,19 +255,16 @@ impl Tracker {
         }
         let attributes = self.attributes(now_ms);
         let groups = self.config.audience.saved_groups.clone();
-        let eligible: Vec<String> = self
-            .config
-            .checklists
-            .list
-            .iter()
-            .filter(|c| !c.broken)
-            .filter(|c| {
-                c.condition
+        let mut eligible = Vec::new();
+        for c in &self.config.checklists.list {
+            if !c.broken
+                && c.condition
                     .as_ref()
                     .is_none_or(|cond| eval_condition(cond, &attributes, &groups, re))
-            })
-            .map(|c| c.id.clone())
-            .collect();
+            {
+                eligible.push(c.id.clone());
+            }
+        }
         for id in eligible {
             let history = self.history();
             let prompts = self.config.surveys.prompts;
