@@ -450,22 +450,21 @@ pub fn in_sample(survey_id: &str, anonymous_id: &str, sample: f64) -> bool {
 /// The surveys a page view schedules, with when they are due (`now` + their shortest
 /// delay).
 pub fn on_page_view(surveys: &Surveys, now_ms: f64) -> Vec<(String, f64)> {
-    surveys
-        .list
-        .iter()
-        .filter(|s| !s.broken)
-        .filter_map(|s| {
-            let delay = s
-                .triggers
-                .iter()
-                .filter_map(|t| match t {
-                    Trigger::Delay(ms) => Some(*ms),
-                    _ => None,
-                })
-                .reduce(f64::min)?;
-            Some((s.id.clone(), now_ms + delay))
-        })
-        .collect()
+    let mut out = Vec::new();
+    for s in surveys.list.iter().filter(|s| !s.broken) {
+        let delay = s
+            .triggers
+            .iter()
+            .filter_map(|t| match t {
+                Trigger::Delay(ms) => Some(*ms),
+                _ => None,
+            })
+            .reduce(f64::min);
+        if let Some(delay) = delay {
+            out.push((s.id.clone(), now_ms + delay));
+        }
+    }
+    out
 }
 
 /// The surveys an event triggers: a trigger names it and its condition (if any) matches
@@ -477,38 +476,36 @@ pub fn on_event(
     saved_groups: &Map,
     re: &dyn RegexEngine,
 ) -> Vec<String> {
-    surveys
-        .list
-        .iter()
-        .filter(|s| !s.broken)
-        .filter(|s| {
-            s.triggers.iter().any(|t| match t {
-                Trigger::Event(event, cond) => {
-                    event == name
-                        && cond
-                            .as_ref()
-                            .is_none_or(|c| eval_condition(c, properties, saved_groups, re))
-                }
-                _ => false,
-            })
-        })
-        .map(|s| s.id.clone())
-        .collect()
+    let mut out = Vec::new();
+    for s in surveys.list.iter().filter(|s| !s.broken) {
+        let triggered = s.triggers.iter().any(|t| match t {
+            Trigger::Event(event, cond) => {
+                event == name
+                    && cond
+                        .as_ref()
+                        .is_none_or(|c| eval_condition(c, properties, saved_groups, re))
+            }
+            _ => false,
+        });
+        if triggered {
+            out.push(s.id.clone());
+        }
+    }
+    out
 }
 
 /// The surveys a scroll depth (percent of the page) triggers.
 pub fn on_scroll(surveys: &Surveys, percent: f64) -> Vec<String> {
-    surveys
-        .list
-        .iter()
-        .filter(|s| !s.broken)
-        .filter(|s| {
-            s.triggers
-                .iter()
-                .any(|t| matches!(t, Trigger::Scroll(p) if percent >= *p))
-        })
-        .map(|s| s.id.clone())
-        .collect()
+    let mut out = Vec::new();
+    for s in surveys.list.iter().filter(|s| !s.broken) {
+        if s.triggers
+            .iter()
+            .any(|t| matches!(t, Trigger::Scroll(p) if percent >= *p))
+        {
+            out.push(s.id.clone());
+        }
+    }
+    out
 }
 
 /// The deepest scroll depth any survey waits for (the page side reports depth only while
