@@ -346,7 +346,11 @@ impl History {
             ..History::default()
         };
         if let Some(p) = parts.next() {
-            h.prompts = p.split(',').filter(|t| !t.is_empty()).map(num).collect();
+            for t in p.split(',') {
+                if !t.is_empty() {
+                    h.prompts.push(num(t));
+                }
+            }
         }
         for entry in parts {
             let mut f = entry.split(':');
