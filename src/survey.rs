@@ -515,16 +515,15 @@ pub fn on_scroll(surveys: &Surveys, percent: f64) -> Vec<String> {
 /// The deepest scroll depth any survey waits for (the page side reports depth only while
 /// some survey waits for it; None: no survey does).
 pub fn scroll_depths(surveys: &Surveys) -> Option<f64> {
-    surveys
-        .list
-        .iter()
-        .filter(|s| !s.broken)
-        .flat_map(|s| s.triggers.iter())
-        .filter_map(|t| match t {
-            Trigger::Scroll(p) => Some(*p),
-            _ => None,
-        })
-        .reduce(f64::min)
+    let mut least: Option<f64> = None;
+    for s in surveys.list.iter().filter(|s| !s.broken) {
+        for t in &s.triggers {
+            if let Trigger::Scroll(p) = t {
+                least = Some(least.map_or(*p, |l| l.min(*p)));
+            }
+        }
+    }
+    least
 }
 
 /// A comment as sent: trimmed and at most [`MAX_COMMENT_CHARS`] characters (cut at a
