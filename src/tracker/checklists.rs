@@ -170,15 +170,15 @@ impl Tracker {
                 let before = p.steps.len();
                 let mut out = Vec::new();
                 for i in steps {
-                    out.extend(c.mark(p, i, how, now_ms));
+                    out.append(&mut c.mark(p, i, how, now_ms));
                 }
                 (out, p.steps.len() != before)
             });
-            if let Some((out, seen)) = out {
+            if let Some((mut out, seen)) = out {
                 if seen || !out.is_empty() {
                     changed.push(id.clone());
                 }
-                records.extend(out);
+                records.append(&mut out);
             }
         }
         (records, changed)
@@ -407,11 +407,11 @@ impl Tracker {
                 let events = c.settle(p, now_ms);
                 (events, *p != before)
             });
-            if let Some((events, differs)) = out {
+            if let Some((mut events, differs)) = out {
                 if differs {
                     changed.push(id.clone());
                 }
-                records.extend(events);
+                records.append(&mut events);
             }
         }
         (records, changed)
