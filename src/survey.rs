@@ -456,15 +456,13 @@ pub fn in_sample(survey_id: &str, anonymous_id: &str, sample: f64) -> bool {
 pub fn on_page_view(surveys: &Surveys, now_ms: f64) -> Vec<(String, f64)> {
     let mut out = Vec::new();
     for s in surveys.list.iter().filter(|s| !s.broken) {
-        let delay = s
-            .triggers
-            .iter()
-            .filter_map(|t| match t {
-                Trigger::Delay(ms) => Some(*ms),
-                _ => None,
-            })
-            .reduce(f64::min);
-        if let Some(delay) = delay {
+        let mut shortest: Option<f64> = None;
+        for t in &s.triggers {
+            if let Trigger::Delay(ms) = t {
+                shortest = Some(shortest.map_or(*ms, |d| d.min(*ms)));
+            }
+        }
+        if let Some(delay) = shortest {
             out.push((s.id.clone(), now_ms + delay));
         }
     }

@@ -70,11 +70,11 @@ impl Tracker {
 
     /// When the next delay ends, if a survey waits for one.
     pub fn surveys_next_due(&self) -> Option<f64> {
-        self.surveys
-            .pending
-            .iter()
-            .map(|(_, at)| *at)
-            .reduce(f64::min)
+        let mut next: Option<f64> = None;
+        for (_, at) in &self.surveys.pending {
+            next = Some(next.map_or(*at, |n| n.min(*at)));
+        }
+        next
     }
 
     /// The surveys whose delay has ended by `now_ms` (they wait no more).
