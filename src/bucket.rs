@@ -88,15 +88,13 @@ pub fn get_bucket_ranges(
             &equal
         }
     };
-    let mut cumulative = 0.0;
-    weights
-        .iter()
-        .map(|w| {
-            let start = cumulative;
-            cumulative += w;
-            (start, start + coverage * w)
-        })
-        .collect()
+    let mut ranges = Vec::new();
+    let mut start = 0.0;
+    for w in weights {
+        ranges.push((start, start + coverage * w));
+        start += w;
+    }
+    ranges
 }
 
 /// The index of the range holding `n`, or -1 when none does (outside coverage).

@@ -178,9 +178,13 @@ impl Checklist {
         if self.broken {
             return Vec::new();
         }
-        (0..self.steps.len())
-            .filter(|i| self.steps.get(*i).is_some_and(|s| f(&s.done_when)))
-            .collect()
+        let mut out = Vec::new();
+        for (i, s) in self.steps.iter().enumerate() {
+            if f(&s.done_when) {
+                out.push(i);
+            }
+        }
+        out
     }
 
     /// Whether any step waits for event `name` (so its properties are worth parsing).

@@ -197,7 +197,7 @@ pub fn build(
         }
         Call::Page { name, properties } => {
             let mut props = frame.page.clone();
-            props.extend(properties.clone());
+            props.merge(properties);
             if let Some(n) = name {
                 e.push_str(",\"name\":");
                 write_str(&mut e, n);
@@ -214,7 +214,7 @@ pub fn build(
                 ));
             }
             let mut all = identity.traits.clone();
-            all.extend(traits.clone());
+            all.merge(traits);
             e.push_str(",\"traits\":");
             e.push_str(&to_json(&Value::Object(all)));
             "identify"

@@ -49,6 +49,14 @@ impl Map {
         }
     }
 
+    /// Sets each of `other`'s keys, as [`Map::insert`] does (a loop, not a generic
+    /// `extend`, whose monomorphised code costs the wasm more).
+    pub fn merge(&mut self, other: &Map) {
+        for (k, v) in &other.0 {
+            self.insert(k.clone(), v.clone());
+        }
+    }
+
     /// Sets `key`, as [`Map::insert`] does, dropping any earlier value. Out of line, so
     /// that building an object from literal keys costs one small call per key in the wasm
     /// rather than an inlined allocation and drop each.

@@ -346,7 +346,11 @@ impl History {
             ..History::default()
         };
         if let Some(p) = parts.next() {
-            h.prompts = p.split(',').filter(|t| !t.is_empty()).map(num).collect();
+            for t in p.split(',') {
+                if !t.is_empty() {
+                    h.prompts.push(num(t));
+                }
+            }
         }
         for entry in parts {
             let mut f = entry.split(':');
@@ -450,22 +454,19 @@ pub fn in_sample(survey_id: &str, anonymous_id: &str, sample: f64) -> bool {
 /// The surveys a page view schedules, with when they are due (`now` + their shortest
 /// delay).
 pub fn on_page_view(surveys: &Surveys, now_ms: f64) -> Vec<(String, f64)> {
-    surveys
-        .list
-        .iter()
-        .filter(|s| !s.broken)
-        .filter_map(|s| {
-            let delay = s
-                .triggers
-                .iter()
-                .filter_map(|t| match t {
-                    Trigger::Delay(ms) => Some(*ms),
-                    _ => None,
-                })
-                .reduce(f64::min)?;
-            Some((s.id.clone(), now_ms + delay))
-        })
-        .collect()
+    let mut out = Vec::new();
+    for s in surveys.list.iter().filter(|s| !s.broken) {
+        let mut shortest: Option<f64> = None;
+        for t in &s.triggers {
+            if let Trigger::Delay(ms) = t {
+                shortest = Some(shortest.map_or(*ms, |d| d.min(*ms)));
+            }
+        }
+        if let Some(delay) = shortest {
+            out.push((s.id.clone(), now_ms + delay));
+        }
+    }
+    out
 }
 
 /// The surveys an event triggers: a trigger names it and its condition (if any) matches
@@ -477,53 +478,50 @@ pub fn on_event(
     saved_groups: &Map,
     re: &dyn RegexEngine,
 ) -> Vec<String> {
-    surveys
-        .list
-        .iter()
-        .filter(|s| !s.broken)
-        .filter(|s| {
-            s.triggers.iter().any(|t| match t {
-                Trigger::Event(event, cond) => {
-                    event == name
-                        && cond
-                            .as_ref()
-                            .is_none_or(|c| eval_condition(c, properties, saved_groups, re))
-                }
-                _ => false,
-            })
-        })
-        .map(|s| s.id.clone())
-        .collect()
+    let mut out = Vec::new();
+    for s in surveys.list.iter().filter(|s| !s.broken) {
+        let triggered = s.triggers.iter().any(|t| match t {
+            Trigger::Event(event, cond) => {
+                event == name
+                    && cond
+                        .as_ref()
+                        .is_none_or(|c| eval_condition(c, properties, saved_groups, re))
+            }
+            _ => false,
+        });
+        if triggered {
+            out.push(s.id.clone());
+        }
+    }
+    out
 }
 
 /// The surveys a scroll depth (percent of the page) triggers.
 pub fn on_scroll(surveys: &Surveys, percent: f64) -> Vec<String> {
-    surveys
-        .list
-        .iter()
-        .filter(|s| !s.broken)
-        .filter(|s| {
-            s.triggers
-                .iter()
-                .any(|t| matches!(t, Trigger::Scroll(p) if percent >= *p))
-        })
-        .map(|s| s.id.clone())
-        .collect()
+    let mut out = Vec::new();
+    for s in surveys.list.iter().filter(|s| !s.broken) {
+        if s.triggers
+            .iter()
+            .any(|t| matches!(t, Trigger::Scroll(p) if percent >= *p))
+        {
+            out.push(s.id.clone());
+        }
+    }
+    out
 }
 
 /// The deepest scroll depth any survey waits for (the page side reports depth only while
 /// some survey waits for it; None: no survey does).
 pub fn scroll_depths(surveys: &Surveys) -> Option<f64> {
-    surveys
-        .list
-        .iter()
-        .filter(|s| !s.broken)
-        .flat_map(|s| s.triggers.iter())
-        .filter_map(|t| match t {
-            Trigger::Scroll(p) => Some(*p),
-            _ => None,
-        })
-        .reduce(f64::min)
+    let mut least: Option<f64> = None;
+    for s in surveys.list.iter().filter(|s| !s.broken) {
+        for t in &s.triggers {
+            if let Trigger::Scroll(p) = t {
+                least = Some(least.map_or(*p, |l| l.min(*p)));
+            }
+        }
+    }
+    least
 }
 
 /// A comment as sent: trimmed and at most [`MAX_COMMENT_CHARS`] characters (cut at a

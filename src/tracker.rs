@@ -346,7 +346,7 @@ impl Tracker {
             if user_id.is_some() {
                 self.identity.user_id.clone_from(user_id);
             }
-            self.identity.traits.extend(traits.clone());
+            self.identity.traits.merge(traits);
             self.frame.traits = event::traits_text(&self.identity.traits, &to_json);
             self.identity_saved = false;
         }

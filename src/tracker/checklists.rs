@@ -112,14 +112,12 @@ impl Tracker {
         if name.starts_with("Checklist ") {
             return (Vec::new(), Vec::new());
         }
-        let wanted: Vec<String> = self
-            .config
-            .checklists
-            .list
-            .iter()
-            .filter(|c| c.wants_event(name))
-            .map(|c| c.id.clone())
-            .collect();
+        let mut wanted = Vec::new();
+        for c in &self.config.checklists.list {
+            if c.wants_event(name) {
+                wanted.push(c.id.clone());
+            }
+        }
         if wanted.is_empty() {
             return (Vec::new(), Vec::new());
         }
@@ -127,9 +125,8 @@ impl Tracker {
             .store
             .parse_json(properties)
             .unwrap_or_else(|| Value::Object(Map::new()));
-        let groups = self.config.audience.saved_groups.clone();
-        self.mark_all(&wanted, now_ms, How::Event, |c| {
-            c.on_event(name, &properties, &groups, re)
+        self.mark_all(&wanted, now_ms, How::Event, &|c, groups| {
+            c.on_event(name, &properties, groups, re)
         })
     }
 
@@ -139,51 +136,52 @@ impl Tracker {
         now_ms: f64,
         re: &dyn RegexEngine,
     ) -> (Vec<Record>, Vec<String>) {
-        let ids: Vec<String> = self
-            .config
-            .checklists
-            .list
-            .iter()
-            .filter(|c| !c.broken)
-            .map(|c| c.id.clone())
-            .collect();
+        let mut ids = Vec::new();
+        for c in &self.config.checklists.list {
+            if !c.broken {
+                ids.push(c.id.clone());
+            }
+        }
         if ids.is_empty() {
             return (Vec::new(), Vec::new());
         }
         let attributes = self.attributes(now_ms);
-        let groups = self.config.audience.saved_groups.clone();
-        self.mark_all(&ids, now_ms, How::Page, |c| {
-            c.on_page(&attributes, &groups, re)
+        self.mark_all(&ids, now_ms, How::Page, &|c, groups| {
+            c.on_page(&attributes, groups, re)
         })
     }
 
-    /// Marks the steps `matching` finds in checklists `ids`; returns the events and the ids
-    /// of the checklists that changed.
+    /// Marks the steps `matching` finds in checklists `ids` (given the saved groups);
+    /// returns the events and the ids of the checklists that changed. As
+    /// [`Tracker::change`] does, but with the config's saved groups at hand, not a copy, and
+    /// `dyn`: one copy in the wasm for events and pages.
     fn mark_all(
         &mut self,
         ids: &[String],
         now_ms: f64,
         how: How,
-        matching: impl Fn(&Checklist) -> Vec<usize>,
+        matching: &dyn Fn(&Checklist, &Map) -> Vec<usize>,
     ) -> (Vec<Record>, Vec<String>) {
         let mut records = Vec::new();
         let mut changed = Vec::new();
         for id in ids {
-            let out = self.change(id, |c, p| {
-                let steps = matching(c);
-                let before = p.steps.len();
-                let mut out = Vec::new();
-                for i in steps {
-                    out.extend(c.mark(p, i, how, now_ms));
-                }
-                (out, p.steps.len() != before)
-            });
-            if let Some((out, seen)) = out {
-                if seen || !out.is_empty() {
-                    changed.push(id.clone());
-                }
-                records.extend(out);
+            let Some((i, mut all, mut p)) = self.load_progress(id) else {
+                continue;
+            };
+            let Some(c) = self.config.checklists.list.get(i) else {
+                continue;
+            };
+            let before = p.steps.len();
+            let mut out = Vec::new();
+            for step in matching(c, &self.config.audience.saved_groups) {
+                out.append(&mut c.mark(&mut p, step, how, now_ms));
             }
+            let seen = p.steps.len() != before;
+            self.save_progress(all_with(&mut all, id, &p));
+            if seen || !out.is_empty() {
+                changed.push(id.clone());
+            }
+            records.append(&mut out);
         }
         (records, changed)
     }
@@ -258,20 +256,17 @@ impl Tracker {
             return (cards, records);
         }
         let attributes = self.attributes(now_ms);
-        let groups = self.config.audience.saved_groups.clone();
-        let eligible: Vec<String> = self
-            .config
-            .checklists
-            .list
-            .iter()
-            .filter(|c| !c.broken)
-            .filter(|c| {
-                c.condition
+        let groups = &self.config.audience.saved_groups;
+        let mut eligible = Vec::new();
+        for c in &self.config.checklists.list {
+            if !c.broken
+                && c.condition
                     .as_ref()
-                    .is_none_or(|cond| eval_condition(cond, &attributes, &groups, re))
-            })
-            .map(|c| c.id.clone())
-            .collect();
+                    .is_none_or(|cond| eval_condition(cond, &attributes, groups, re))
+            {
+                eligible.push(c.id.clone());
+            }
+        }
         for id in eligible {
             let history = self.history();
             let prompts = self.config.surveys.prompts;
@@ -414,11 +409,11 @@ impl Tracker {
                 let events = c.settle(p, now_ms);
                 (events, *p != before)
             });
-            if let Some((events, differs)) = out {
+            if let Some((mut events, differs)) = out {
                 if differs {
                     changed.push(id.clone());
                 }
-                records.extend(events);
+                records.append(&mut events);
             }
         }
         (records, changed)

@@ -70,20 +70,26 @@ impl Tracker {
 
     /// When the next delay ends, if a survey waits for one.
     pub fn surveys_next_due(&self) -> Option<f64> {
-        self.surveys
-            .pending
-            .iter()
-            .map(|(_, at)| *at)
-            .reduce(f64::min)
+        let mut next: Option<f64> = None;
+        for (_, at) in &self.surveys.pending {
+            next = Some(next.map_or(*at, |n| n.min(*at)));
+        }
+        next
     }
 
     /// The surveys whose delay has ended by `now_ms` (they wait no more).
     pub fn surveys_due(&mut self, now_ms: f64) -> Vec<String> {
-        let (due, waiting) = core::mem::take(&mut self.surveys.pending)
-            .into_iter()
-            .partition(|(_, at)| *at <= now_ms);
+        let mut due = Vec::new();
+        let mut waiting = Vec::new();
+        for (id, at) in core::mem::take(&mut self.surveys.pending) {
+            if at <= now_ms {
+                due.push(id);
+            } else {
+                waiting.push((id, at));
+            }
+        }
         self.surveys.pending = waiting;
-        due.into_iter().map(|(id, _)| id).collect()
+        due
     }
 
     /// The surveys a tracked event triggers; `properties` is the event's JSON text, parsed
@@ -123,10 +129,9 @@ impl Tracker {
         }
         self.surveys.scroll = percent;
         let earlier = survey::on_scroll(&self.config.surveys, before);
-        survey::on_scroll(&self.config.surveys, percent)
-            .into_iter()
-            .filter(|id| !earlier.contains(id))
-            .collect()
+        let mut now = survey::on_scroll(&self.config.surveys, percent);
+        now.retain(|id| !earlier.contains(id));
+        now
     }
 
     /// The smallest scroll depth a survey waits for (the page reports depth only then).

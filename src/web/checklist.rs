@@ -10,7 +10,6 @@ use wasm_bindgen::prelude::*;
 
 use super::{interop, page, with, Action, Shell};
 use crate::checklist::Record;
-use crate::json::Map;
 use interop::warn;
 
 impl Shell {
@@ -20,17 +19,17 @@ impl Shell {
         for (event, properties) in records {
             self.record_track(event, &properties);
         }
-        let cards: Vec<Map> = changed
-            .iter()
-            .filter_map(|id| {
-                let open = self
-                    .tracker
-                    .checklist_progress(id)
-                    .and_then(|p| p.open)
-                    .unwrap_or(false);
-                self.tracker.checklist_card(id, open)
-            })
-            .collect();
+        let mut cards = Vec::new();
+        for id in changed {
+            let open = self
+                .tracker
+                .checklist_progress(id)
+                .and_then(|p| p.open)
+                .unwrap_or(false);
+            if let Some(card) = self.tracker.checklist_card(id, open) {
+                cards.push(card);
+            }
+        }
         if !cards.is_empty() {
             self.actions.push(Action::Checklists(cards, false));
         }

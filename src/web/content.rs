@@ -20,13 +20,14 @@ pub fn decide(name: JsValue, variants: JsValue, late: JsValue) -> JsValue {
     let Some(name) = interop::string(&name) else {
         return JsValue::UNDEFINED;
     };
-    let defined: Vec<String> = match interop::to_value(&variants) {
-        Ok(Value::Array(a)) => a
-            .into_iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect(),
-        _ => Vec::new(),
-    };
+    let mut defined = Vec::new();
+    if let Ok(Value::Array(a)) = interop::to_value(&variants) {
+        for v in a {
+            if let Value::String(s) = v {
+                defined.push(s);
+            }
+        }
+    }
     let late = late.is_truthy();
     let mut out = JsValue::UNDEFINED;
     with("decide", |s| {
