@@ -271,9 +271,9 @@ impl Queue {
         if self.in_flight > 0 {
             return None;
         }
-        self.start(write_key, sent_at, max_bytes, 1)
-            .into_iter()
-            .next()
+        // At most one request comes back: `pop`, not `into_iter().next()`, whose iterator
+        // and its drop cost the wasm more.
+        self.start(write_key, sent_at, max_bytes, 1).pop()
     }
 
     /// Every waiting event not already in flight, as requests of at most `max_bytes` each, for
@@ -430,8 +430,13 @@ impl Queue {
         if chunk != 0 {
             out.push((number(chunk), Some(fresh)));
         }
-        for (c, text) in core::mem::take(&mut self.stale).into_iter().zip(rewritten) {
-            out.push((number(c), (!text.is_empty()).then_some(text)));
+        // A loop over one list, not `zip` of two, whose adapter costs the wasm more.
+        let stale = core::mem::take(&mut self.stale);
+        let mut chunks = stale.iter();
+        for text in rewritten {
+            if let Some(&c) = chunks.next() {
+                out.push((number(c), (!text.is_empty()).then_some(text)));
+            }
         }
         if self.dropped_changed {
             let text = (self.dropped > 0).then(|| {

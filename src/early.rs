@@ -171,7 +171,15 @@ pub fn call(name: &str, args: &[Value], to_json: &dyn Fn(&Value) -> String) -> O
     match name {
         "track" => {
             let event = args.first()?.as_str().filter(|e| !e.trim().is_empty())?;
-            Some(Call::track(event, &object(args.get(1)), to_json))
+            // Written straight from the argument: no copy of the object.
+            let properties = match args.get(1) {
+                Some(v @ Value::Object(_)) => to_json(v),
+                _ => String::from("{}"),
+            };
+            Some(Call::Track {
+                event: event.to_owned(),
+                properties,
+            })
         }
         "page" => Some(match args.first() {
             Some(Value::String(n)) => Call::Page {

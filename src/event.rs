@@ -122,13 +122,15 @@ pub struct Frame {
 }
 
 impl Frame {
-    /// The frame for `context` (as [`crate::context::context`] builds it).
-    pub fn new(context: &Map, traits: &Map, to_json: &dyn Fn(&Value) -> String) -> Frame {
-        let mut text = to_json(&Value::Object(context.clone()));
+    /// The frame for `context` (as [`crate::context::context`] builds it). Takes the map,
+    /// so it is written without a clone of it.
+    pub fn new(context: Map, traits: &Map, to_json: &dyn Fn(&Value) -> String) -> Frame {
+        let page = page_properties(&context);
+        let mut text = to_json(&Value::Object(context));
         text.pop();
         Frame {
             context: text,
-            page: page_properties(context),
+            page,
             traits: traits_text(traits, to_json),
         }
     }
@@ -375,7 +377,7 @@ mod tests {
     }
 
     fn frame(context: Map) -> Frame {
-        Frame::new(&context, &Map::new(), &Value::to_json)
+        Frame::new(context, &Map::new(), &Value::to_json)
     }
 
     fn run(call: &Call, id: &Identity, context: Map) -> Result<Built, EventError> {
@@ -444,7 +446,7 @@ mod tests {
         let call = track("Signed Up", &props);
         let mut with_traits = ident();
         with_traits.traits.set("plan", "team".into());
-        let f = Frame::new(&page_context(), &with_traits.traits, &Value::to_json);
+        let f = Frame::new(page_context(), &with_traits.traits, &Value::to_json);
         let b = build(
             &call,
             &ident(),

@@ -237,21 +237,11 @@ impl Tracker {
         self.identity = Identity {
             anonymous_id: stored_id.unwrap_or(fresh_id),
             user_id: s.get(keys::USER).filter(|u| !u.is_empty()),
-            traits: s
-                .get(keys::TRAITS)
-                .and_then(|t| s.parse_json(&t))
-                .and_then(|v| v.as_object().cloned())
-                .unwrap_or_default(),
+            traits: stored_map(&**s, keys::TRAITS),
         };
         self.session = s.get(keys::SESSION).and_then(|v| session::decode(&v));
-        let json_map = |key: &str| {
-            s.get(key)
-                .and_then(|t| s.parse_json(&t))
-                .and_then(|v| v.as_object().cloned())
-                .unwrap_or_default()
-        };
-        self.counts = json_map(keys::COUNTS);
-        self.assignments = json_map(keys::EXPERIMENTS);
+        self.counts = stored_map(&**s, keys::COUNTS);
+        self.assignments = stored_map(&**s, keys::EXPERIMENTS);
         self.first_seen_ms = s
             .get(keys::FIRST_SEEN)
             .and_then(|v| crate::num::parse_u64(&v))
@@ -299,7 +289,7 @@ impl Tracker {
     /// recording an event never reads the page.
     pub fn set_page(&mut self, page: PageInfo) {
         let to_json = |v: &Value| self.store.to_json(v);
-        self.frame = Frame::new(&context::context(&page), &self.identity.traits, &to_json);
+        self.frame = Frame::new(context::context(&page), &self.identity.traits, &to_json);
         self.page = page;
     }
 
@@ -517,12 +507,10 @@ impl Tracker {
             };
         }
         if d & dirty::COUNTS != 0 {
-            let counts = s.to_json(&Value::Object(self.counts.clone()));
-            s.set(keys::COUNTS, &counts);
+            save_map(&mut **s, keys::COUNTS, &mut self.counts);
         }
         if d & dirty::ASSIGNMENTS != 0 {
-            let assignments = s.to_json(&Value::Object(self.assignments.clone()));
-            s.set(keys::EXPERIMENTS, &assignments);
+            save_map(&mut **s, keys::EXPERIMENTS, &mut self.assignments);
         }
         if d & dirty::FIRST_SEEN != 0 {
             let mut first = String::new();
@@ -789,6 +777,26 @@ impl Tracker {
 fn queue_key_parts(key: &str) -> Option<(&str, &str)> {
     let rest = key.strip_prefix(keys::QUEUE)?;
     Some(rest.split_once(':').unwrap_or((rest, "")))
+}
+
+/// The JSON object stored under `key`, empty when there is none. Out of line and taking
+/// the parsed object rather than a clone of it: one copy of this code serves every map.
+fn stored_map(store: &dyn Store, key: &str) -> Map {
+    match store.get(key).and_then(|t| store.parse_json(&t)) {
+        Some(Value::Object(m)) => m,
+        _ => Map::new(),
+    }
+}
+
+/// Writes `map` as JSON under `key`. The map is lent to a [`Value`] and taken back, not
+/// cloned: a whole-map clone costs the wasm its clone code and the copy.
+fn save_map(store: &mut dyn Store, key: &str, map: &mut Map) {
+    let v = Value::Object(core::mem::take(map));
+    let text = store.to_json(&v);
+    store.set(key, &text);
+    if let Value::Object(m) = v {
+        *map = m;
+    }
 }
 
 fn remove(store: &mut Box<dyn Store>, key: &str) -> bool {

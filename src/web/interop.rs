@@ -104,16 +104,24 @@ pub fn to_js(v: &Value) -> JsValue {
         Value::Bool(b) => JsValue::from_bool(*b),
         Value::Number(n) => JsValue::from_f64(*n),
         Value::String(s) => JsValue::from_str(s),
-        Value::Array(a) => a.iter().map(to_js).collect::<js_sys::Array>().into(),
+        // Loops that push, not map + collect, whose adapters cost the wasm more.
+        Value::Array(a) => {
+            let list = js_sys::Array::new();
+            for item in a {
+                list.push(&to_js(item));
+            }
+            list.into()
+        }
         // Built as JSON.parse builds it, with own data properties: assigning (`obj[k] = v`)
         // would call the inherited setter for a "__proto__" key (a checklist step may have
         // that id) and swap the object's prototype instead.
-        Value::Object(m) => js_sys::Object::from_entries(
-            &m.iter()
-                .map(|(k, item)| js_sys::Array::of2(&JsValue::from_str(k), &to_js(item)))
-                .collect::<js_sys::Array>(),
-        )
-        .map_or(JsValue::NULL, Into::into),
+        Value::Object(m) => {
+            let entries = js_sys::Array::new();
+            for (k, item) in m {
+                entries.push(&js_sys::Array::of2(&JsValue::from_str(k), &to_js(item)));
+            }
+            js_sys::Object::from_entries(&entries).map_or(JsValue::NULL, Into::into)
+        }
     }
 }
 
