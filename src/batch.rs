@@ -451,21 +451,17 @@ impl Queue {
         out
     }
 
-    /// Reads a queue back from its stored chunks (`name`, text), in chunk order; a text in
-    /// the one-key format of earlier versions has an empty name. Damaged lines are skipped,
-    /// and a dropped count is parsed checked (stored text is untrusted).
-    pub fn load(chunks: Vec<(String, String)>) -> Queue {
+    /// Reads a queue back from its stored chunks (number as [`chunk_number`] reads it,
+    /// text), in chunk order; a text in the one-key format of earlier versions is chunk 0.
+    /// Damaged lines are skipped, and a dropped count is parsed checked (stored text is
+    /// untrusted).
+    pub fn load(mut ordered: Vec<(u32, String)>) -> Queue {
         let mut q = Queue::default();
-        // In chunk order (storage lists keys in any order); an insertion sort, not `sort`,
-        // whose generic code would cost the wasm kilobytes for a list this short. Swaps
-        // rather than `Vec::insert`, which brings its own panic path.
-        let mut ordered: Vec<(u32, String)> = Vec::with_capacity(chunks.len());
-        for (name, text) in chunks {
-            let chunk = crate::num::parse_u64(&name)
-                .and_then(|n| u32::try_from(n).ok())
-                .unwrap_or(0);
-            ordered.push((chunk, text));
-            let mut at = ordered.len();
+        // In chunk order (storage lists keys in any order); an insertion sort in place, not
+        // `sort`, whose generic code would cost the wasm kilobytes for a list this short.
+        // Swaps rather than `Vec::insert`, which brings its own panic path.
+        for end in 2..=ordered.len() {
+            let mut at = end;
             while let Some([a, b]) = ordered.get_mut(at.saturating_sub(2)..at) {
                 if a.0 <= b.0 {
                     break;
@@ -495,6 +491,14 @@ impl Queue {
         }
         q
     }
+}
+
+/// The number of the stored chunk named `name`; 0 for the one-key layout of earlier
+/// versions (and for a damaged name).
+pub fn chunk_number(name: &str) -> u32 {
+    crate::num::parse_u64(name)
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(0)
 }
 
 fn number(n: u32) -> String {
@@ -661,8 +665,17 @@ mod tests {
         }
     }
 
+    fn load(chunks: Vec<(String, String)>) -> Queue {
+        Queue::load(
+            chunks
+                .into_iter()
+                .map(|(name, text)| (chunk_number(&name), text))
+                .collect(),
+        )
+    }
+
     fn reload(store: &std::collections::BTreeMap<String, String>) -> Queue {
-        Queue::load(store.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        load(store.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
     }
 
     fn ids(q: &Queue) -> Vec<String> {
@@ -761,7 +774,7 @@ mod tests {
     #[test]
     fn stored_chunks_load_in_number_order_whatever_order_storage_lists_them() {
         let chunk = |n: &str, id: &str| (n.to_owned(), format!("{id}\t1\t{{}}\n"));
-        let q = Queue::load(vec![
+        let q = load(vec![
             chunk("10", "d"),
             chunk("2", "b"),
             chunk("", "a"),
@@ -914,16 +927,16 @@ mod tests {
         assert_eq!(reload(&store), q);
         store.insert("9".into(), "garbage\nx\tnotanumber\t{}\n!-3\n".into());
         assert_eq!(reload(&store), q);
-        assert_eq!(Queue::load(Vec::new()), Queue::default());
+        assert_eq!(load(Vec::new()), Queue::default());
         // The one-key layout of earlier versions is still read (another tab may have left it).
-        let legacy = Queue::load(vec![(String::new(), "!2\nx\t5\t{}\n".into())]);
+        let legacy = load(vec![(String::new(), "!2\nx\t5\t{}\n".into())]);
         assert_eq!(legacy.ids().collect::<Vec<_>>(), ["x"]);
         assert_eq!(legacy.dropped, 2);
     }
 
     #[test]
     fn a_stored_dropped_count_cannot_overflow() {
-        let q = Queue::load(vec![
+        let q = load(vec![
             ("1".into(), "!18446744073709551615\n".into()),
             ("2".into(), "!18446744073709551615\n".into()),
         ]);

@@ -271,7 +271,7 @@ impl Tracker {
                 continue;
             }
             if let Some(text) = self.store.get(key) {
-                chunks.push((name.to_owned(), text));
+                chunks.push((batch::chunk_number(name), text));
             }
         }
         Queue::load(chunks)

@@ -788,7 +788,12 @@ fn stored_state_decodes_without_panics_and_round_trips() {
             let _ = Consent::parse(&text);
             let progress = Progress::from_value(&v);
             prop_assert_eq!(Progress::from_value(&progress.to_value()), progress);
-            let q = Queue::load(chunks);
+            let q = Queue::load(
+                chunks
+                    .into_iter()
+                    .map(|(name, text)| (batch::chunk_number(&name), text))
+                    .collect(),
+            );
             prop_assert!(q.len() <= 1_000_000);
             let _ = q.ids().count();
             Ok(())
