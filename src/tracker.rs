@@ -451,18 +451,9 @@ impl Tracker {
         self.consent = Consent::Unknown;
         self.queue = Queue::default();
         self.held = Queue::default();
-        self.identity = Identity {
-            anonymous_id: fresh_id,
-            ..Identity::default()
-        };
-        self.frame.traits.clear();
-        self.session = None;
-        self.points = Points::default();
-        self.counts = Map::new();
-        self.assignments = Map::new();
+        self.reset(fresh_id);
         self.first_seen_ms = 0.0;
         // Nothing is written until the new visitor's first event.
-        self.identity_saved = false;
         self.dirty = 0;
     }
 
