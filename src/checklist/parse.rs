@@ -130,7 +130,7 @@ fn read_step(s: &Obj, step: &mut Step, re: &dyn RegexEngine) -> Result<(), Bad> 
             return Err(s.error("href", "expected an http(s) URL or a path on this site"));
         }
     }
-    for a in s.array("after")?.into_iter().flatten() {
+    for a in s.array("after")?.map_or(&[][..], Vec::as_slice) {
         match a.as_str() {
             Some(a) => step.after.push(a.to_owned()),
             None => return Err(s.error("after", "expected step ids")),
