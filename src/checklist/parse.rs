@@ -72,8 +72,9 @@ fn read_checklist(o: &Obj, c: &mut Checklist, re: &dyn RegexEngine) -> Result<()
         .array("steps")?
         .filter(|s| !s.is_empty())
         .ok_or_else(|| o.error("steps", "required: at least one step"))?;
-    for (i, s) in (0u64..).zip(steps) {
-        let s = o.item("steps", i, s)?;
+    // Slices enumerated and plain loops: zipped ranges and `any` cost more wasm.
+    for (i, s) in steps.iter().enumerate() {
+        let s = o.item("steps", i as u64, s)?;
         // Pushed first and filled in place: an early return then drops nothing here (less
         // wasm); a checklist left half-read is off.
         c.steps.push(Step {
@@ -85,20 +86,27 @@ fn read_checklist(o: &Obj, c: &mut Checklist, re: &dyn RegexEngine) -> Result<()
         });
         if let Some((step, before)) = c.steps.split_last_mut() {
             read_step(&s, step, re)?;
-            if before.iter().any(|t| t.id == step.id) {
-                return Err(s.error("id", "another step has this id"));
+            for t in before {
+                if t.id == step.id {
+                    return Err(s.error("id", "another step has this id"));
+                }
             }
         }
     }
-    for (i, s) in (0u64..).zip(&c.steps) {
-        for a in &s.after {
-            if !c.steps.iter().any(|t| t.id == *a) {
-                return Err(Box::new(ConfigError {
-                    path: cat(&[&o.item_path("steps", i), ".after"]),
-                    message: cat(&["no step has the id ", a]),
-                }));
+    let mut i = 0u64;
+    for s in &c.steps {
+        'after: for a in &s.after {
+            for t in &c.steps {
+                if t.id == *a {
+                    continue 'after;
+                }
             }
+            return Err(Box::new(ConfigError {
+                path: cat(&[&o.item_path("steps", i), ".after"]),
+                message: cat(&["no step has the id ", a]),
+            }));
         }
+        i += 1;
     }
     if has_cycle(c) {
         return Err(o.error(
@@ -122,7 +130,7 @@ fn read_step(s: &Obj, step: &mut Step, re: &dyn RegexEngine) -> Result<(), Bad> 
             return Err(s.error("href", "expected an http(s) URL or a path on this site"));
         }
     }
-    for a in s.array("after")?.into_iter().flatten() {
+    for a in s.array("after")?.map_or(&[][..], Vec::as_slice) {
         match a.as_str() {
             Some(a) => step.after.push(a.to_owned()),
             None => return Err(s.error("after", "expected step ids")),

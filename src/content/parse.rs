@@ -60,8 +60,11 @@ fn read_slot(
     s.no_other_keys(&["goal", "rules", "experiment", "variants"])?;
     slot.goal = s.string("goal")?;
     // Counted in u64, whose formatter the wasm already has (usize's would be one more).
-    for (i, rule) in (0u64..).zip(s.array("rules")?.into_iter().flatten()) {
+    // Counted by hand, not zipped with a range: less wasm.
+    let mut i = 0u64;
+    for rule in s.array("rules")?.map_or(&[][..], Vec::as_slice) {
         let r = s.item("rules", i, rule)?;
+        i += 1;
         r.no_other_keys(&["name", "if", "variant"])?;
         // Pushed first and filled in place: an early return then drops nothing here (less
         // wasm); a slot left half-read is broken and shows the page's default.
@@ -91,7 +94,7 @@ fn read_slot(
             Some(name) => name,
             None => {
                 let mut name = String::from("rule ");
-                crate::text::push_uint(&mut name, i + 1);
+                crate::text::push_uint(&mut name, i);
                 name
             }
         };

@@ -85,8 +85,9 @@ fn read_survey(s: &Obj, survey: &mut Survey, re: &dyn RegexEngine) -> Result<(),
         validate_condition(c, re).map_err(|e| s.error("if", &e))?;
         survey.condition = Some(c.clone());
     }
-    for (i, t) in (0u64..).zip(s.array("triggers")?.into_iter().flatten()) {
-        let t = s.item("triggers", i, t)?;
+    let triggers = s.array("triggers")?.map_or(&[][..], Vec::as_slice);
+    for (i, t) in triggers.iter().enumerate() {
+        let t = s.item("triggers", i as u64, t)?;
         survey.triggers.push(read_trigger(&t, re)?);
     }
     survey.sample = s.number("sample", 1.0, (0.0, 1.0), "from 0 to 1")?;
