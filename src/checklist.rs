@@ -18,7 +18,7 @@ mod tests;
 
 pub(crate) use parse::parse;
 
-use crate::condition::eval_condition;
+use crate::condition::{eval_condition, event_matches};
 use crate::json::{Map, Value};
 use crate::prelude::*;
 use crate::regex::RegexEngine;
@@ -152,10 +152,7 @@ impl Checklist {
     ) -> Vec<usize> {
         self.matching(|d| match d {
             DoneWhen::Event(event, cond) => {
-                event == name
-                    && cond
-                        .as_ref()
-                        .is_none_or(|c| eval_condition(c, properties, saved_groups, re))
+                event_matches((event, cond.as_ref()), name, properties, saved_groups, re)
             }
             _ => false,
         })

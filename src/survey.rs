@@ -24,7 +24,7 @@ mod tests;
 pub(crate) use parse::{parse, parse_prompts};
 
 use crate::bucket;
-use crate::condition::eval_condition;
+use crate::condition::{eval_condition, event_matches};
 use crate::json::{Map, Value};
 use crate::prelude::*;
 use crate::regex::RegexEngine;
@@ -482,10 +482,7 @@ pub fn on_event(
     for s in surveys.list.iter().filter(|s| !s.broken) {
         let triggered = s.triggers.iter().any(|t| match t {
             Trigger::Event(event, cond) => {
-                event == name
-                    && cond
-                        .as_ref()
-                        .is_none_or(|c| eval_condition(c, properties, saved_groups, re))
+                event_matches((event, cond.as_ref()), name, properties, saved_groups, re)
             }
             _ => false,
         });

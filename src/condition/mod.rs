@@ -32,6 +32,18 @@ pub fn eval_condition(
     eval.condition(condition, attributes, 0) == Verdict::Pass
 }
 
+/// Whether an event `name` with `properties` is `event` and meets `condition`, if any: what a
+/// survey's event trigger and a checklist step done by an event wait for.
+pub fn event_matches(
+    (event, condition): (&str, Option<&Value>),
+    name: &str,
+    properties: &Value,
+    saved_groups: &Map,
+    re: &dyn RegexEngine,
+) -> bool {
+    event == name && condition.is_none_or(|c| eval_condition(c, properties, saved_groups, re))
+}
+
 /// How deeply a condition may nest: each condition (around `$and`, `$or`, `$nor`, `$not`,
 /// `$elemMatch`), each attribute's value (under `$not`, `$size`, `$all`, `$elemMatch`) and
 /// each array or object inside a literal is one level. Hand-written rules use a handful;
