@@ -90,7 +90,9 @@ fn main() {
         locale: "en-GB".into(),
         timezone: "Europe/London".into(),
         screen: (1920.0, 1080.0, 1.0),
-    };
+        query: Vec::new(),
+    }
+    .with_query();
     let now = 40.0 * DAY_MS;
     let session = Session {
         id: now - 60_000.0,

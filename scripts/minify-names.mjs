@@ -9,7 +9,9 @@
 //
 // Rewrites the glue in place, before esbuild, then instantiates the wasm with it in node so
 // that a missing or misnamed import fails the build rather than a visitor's page.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const [wasmPath, mapPath, gluePath] = process.argv.slice(2);
 if (!gluePath) {
@@ -39,14 +41,28 @@ const once = (pattern, f, what) => {
   if (n !== 1) fail(`expected ${what} once in the glue, found it ${n} times`);
 };
 
-// The import object: its module key, and one `name: function` key per import.
-for (const m of new Set(map.imports.map(([m]) => m))) {
-  once(new RegExp(`(["'])${esc(m)}\\1(\\s*:)`, 'g'), (_, q, colon) => `"${newModule}"${colon}`, `the module key ${m}`);
+// The import object: its module key, and one `name: function` key per import. wasm-bindgen
+// imports a JS snippet's function (`inline_js` in src/web/page.rs) from the snippet's own
+// module when it needs no conversion; all modules are one after minifying, so those imports
+// move into the main module's object, taken from the snippet's namespace import.
+const main = (map.imports.find(([m]) => m.endsWith('_bg.js')) || [])[0];
+if (!main) fail('no import from the wasm-bindgen module');
+once(new RegExp(`(["'])${esc(main)}\\1(\\s*:)`, 'g'), (_, q, colon) => `"${newModule}"${colon}`, `the module key ${main}`);
+const moved = [];
+for (const [m, name, short] of map.imports) {
+  if (m === main) {
+    const key = new RegExp(`^(\\s+)(["']?)${esc(name)}\\2(\\s*:)`, 'gm');
+    once(key, (_, indent, q, colon) => `${indent}"${short}"${colon}`, `the import ${name}`);
+  } else {
+    const ns = glue.match(new RegExp(`["']${esc(m)}["']\\s*:\\s*([\\w$]+)`));
+    if (!ns) fail(`no namespace for the module ${m}`);
+    moved.push(`"${short}": ${ns[1]}.${name},`);
+  }
 }
-for (const [, name, short] of map.imports) {
-  const key = new RegExp(`^(\\s+)(["']?)${esc(name)}\\2(\\s*:)`, 'gm');
-  once(key, (_, indent, q, colon) => `${indent}"${short}"${colon}`, `the import ${name}`);
+for (const m of new Set(map.imports.map(([m]) => m).filter((m) => m !== main))) {
+  glue = glue.replace(new RegExp(`^\\s*["']${esc(m)}["']\\s*:\\s*[\\w$]+,?\\n`, 'gm'), '');
 }
+if (moved.length) once(/(const import0 = \{\s*__proto__: null,)/g, (_, head) => `${head}\n${moved.join('\n')}`, 'the main import object');
 
 // Every use of an export goes through the `wasm` object of the instance's exports.
 const exports = new Map(map.exports);
@@ -60,7 +76,11 @@ writeFileSync(gluePath, glue);
 
 // The proof: instantiate the wasm with the rewritten glue's imports (nothing is called but
 // wasm-bindgen's start function, which fills the externref table).
-const glueModule = await import('data:text/javascript;base64,' + Buffer.from(glue).toString('base64'));
+// Imported from a file beside the glue, so that its snippets' relative imports resolve.
+const check = gluePath.replace(/\.js$/, '.check.mjs');
+writeFileSync(check, glue);
+const glueModule = await import(pathToFileURL(resolve(check)).href);
+rmSync(check);
 try {
   glueModule.initSync({ module });
 } catch (e) {

@@ -161,14 +161,15 @@ pub fn attributes(f: &Facts, audience: &Audience) -> Value {
     let p = f.page;
     a.set("url", p.url.as_str().into());
     a.set("path", p.path.as_str().into());
-    let query: Map = context::query_pairs(&p.search)
-        .into_iter()
-        .map(|(k, v)| (k, v.into()))
+    let query: Map = p
+        .query
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().into()))
         .collect();
     a.set("query", query.into());
     a.set("referrer", p.referrer.as_str().into());
     let mut utm = Map::new();
-    for (k, v) in context::campaign(&p.search) {
+    for (k, v) in context::campaign(&p.query) {
         // Segment calls utm_campaign `name`; audiences use the parameter's own word.
         utm.insert(if k == "name" { "campaign".into() } else { k }, v);
     }
@@ -309,7 +310,8 @@ mod tests {
             locale: "fr-FR".into(),
             timezone: "Europe/Paris".into(),
             ..PageInfo::default()
-        };
+        }
+        .with_query();
         let mut counts = Map::new();
         counts.insert("Signed Up".into(), 2.0.into());
         let s = session(3, 1.0);

@@ -16,6 +16,9 @@ pub struct PageInfo {
     pub path: String,
     /// `location.search`, with its `?`.
     pub search: String,
+    /// `search` as decoded `key=value` pairs, as `URLSearchParams` reads it (the wasm's
+    /// shell asks the browser; natively [`query_pairs`]).
+    pub query: Vec<(String, String)>,
     /// `document.title`.
     pub title: String,
     /// `document.referrer`.
@@ -48,7 +51,7 @@ pub fn context(p: &PageInfo) -> Map {
     screen.set("height", p.screen.1.into());
     screen.set("density", p.screen.2.into());
     c.set("screen", screen.into());
-    let campaign = campaign(&p.search);
+    let campaign = campaign(&p.query);
     if !campaign.is_empty() {
         c.set("campaign", campaign.into());
     }
@@ -75,10 +78,10 @@ pub fn split_url(url: &str) -> (&str, &str) {
     }
 }
 
-/// Segment's `campaign` from `utm_*` parameters (`utm_campaign` becomes `name`).
-pub fn campaign(search: &str) -> Map {
+/// Segment's `campaign` from the query's `utm_*` parameters (`utm_campaign` becomes `name`).
+pub fn campaign(query: &[(String, String)]) -> Map {
     let mut out = Map::new();
-    for (k, v) in query_pairs(search) {
+    for (k, v) in query {
         let key = match k.as_str() {
             "utm_source" => "source",
             "utm_medium" => "medium",
@@ -88,17 +91,26 @@ pub fn campaign(search: &str) -> Map {
             _ => continue,
         };
         if !out.contains_key(key) {
-            out.set(key, Value::String(v));
+            out.set(key, Value::String(v.clone()));
         }
     }
     out
 }
 
-/// Decoded `key=value` pairs of a query string (with or without its `?`).
+impl PageInfo {
+    /// The page with [`PageInfo::query`] read from its `search`.
+    pub fn with_query(mut self) -> PageInfo {
+        self.query = query_pairs(&self.search);
+        self
+    }
+}
+
+/// Decoded `key=value` pairs of a query string (with or without its `?`), as the browser's
+/// `URLSearchParams` reads it: the wasm asks the browser (`LocalStore`), and a browser test
+/// holds the two to the same pairs.
 pub fn query_pairs(search: &str) -> Vec<(String, String)> {
-    // A loop, not filter + map + collect, whose generic code cost the wasm ~0.1 KB gz.
     let mut pairs = Vec::new();
-    for pair in search.trim_start_matches('?').split('&') {
+    for pair in search.strip_prefix('?').unwrap_or(search).split('&') {
         if !pair.is_empty() {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             pairs.push((decode_component(k), decode_component(v)));
@@ -108,7 +120,7 @@ pub fn query_pairs(search: &str) -> Vec<(String, String)> {
 }
 
 /// Percent-decoding as in `application/x-www-form-urlencoded` (`+` is a space); invalid
-/// escapes are kept as written, and so is a value that decodes to invalid UTF-8.
+/// escapes are kept as written, and bytes that are not UTF-8 become U+FFFD.
 pub fn decode_component(s: &str) -> String {
     let mut out = Vec::with_capacity(s.len());
     // Slice patterns rather than indexing: no bounds check, so no panic path in the wasm.
@@ -127,8 +139,7 @@ pub fn decode_component(s: &str) -> String {
             (b, _) => out.push(*b),
         }
     }
-    // Invalid UTF-8 after decoding is rare enough to keep the text as written.
-    String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -141,7 +152,7 @@ mod tests {
 
     #[test]
     fn reads_campaign_from_utm_parameters() {
-        let c = campaign("?utm_source=news&utm_medium=email&utm_campaign=spring%20sale&utm_term=a+b&utm_content=hero&x=1");
+        let c = campaign(&query_pairs("?utm_source=news&utm_medium=email&utm_campaign=spring%20sale&utm_term=a+b&utm_content=hero&x=1"));
         assert_eq!(c.get("source"), Some(&Value::from("news")));
         assert_eq!(c.get("medium"), Some(&Value::from("email")));
         assert_eq!(c.get("name"), Some(&Value::from("spring sale")));
@@ -160,21 +171,22 @@ mod tests {
 
     #[test]
     fn no_utm_no_campaign() {
-        assert!(campaign("?q=1").is_empty());
-        assert!(campaign("").is_empty());
+        assert!(campaign(&query_pairs("?q=1")).is_empty());
+        assert!(campaign(&query_pairs("")).is_empty());
         let ctx = context(&PageInfo::default());
         assert!(ctx.get("campaign").is_none());
     }
 
     #[test]
-    fn decodes_percent_escapes_and_keeps_bad_ones() {
+    fn decodes_percent_escapes_as_url_search_params_does() {
         assert_eq!(decode_component("caf%C3%A9"), "café");
         assert_eq!(decode_component("100%"), "100%");
         assert_eq!(decode_component("%zz"), "%zz");
         assert_eq!(decode_component("%4"), "%4");
         assert_eq!(decode_component("%41"), "A", "an escape that ends the text");
         assert_eq!(decode_component("a+%2B%"), "a +%");
-        assert_eq!(decode_component("%ff"), "%ff");
+        assert_eq!(decode_component("%ff"), "\u{FFFD}", "not UTF-8");
+        assert_eq!(decode_component("caf%C3"), "caf\u{FFFD}");
     }
 
     #[test]
@@ -188,7 +200,8 @@ mod tests {
             timezone: "Europe/London".into(),
             screen: (1280.0, 800.0, 2.0),
             ..PageInfo::default()
-        };
+        }
+        .with_query();
         let c = Value::Object(context(&p));
         assert_eq!(
             c.get("page").and_then(|p| p.get("path")),

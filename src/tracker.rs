@@ -43,6 +43,11 @@ pub trait Store {
     fn iso8601(&self, ms: f64) -> String {
         event::iso8601(ms)
     }
+    /// Reads a query string as [`crate::context::query_pairs`] does (the browser's
+    /// `URLSearchParams` in the wasm build, which then ships no percent-decoding).
+    fn query_pairs(&self, search: &str) -> Vec<(String, String)> {
+        crate::context::query_pairs(search)
+    }
 }
 
 /// Storage keys. One prefix, so `forget()` can find everything.
@@ -286,8 +291,12 @@ impl Tracker {
     }
 
     /// Where the visitor is: read by the shell once per page view (and when it changes), so
-    /// recording an event never reads the page.
-    pub fn set_page(&mut self, page: PageInfo) {
+    /// recording an event never reads the page. The query's pairs are read here (through the
+    /// store: `URLSearchParams` in the wasm) unless the page carries them.
+    pub fn set_page(&mut self, mut page: PageInfo) {
+        if page.query.is_empty() {
+            page.query = self.store.query_pairs(&page.search);
+        }
         let to_json = |v: &Value| self.store.to_json(v);
         self.frame = Frame::new(context::context(&page), &self.identity.traits, &to_json);
         self.page = page;

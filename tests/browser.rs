@@ -136,6 +136,46 @@ fn browser_timestamps_are_the_native_ones() {
     }
 }
 
+/// The wasm reads query strings with the browser's `URLSearchParams`; the pairs must be the
+/// ones the native `context::query_pairs` reads (the collector builds the events of early
+/// calls with that one), escapes that are not UTF-8 and malformed ones included.
+#[wasm_bindgen_test]
+fn browser_query_pairs_are_the_native_ones() {
+    let s = LocalStore::open();
+    for search in [
+        "",
+        "?",
+        "??a=1",
+        "?a=1&b=2",
+        "a=1",
+        "?a",
+        "?a=",
+        "?=b",
+        "?a=1&a=2",
+        "?&&a=1&&b",
+        "?k%20ey=v%3Dw=x",
+        "?utm_campaign=spring%20sale&utm_term=a+b&utm_source=news",
+        "?q=caf%C3%A9",
+        "?q=100%",
+        "?q=%zz&r=%4",
+        "?q=%41",
+        "?q=a+%2B%",
+        "?q=%ff",
+        "?q=caf%C3",
+        "?q=%E2%82x",
+        "?q=%ED%A0%80",
+        "?q=%F0%9F%98%80%F0%9F",
+        "?q=\u{e9}t\u{e9}&\u{1F600}=1",
+        "?q=a#b&c=d",
+    ] {
+        assert_eq!(
+            s.query_pairs(search),
+            engagekit::context::query_pairs(search),
+            "{search}"
+        );
+    }
+}
+
 #[wasm_bindgen_test]
 fn page_values_go_through_json_like_segment_does() {
     let date = js_sys::Date::new(&JsValue::from_f64(0.0));
@@ -214,15 +254,15 @@ fn data_nested_past_the_bound_is_refused_never_a_stack_overflow() {
 
 #[wasm_bindgen_test]
 fn page_info_reads_the_real_page() {
-    let info = web::page::page_info(&Default::default());
-    assert_eq!(
-        web::page::page_info(&info).timezone,
-        info.timezone,
-        "what cannot change is read once"
-    );
+    let info = web::page::page_info();
+    assert_eq!(web::page::page_info().timezone, info.timezone);
     let loc = web_sys::window().unwrap().location();
     assert_eq!(info.url, loc.href().unwrap());
     assert_eq!(info.path, loc.pathname().unwrap());
+    assert_eq!(info.search, loc.search().unwrap());
+    let nav = web_sys::window().unwrap().navigator();
+    assert_eq!(info.user_agent, nav.user_agent().unwrap());
+    assert_eq!(Some(info.locale.clone()), nav.language());
     let document = web_sys::window().unwrap().document().unwrap();
     document.set_title("Retitled – ünïcode");
     assert_eq!(web::page::title(), "Retitled – ünïcode");
@@ -258,6 +298,10 @@ fn page_info_reads_the_real_page() {
     assert_eq!(stand_in_read, "Not/Read");
     assert_eq!(Some(without), intl.as_string());
     assert!(info.screen.0 > 0.0);
+    assert_eq!(
+        info.screen.2,
+        web_sys::window().unwrap().device_pixel_ratio()
+    );
     let a = web::page::uuid();
     assert_eq!(a.len(), 36);
     assert_ne!(a, web::page::uuid());

@@ -559,7 +559,9 @@ fn page_at(url: &str, title: &str) -> PageInfo {
         locale: title.to_owned(),
         timezone: title.to_owned(),
         screen: (f64::MAX, -1.0, 0.0),
+        query: Vec::new(),
     }
+    .with_query()
 }
 
 fn to_json(v: &Value) -> String {
@@ -812,8 +814,7 @@ fn page_urls_and_early_call_records_are_read_without_panics() {
         make,
         |(url, (anon, page, calls), any)| {
             let (path, search) = context::split_url(&url);
-            let _ = context::query_pairs(search);
-            let _ = context::campaign(search);
+            let _ = context::campaign(&context::query_pairs(search));
             let _ = context::decode_component(path);
             let _ = context::context(&page_at(&url, path));
             let mut m = Map::new();

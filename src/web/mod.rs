@@ -521,7 +521,7 @@ pub fn debug() -> JsValue {
 #[wasm_bindgen]
 pub fn navigated() -> JsValue {
     with("navigated", |s| {
-        let info = page::page_info(s.tracker.page());
+        let info = page::page_info();
         // A new URL is a new page view for content slots too, page events or not.
         let new_page = s.tracker.is_new_page(&info.url);
         s.tracker.set_page(info);

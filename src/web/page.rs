@@ -5,7 +5,7 @@ use core::cell::Cell;
 use crate::prelude::*;
 use wasm_bindgen::JsValue;
 
-use super::interop::get;
+use super::interop;
 use super::local::Local;
 use crate::context::PageInfo;
 
@@ -47,14 +47,7 @@ pub fn iso8601(ms: f64) -> String {
 /// `n` random bytes from `crypto.getRandomValues`, `Math.random` where that is missing.
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut b = [0u8; N];
-    let filled = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .is_some_and(|c| c.get_random_values_with_u8_array(&mut b).is_ok());
-    if !filled {
-        for x in b.iter_mut() {
-            *x = (js_sys::Math::random() * 256.0) as u8;
-        }
-    }
+    random(&mut b);
     b
 }
 
@@ -113,78 +106,116 @@ pub fn title() -> String {
     PageDocument::document_title().unwrap_or_default()
 }
 
-/// The facts `context` is built from. What cannot change during a page's life (user agent,
-/// language, timezone, screen) is taken from `prev` once read, so a navigation reads only
-/// the URL, title and referrer.
-pub fn page_info(prev: &PageInfo) -> PageInfo {
-    let Some(w) = web_sys::window() else {
-        return PageInfo::default();
-    };
-    let loc = w.location();
-    let doc = w.document();
-    let mut info = if prev.user_agent.is_empty() {
-        statics(&w)
-    } else {
-        prev.clone()
-    };
-    info.url = loc.href().unwrap_or_default();
-    info.path = loc.pathname().unwrap_or_default();
-    info.search = loc.search().unwrap_or_default();
-    info.title = doc.as_ref().map(|d| d.title()).unwrap_or_default();
-    info.referrer = doc.as_ref().map(|d| d.referrer()).unwrap_or_default();
-    info
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+var z;
+export function zone() {
+  try {
+    return Temporal.Now.timeZoneId();
+  } catch (e) {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone;
+  }
+}
+export function facts() {
+  try {
+    var l = location, d = document, n = navigator, s = screen;
+    if (z === undefined) z = zone();
+    return [l.href, l.pathname, l.search, d.title, d.referrer, n.userAgent, n.language, z,
+      s.width, s.height, devicePixelRatio];
+  } catch (e) {
+    return [];
+  }
+}
+export function pairs(search) {
+  try {
+    return [].concat.apply([], Array.from(new URLSearchParams(search)));
+  } catch (e) {
+    return [];
+  }
+}
+export function storage() {
+  try {
+    return localStorage;
+  } catch (e) {
+    return null;
+  }
+}
+export function random(b) {
+  try {
+    crypto.getRandomValues(b);
+  } catch (e) {
+    for (var i = 0; i < b.length; i++) b[i] = Math.random() * 256;
+  }
+}
+export function signal() {
+  var n = navigator, dnt = function (v) { return v == '1' || v == 'yes'; };
+  return n.globalPrivacyControl === true || dnt(n.doNotTrack) || dnt(window.doNotTrack);
+}
+"#)]
+extern "C" {
+    /// The visitor's time zone, an IANA name (`Europe/Paris`): `Temporal.Now.timeZoneId()`
+    /// where the browser has it (0.1 ms), else `Intl.DateTimeFormat`'s, whose first
+    /// construction on a page sets up ICU: ~20 ms of main thread in Chromium, ~90 ms at 4×
+    /// CPU throttling, once the largest single cost of engagekit's start. Both name the same
+    /// system zone.
+    fn zone() -> String;
+    /// The page's facts in one call: `[href, pathname, search, title, referrer, userAgent,
+    /// language, timeZone, screen.width, screen.height, devicePixelRatio]`; `[]` where they
+    /// cannot be read. The time zone is read once a page.
+    fn facts() -> js_sys::Array;
+    /// `search` read by `URLSearchParams`, as `[key, value, key, value, ...]`.
+    fn pairs(search: &str) -> js_sys::Array;
+    /// Whether the browser sends Do-Not-Track or Global Privacy Control.
+    fn signal() -> bool;
+    /// `localStorage`; null where it is missing or access throws (sandboxed iframes, some
+    /// privacy modes).
+    pub fn storage() -> Option<web_sys::Storage>;
+    /// Fills `b` from `crypto.getRandomValues`, from `Math.random` where that is missing.
+    fn random(b: &mut [u8]);
 }
 
-fn statics(w: &web_sys::Window) -> PageInfo {
-    let nav = w.navigator();
-    let screen = w.screen().ok();
+/// The facts `context` is built from, read by the browser in one call (so the wasm ships
+/// no URL parsing and few imports).
+pub fn page_info() -> PageInfo {
+    let f = facts();
+    let text = |i| interop::string(&f.get(i)).unwrap_or_default();
+    let number = |i| f.get(i).as_f64().unwrap_or(0.0);
     PageInfo {
-        user_agent: nav.user_agent().unwrap_or_default(),
-        locale: nav.language().unwrap_or_default(),
-        timezone: time_zone(),
-        screen: (
-            screen
-                .as_ref()
-                .and_then(|s| s.width().ok())
-                .map_or(0.0, f64::from),
-            screen
-                .as_ref()
-                .and_then(|s| s.height().ok())
-                .map_or(0.0, f64::from),
-            w.device_pixel_ratio(),
-        ),
-        ..PageInfo::default()
+        url: text(0),
+        path: text(1),
+        search: text(2),
+        title: text(3),
+        referrer: text(4),
+        user_agent: text(5),
+        locale: text(6),
+        timezone: text(7),
+        screen: (number(8), number(9), number(10)),
+        query: Vec::new(),
     }
 }
 
-#[wasm_bindgen::prelude::wasm_bindgen]
-extern "C" {
-    /// `Temporal.Now.timeZoneId()`; an error where the browser has no `Temporal`.
-    #[wasm_bindgen(js_namespace = ["Temporal", "Now"], js_name = timeZoneId, catch)]
-    fn temporal_time_zone() -> Result<String, JsValue>;
+/// The visitor's time zone, as the page's facts read it once (for the browser tests).
+#[doc(hidden)]
+pub fn time_zone() -> String {
+    zone()
 }
 
-/// The visitor's time zone, an IANA name (`Europe/Paris`): `Temporal.Now.timeZoneId()`
-/// where the browser has it (0.1 ms), else `Intl.DateTimeFormat`'s, whose first construction
-/// on a page sets up ICU: ~20 ms of main thread in Chromium, ~90 ms at 4× CPU throttling,
-/// once the largest single cost of engagekit's start. Both name the same system zone.
-pub fn time_zone() -> String {
-    temporal_time_zone().unwrap_or_else(|_| {
-        let options =
-            js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
-                .resolved_options();
-        get(&options, "timeZone").as_string().unwrap_or_default()
-    })
+/// A query string's decoded pairs, read by the browser's `URLSearchParams` (see
+/// [`crate::context::query_pairs`], which a browser test holds it to).
+pub fn query_pairs(search: &str) -> Vec<(String, String)> {
+    let flat = pairs(search);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 1 < flat.length() {
+        out.push((
+            interop::string(&flat.get(i)).unwrap_or_default(),
+            interop::string(&flat.get(i + 1)).unwrap_or_default(),
+        ));
+        i += 2;
+    }
+    out
 }
 
 /// True when the browser sends Do-Not-Track or Global Privacy Control.
 pub fn privacy_signal() -> bool {
-    let Some(w) = web_sys::window() else {
-        return false;
-    };
-    let nav: JsValue = w.navigator().into();
-    let dnt = |v: JsValue| v.as_string().is_some_and(|s| s == "1" || s == "yes");
-    get(&nav, "globalPrivacyControl").as_bool() == Some(true)
-        || dnt(get(&nav, "doNotTrack"))
-        || dnt(get(&JsValue::from(w), "doNotTrack"))
+    signal()
 }

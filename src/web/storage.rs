@@ -16,7 +16,7 @@ pub struct LocalStore {
 impl LocalStore {
     /// Opens localStorage; works without it when it is unavailable.
     pub fn open() -> LocalStore {
-        let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+        let storage = super::page::storage();
         LocalStore { storage }
     }
 }
@@ -63,5 +63,9 @@ impl Store for LocalStore {
 
     fn iso8601(&self, ms: f64) -> String {
         super::page::iso8601(ms)
+    }
+
+    fn query_pairs(&self, search: &str) -> Vec<(String, String)> {
+        super::page::query_pairs(search)
     }
 }
