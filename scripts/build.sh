@@ -29,6 +29,10 @@ module() {
   cargo build --release --lib --target wasm32-unknown-unknown -p engagekit "$@"
   wasm-bindgen --target web --no-typescript --out-dir target/glue --out-name "$name" \
     target/wasm32-unknown-unknown/release/engagekit.wasm
+  # Functions that are in the table only because the linker put them there (wasm-bindgen's
+  # closure adapters, js-sys's JSPI waker, panic messages' formatting) become `unreachable`,
+  # so wasm-opt drops them and what they call: ~1.6 KB gzip a build.
+  node scripts/prune-table.mjs "target/glue/${name}_bg.wasm"
   # The npm binaryen, not Debian's 108 (its output crashes in Chromium with this wasm-bindgen).
   # Beyond -Oz (size-anatomy.md §3): --low-memory-unused lets it fold constant offsets into
   # loads and stores, which holds because rustc puts the 1 MB stack first (it grows down

@@ -64,6 +64,14 @@ for (const m of new Set(map.imports.map(([m]) => m).filter((m) => m !== main))) 
 }
 if (moved.length) once(/(const import0 = \{\s*__proto__: null,)/g, (_, head) => `${head}\n${moved.join('\n')}`, 'the main import object');
 
+// Imports wasm-opt found unused (e.g. behind functions scripts/prune-table.mjs emptied) are
+// dropped from the glue: each is one `name: function(...) {...},` entry.
+let dropped = 0;
+const imported = new Set(map.imports.map(([, name]) => name));
+glue = glue.replace(/^(\s+)(__wbg_[\w$]*_[0-9a-f]{16}): function\([^)]*\) \{\n[\s\S]*?\n\1\},\n/gm, (entry, _, name) =>
+  imported.has(name) ? entry : (dropped++, ''),
+);
+
 // Every use of an export goes through the `wasm` object of the instance's exports.
 const exports = new Map(map.exports);
 glue = glue.replace(/(?<![\w$.])wasm\.([A-Za-z_$][\w$]*)/g, (_, name) => {
@@ -86,4 +94,4 @@ try {
 } catch (e) {
   fail(`the minified wasm does not instantiate with the rewritten glue: ${e.message}`);
 }
-console.log(`minify-names: ${gluePath}: ${map.imports.length} imports, ${map.exports.length} exports, module "${newModule}"`);
+console.log(`minify-names: ${gluePath}: ${map.imports.length} imports (${dropped} unused dropped), ${map.exports.length} exports, module "${newModule}"`);
