@@ -268,34 +268,6 @@ fn page_properties(context: &Map) -> Map {
     props
 }
 
-/// Properties of an autocaptured `Element Clicked`: what was clicked, never what was typed.
-/// Text is whitespace-collapsed and cut to 100 characters; links keep only http(s) URLs.
-pub fn click_properties(tag: &str, id: &str, text: &str, href: Option<&str>) -> Map {
-    let mut p = Map::new();
-    p.set("tag", tag.to_ascii_lowercase().into());
-    if !id.is_empty() {
-        p.set("id", id.into());
-    }
-    let mut short = String::new();
-    for word in text.split_whitespace() {
-        if !short.is_empty() {
-            short.push(' ');
-        }
-        short.push_str(word);
-        if short.len() >= 400 {
-            break;
-        }
-    }
-    let text: String = short.chars().take(100).collect();
-    if !text.is_empty() {
-        p.set("text", text.into());
-    }
-    if let Some(h) = href.filter(|h| h.starts_with("https://") || h.starts_with("http://")) {
-        p.set("href", h.into());
-    }
-    p
-}
-
 /// `2026-11-23T09:17:30.123Z` for a Unix time in milliseconds; before 1970 and not a number
 /// are 1970-01-01T00:00:00.000Z. Digits are pushed one by one (no `core::fmt`). The wasm
 /// build has the browser's `Date.prototype.toISOString` write the same text instead
@@ -538,22 +510,6 @@ mod tests {
         };
         let v = parsed(&run(&call, &id, Map::new()).unwrap());
         assert_eq!(v["userId"], "u-1");
-    }
-
-    #[test]
-    fn click_properties_keep_what_was_clicked_only() {
-        let p = click_properties("BUTTON", "cta", "  Start \n  free\ttrial ", None);
-        assert_eq!(p.get("tag"), Some(&Value::from("button")));
-        assert_eq!(p.get("text"), Some(&Value::from("Start free trial")));
-        assert_eq!(p.get("id"), Some(&Value::from("cta")));
-        let long = click_properties("a", "", &"x".repeat(500), Some("javascript:alert(1)"));
-        assert_eq!(
-            long.get("text").and_then(Value::as_str).map(str::len),
-            Some(100)
-        );
-        assert!(long.get("href").is_none());
-        let link = click_properties("a", "", "Docs", Some("https://a.test/docs"));
-        assert_eq!(link.get("href"), Some(&Value::from("https://a.test/docs")));
     }
 
     #[test]

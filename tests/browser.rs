@@ -516,7 +516,6 @@ fn exported_api_follows_the_action_contract_and_never_throws() {
     assert_eq!(debug("userId").as_string().as_deref(), Some("7"));
     let _ = web::consent("maybe".into());
     let _ = web::settle(999_999, "x".into(), JsValue::from_f64(1.0));
-    let _ = web::click(JsValue::NULL, JsValue::NULL, JsValue::NULL, JsValue::NULL);
     let _ = web::hide(JsValue::UNDEFINED);
     let huge = "x".repeat(40_000);
     let props = js_sys::Object::new();

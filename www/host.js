@@ -11,6 +11,7 @@
 // decision is the module's; nothing here throws into the page.
 import init, * as m from 'engagekit-glue';
 import { checklists, depth, mount, prompt, remote } from 'engagekit-widgets';
+import { clicked } from './click.js';
 
 export default init;
 
@@ -170,7 +171,7 @@ export function start(ek, key, config, url, reveal, warn) {
   if (m.wantsClicks()) {
     on(d, 'click', function (e) {
       var el = e.target.closest && e.target.closest('a,button,[role=button],input[type=submit],input[type=button]');
-      if (el) call('click')(el.tagName, el.id, el.innerText || el.value, el.href);
+      if (el) call('track')('Element Clicked', clicked(el));
     });
   }
   q.forEach(function (c) {

@@ -28,7 +28,7 @@ use wasm_bindgen::prelude::*;
 use crate::batch::Request;
 use crate::config::Config;
 use crate::consent::Consent;
-use crate::event::{self, Call, EventError};
+use crate::event::{Call, EventError};
 use crate::json::{Map, Value};
 use crate::tracker::{Recorded, Tracker};
 use interop::warn;
@@ -268,6 +268,7 @@ impl Shell {
         }
     }
 
+    #[cfg(feature = "widgets")]
     fn record_track(&mut self, event: &str, properties: &Map) {
         let (id, at) = self.id_and_time();
         let result = self.tracker.record_track(event, properties, &id, at);
@@ -691,19 +692,4 @@ pub fn wants_clicks() -> bool {
         out = s.tracker.config().tracking.autocapture.clicks
     });
     out
-}
-
-/// A click on a link or button (autocapture): what was clicked, never what was typed.
-#[wasm_bindgen]
-pub fn click(tag: JsValue, id: JsValue, text: JsValue, href: JsValue) -> JsValue {
-    let s = |v: &JsValue| interop::string(v).unwrap_or_default();
-    let properties = event::click_properties(
-        &s(&tag),
-        &s(&id),
-        &s(&text),
-        interop::string(&href).as_deref(),
-    );
-    with("click", |sh| {
-        sh.record_track("Element Clicked", &properties)
-    })
 }
