@@ -14,34 +14,10 @@ pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
-#[wasm_bindgen::prelude::wasm_bindgen]
-extern "C" {
-    type Date;
-    #[wasm_bindgen(constructor)]
-    fn new(ms: f64) -> Date;
-    #[wasm_bindgen(method, js_name = toISOString)]
-    fn to_iso_string(this: &Date) -> String;
-}
-
-/// The last Unix ms a JS `Date` holds (year 275760); `toISOString` throws past it.
-const MAX_DATE_MS: f64 = 8.64e15;
-
-/// [`crate::event::iso8601`] written by the browser's `Date.prototype.toISOString`, so the
-/// wasm ships no calendar code. The same text for every time up to year 275760: the time is
-/// clamped as `event::iso8601` clamps it (before 1970 and not a number are 1970) and to the
-/// last time a `Date` holds, so the call never throws; the `+0` that `toISOString` puts before
-/// years past 9999 is dropped, as `event::iso8601` writes them (`10000-01-01T...`).
+/// [`crate::event::iso8601`] written by the browser's `Date.prototype.toISOString` (the
+/// snippet's `iso`), so the wasm ships no calendar code.
 pub fn iso8601(ms: f64) -> String {
-    let ms = if ms.is_finite() {
-        ms.clamp(0.0, MAX_DATE_MS)
-    } else {
-        0.0
-    };
-    let text = Date::new(ms).to_iso_string();
-    match text.strip_prefix('+') {
-        Some(long_year) => long_year.trim_start_matches('0').to_owned(),
-        None => text,
-    }
+    iso(ms)
 }
 
 /// `n` random bytes from `crypto.getRandomValues`, `Math.random` where that is missing.
@@ -132,6 +108,17 @@ export function pairs(search) {
     return [];
   }
 }
+export function iso(ms) {
+  var t = new Date(ms > 0 && ms < 1 / 0 ? Math.min(ms, 8.64e15) : 0).toISOString();
+  return t[0] == '+' ? t.replace(/^\+0*/, '') : t;
+}
+export function keys(s) {
+  var out = [];
+  try {
+    for (var i = 0; i < s.length; i++) out.push(s.key(i));
+  } catch (e) {}
+  return out;
+}
 export function storage() {
   try {
     return localStorage;
@@ -166,6 +153,15 @@ extern "C" {
     fn pairs(search: &str) -> js_sys::Array;
     /// Whether the browser sends Do-Not-Track or Global Privacy Control.
     fn signal() -> bool;
+    /// A Unix time in ms as `event::iso8601` writes it, by `Date.prototype.toISOString`: the
+    /// same text for every time up to year 275760. Clamped as `event::iso8601` clamps it
+    /// (before 1970, infinite and not a number are 1970) and to the last time a `Date` holds (8.64e15),
+    /// so it never throws; the `+0` that `toISOString` puts before years past 9999 is dropped
+    /// (`10000-01-01T...`).
+    fn iso(ms: f64) -> String;
+    /// Every key of `storage`, in its order; those read before an error where reading fails.
+    fn keys(storage: &web_sys::Storage) -> js_sys::Array;
+
     /// `localStorage`; null where it is missing or access throws (sandboxed iframes, some
     /// privacy modes).
     pub fn storage() -> Option<web_sys::Storage>;
@@ -197,6 +193,18 @@ pub fn page_info() -> PageInfo {
 #[doc(hidden)]
 pub fn time_zone() -> String {
     zone()
+}
+
+/// Every key of `storage` (one call into JS, not two a key).
+pub fn storage_keys(storage: &web_sys::Storage) -> Vec<String> {
+    let all = keys(storage);
+    let mut out = Vec::new();
+    for i in 0..all.length() {
+        if let Some(key) = interop::string(&all.get(i)) {
+            out.push(key);
+        }
+    }
+    out
 }
 
 /// A query string's decoded pairs, read by the browser's `URLSearchParams` (see

@@ -39,16 +39,10 @@ impl Store for LocalStore {
     }
 
     fn keys(&self) -> Vec<String> {
-        let Some(s) = &self.storage else {
-            return Vec::new();
-        };
-        let mut keys = Vec::new();
-        for i in 0..s.length().unwrap_or(0) {
-            if let Ok(Some(key)) = s.key(i) {
-                keys.push(key);
-            }
-        }
-        keys
+        self.storage
+            .as_ref()
+            .map(super::page::storage_keys)
+            .unwrap_or_default()
     }
 
     fn parse_json(&self, text: &str) -> Option<Value> {
