@@ -3,7 +3,6 @@
 use core::cell::Cell;
 
 use crate::prelude::*;
-use wasm_bindgen::JsValue;
 
 use super::interop;
 use super::local::Local;
@@ -68,18 +67,9 @@ pub fn jitter() -> f64 {
     js_sys::Math::random()
 }
 
-#[wasm_bindgen::prelude::wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = document)]
-    type PageDocument;
-    /// `document.title`; an error where there is no document.
-    #[wasm_bindgen(static_method_of = PageDocument, getter, structural, js_name = title, catch)]
-    fn document_title() -> Result<String, JsValue>;
-}
-
 /// `document.title`, read in one call (`window().document().title()` is three, a few µs).
 pub fn title() -> String {
-    PageDocument::document_title().unwrap_or_default()
+    page_title()
 }
 
 #[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
@@ -89,6 +79,13 @@ export function zone() {
     return Temporal.Now.timeZoneId();
   } catch (e) {
     return Intl.DateTimeFormat().resolvedOptions().timeZone;
+  }
+}
+export function title() {
+  try {
+    return document.title;
+  } catch (e) {
+    return '';
   }
 }
 export function facts() {
@@ -145,6 +142,9 @@ extern "C" {
     /// CPU throttling, once the largest single cost of engagekit's start. Both name the same
     /// system zone.
     fn zone() -> String;
+    /// `document.title`; empty where there is no document.
+    #[wasm_bindgen(js_name = title)]
+    fn page_title() -> String;
     /// The page's facts in one call: `[href, pathname, search, title, referrer, userAgent,
     /// language, timeZone, screen.width, screen.height, devicePixelRatio]`; `[]` where they
     /// cannot be read. The time zone is read once a page.
