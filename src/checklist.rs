@@ -30,7 +30,7 @@ pub struct Checklists {
 }
 
 /// One checklist's configuration.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Checklist {
     /// Letters, digits, `-` and `_`.
     pub id: String,
@@ -53,7 +53,7 @@ pub struct Checklist {
 }
 
 /// One step.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Step {
     pub id: String,
     /// Where the step's action leads (http(s) or a path on the site).
@@ -66,13 +66,14 @@ pub struct Step {
 }
 
 /// What completes a step (code can complete any step).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub enum DoneWhen {
     /// An event of this name whose properties match the condition.
     Event(String, Option<Value>),
     /// A page view whose attributes (`url`, `path`, `query`, ...) match the condition.
     Page(Value),
     /// Only code or the visitor.
+    #[default]
     Hand,
 }
 

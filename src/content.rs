@@ -29,7 +29,7 @@ pub struct Content {
 }
 
 /// One slot's configuration.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Slot {
     /// `data-engagekit-slot` name.
     pub name: String,
@@ -46,7 +46,7 @@ pub struct Slot {
 }
 
 /// An audience rule.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rule {
     /// Name for reports (default `rule N`).
     pub name: String,
@@ -58,7 +58,7 @@ pub struct Rule {
 }
 
 /// An A/B test inside a slot.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Experiment {
     /// Experiment key: the hash seed and the reported `experiment_id`.
     pub key: String,

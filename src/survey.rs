@@ -68,7 +68,7 @@ impl Default for Prompts {
 }
 
 /// One survey's configuration.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Survey {
     /// Letters, digits, `-` and `_`.
     pub id: String,
@@ -99,6 +99,12 @@ pub enum Trigger {
     Event(String, Option<Value>),
     /// When the visitor has scrolled this far down the page (percent).
     Scroll(f64),
+}
+
+impl Default for Trigger {
+    fn default() -> Self {
+        Trigger::Delay(0.0)
+    }
 }
 
 /// NPS category of a score.

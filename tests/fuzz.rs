@@ -733,6 +733,48 @@ fn configs_are_read_without_panics_and_every_problem_has_a_message() {
     });
 }
 
+/// Containers nested in `v`.
+fn depth(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
+        Value::Object(m) => 1 + m.iter().map(|(_, v)| depth(v)).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// What the collector serves the browser (config::compact): read back through JSON text it
+/// is the config as read; tampered with anywhere, it is read without a panic.
+#[test]
+fn compiled_configs_read_back_as_read_and_tampered_ones_never_panic() {
+    let make = || {
+        (
+            config_doc(),
+            any::<Index>(),
+            prop_oneof![4 => value(), 1 => deep_document_part()],
+        )
+    };
+    run("compiled config", make, |(doc, at, with)| {
+        let (config, _) = Config::from_value(&doc, &RegressEngine::default());
+        let compiled = config.compile();
+        // Never deeper than the document: the browser reads any value to the same depth.
+        prop_assert!(depth(&compiled) <= depth(&doc).max(3));
+        let back = Config::from_compiled(compiled.clone());
+        let expected = Config {
+            allowed_origins: None,
+            ..config
+        };
+        prop_assert_eq!(back, Some(expected));
+        let mut all = Vec::new();
+        paths(&compiled, &mut Vec::new(), &mut all);
+        let path: &Vec<usize> = at.get(&all);
+        let tampered = replaced(&compiled, path, with);
+        timed("Config::from_compiled", &tampered, || {
+            Config::from_compiled(tampered.clone())
+        })?;
+        Ok(())
+    });
+}
+
 #[test]
 fn conditions_evaluate_and_validate_without_panics_or_runaway_time() {
     let make = || {

@@ -8,6 +8,7 @@
 //! browser parsed it), so no serde code is compiled into the wasm for it.
 
 use crate::prelude::*;
+pub mod compact;
 pub(crate) mod read;
 
 pub use read::kind;
