@@ -32,7 +32,9 @@ module() {
   # Functions that are in the table only because the linker put them there (wasm-bindgen's
   # closure adapters, js-sys's JSPI waker, panic messages' formatting) become `unreachable`,
   # so wasm-opt drops them and what they call: ~1.6 KB gzip a build.
-  node scripts/prune-table.mjs "target/glue/${name}_bg.wasm"
+  # Not the compile chunk: its full checks format numbers into messages (`validate`), so
+  # core::fmt is reached there other than through the table.
+  if [ "$name" != engagekit_config ]; then node scripts/prune-table.mjs "target/glue/${name}_bg.wasm"; fi
   # The npm binaryen, not Debian's 108 (its output crashes in Chromium with this wasm-bindgen).
   # Beyond -Oz (size-anatomy.md §3): --low-memory-unused lets it fold constant offsets into
   # loads and stores, which holds because rustc puts the 1 MB stack first (it grows down
@@ -55,6 +57,10 @@ module() {
 }
 module engagekit_core --no-default-features
 module engagekit_widgets --no-default-features --features widgets,surveys,checklists
+# The compile chunk: checks an inline config (passed to init) as the collector checks a
+# published one and compiles it to the form both builds read (src/config/compact.rs).
+# www/host.js loads it only for an inline config.
+module engagekit_config --no-default-features --features compiler
 
 esbuild() {
   npx --no-install esbuild --minify --target=es2017 --log-level=warning "$@"
@@ -66,6 +72,7 @@ esbuild www/host.js --bundle --format=esm --target=es2020 --alias:engagekit-glue
 esbuild www/host.js --bundle --format=esm --target=es2020 --alias:engagekit-glue=./target/glue/engagekit_widgets.js \
   --alias:engagekit-widgets=./www/widgets.js --outfile=dist/engagekit_widgets.js
 esbuild www/loader.js --outfile=dist/engagekit.js
+esbuild target/glue/engagekit_config.js --bundle --format=esm --target=es2020 --outfile=dist/engagekit_config.js
 # The NPS survey card: a chunk of its own, downloaded only when a survey is about to show.
 # Each widget's chunk is bundled with www/card.js (the choice of its texts' language).
 esbuild www/survey.js --bundle --format=esm --outfile=dist/engagekit_survey.js

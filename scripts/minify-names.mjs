@@ -65,11 +65,13 @@ for (const m of new Set(map.imports.map(([m]) => m).filter((m) => m !== main))) 
 if (moved.length) once(/(const import0 = \{\s*__proto__: null,)/g, (_, head) => `${head}\n${moved.join('\n')}`, 'the main import object');
 
 // Imports wasm-opt found unused (e.g. behind functions scripts/prune-table.mjs emptied) are
-// dropped from the glue: each is one `name: function(...) {...},` entry.
+// dropped from the glue: each is one `name: function(...) {...},` entry, or for an import
+// that may throw, `name: function() { return handleError(function (...) {...}, arguments); },`.
 let dropped = 0;
 const imported = new Set(map.imports.map(([, name]) => name));
-glue = glue.replace(/^(\s+)(__wbg_[\w$]*_[0-9a-f]{16}): function\([^)]*\) \{\n[\s\S]*?\n\1\},\n/gm, (entry, _, name) =>
-  imported.has(name) ? entry : (dropped++, ''),
+glue = glue.replace(
+  /^(\s+)(__wbg_[\w$]*_[0-9a-f]{16}): function\([^)]*\) \{(?: return handleError\(function \([^)]*\) \{)?\n[\s\S]*?\n\1\}(?:, arguments\); \})?,\n/gm,
+  (entry, _, name) => (imported.has(name) ? entry : (dropped++, '')),
 );
 
 // Every use of an export goes through the `wasm` object of the instance's exports.

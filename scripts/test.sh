@@ -12,6 +12,7 @@ cargo clippy --quiet --target wasm32-unknown-unknown --lib -- -D warnings
 cargo clippy --quiet --target wasm32-unknown-unknown --features std --test browser -- -D warnings
 cargo clippy --quiet --target wasm32-unknown-unknown --lib --no-default-features -- -D warnings
 cargo clippy --quiet --target wasm32-unknown-unknown --lib --no-default-features --features widgets,surveys,checklists -- -D warnings
+cargo clippy --quiet --target wasm32-unknown-unknown --lib --no-default-features --features compiler -- -D warnings
 
 echo "== native: cargo test --workspace"
 cargo test --workspace --quiet

@@ -19,9 +19,25 @@ var WRITE_MS = 100;
 
 /**
  * `ek` is window.engagekit with the snippet's queue `ek.q` of [name, args, time, id?] (the
- * first, "_pv", is the page view the loader stamped); `url` is the collector's batch URL.
+ * first, "_pv", is the page view the loader stamped); `config` the site's config as the
+ * collector serves it, an inline one, or {} (none could be fetched: the defaults); `url` is
+ * the collector's batch URL; `begin()` tells the loader the module has taken over.
  */
-export function start(ek, key, config, url, reveal, warn) {
+export function start(ek, key, config, url, reveal, warn, begin) {
+  // An inline config (passed to init) is checked and compiled first, by the compile chunk,
+  // to the form the collector serves; until then the loader keeps the page's calls.
+  if (config && !config.compiled && Object.keys(config).length) {
+    return import(new URL('engagekit_config.js', import.meta.url)).then(function (c) {
+      return c.default().then(function () {
+        go(ek, key, c.compile(config), url, reveal, warn, begin);
+      });
+    });
+  }
+  go(ek, key, config && config.compiled ? config : undefined, url, reveal, warn, begin);
+}
+
+function go(ek, key, config, url, reveal, warn, begin) {
+  begin();
   var w = window;
   var d = document;
   var q = ek.q;

@@ -1,9 +1,11 @@
 /* engagekit loader | MIT */
 // What every page runs first, read in five minutes. It fetches the site's config and one of
 // two builds of the module, engagekit_widgets when the page has content slots (fetched at
-// once, beside the config) or the config has widgets, else engagekit_core, and hands over
-// to the module's own page code (www/host.js, bundled with it), which replays the calls the
-// snippet queued. Until then the calls wait in the snippet's queue, each stamped with the
+// once, beside the config) or the config has widgets (the served config says `widgets`; an
+// inline one has content, surveys or checklists), else engagekit_core, and hands over to the
+// module's own page code (www/host.js, bundled with it), which replays the calls the snippet
+// queued; with an inline config it first loads the chunk that checks and compiles it, and
+// calls begin() when it takes over. Until then the calls wait in the snippet's queue, each stamped with the
 // time it was made. If the page is hidden or closed before the hand-over, they are kept:
 // written to localStorage for the next page of the site to replay, and sent at once as a
 // beacon that the collector turns into the same events (same ids: stored once), unless the
@@ -65,8 +67,13 @@
       q.forEach(function (c) {
         c[3] = c[3] || id();
       });
-      var page = { url: location.href, title: d.title, referrer: d.referrer };
-      var body = JSON.stringify({ writeKey: key, anonymousId: a, consent: c, page: page, calls: q });
+      var body = JSON.stringify({
+        writeKey: key,
+        anonymousId: a,
+        consent: c,
+        page: { url: location.href, title: d.title, referrer: d.referrer },
+        calls: q,
+      });
       n.sendBeacon(host + '/v1/calls', body);
       store.setItem('engagekit:anonymousId', a);
       store.setItem(early, body);
@@ -88,14 +95,15 @@
     d.querySelector('[data-engagekit-slot]')
       ? load('widgets')
       : config.then(function (c) {
-          return load(c.content || c.surveys || c.checklists ? 'widgets' : 'core');
+          return load(c.widgets || c.content || c.surveys || c.checklists ? 'widgets' : 'core');
         }),
     config,
   ])
     .then(function (r) {
-      running = 1;
-      store && store.removeItem(early);
-      r[0].start(ek, key, r[1], host + '/v1/batch', reveal, warn);
+      return r[0].start(ek, key, r[1], host + '/v1/batch', reveal, warn, function () {
+        running = 1;
+        store && store.removeItem(early);
+      });
     })
     .catch(function (e) {
       reveal();

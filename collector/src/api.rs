@@ -187,7 +187,7 @@ pub async fn get_config(
                 (header::ETAG, etag),
                 cache,
             ],
-            site.json.clone(),
+            site.served.clone(),
         )
             .into_response()
     };

@@ -25,7 +25,12 @@ use crate::json_text::replace_lone_surrogates;
 /// One site's config, pre-serialized so each request serves bytes with a stable ETag.
 #[derive(Debug)]
 pub struct Site {
+    /// The document as published (the editor, reports and beacon replay read it).
     pub json: Vec<u8>,
+    /// What `/v1/config/{writeKey}` serves the browser: the document as read and compiled
+    /// (`Config::served`), which the module reads without checks.
+    pub served: Vec<u8>,
+    /// The ETag of `served`.
     pub etag: String,
     /// `None` means the config has no `allowedOrigins`: any origin may call.
     pub allowed_origins: Option<Vec<String>>,
@@ -256,28 +261,37 @@ fn site_of(key: &str, cfg: &Value) -> Site {
             Some(Vec::new())
         }
     };
-    for problem in config_problems(cfg) {
+    let (config, problems) = read(cfg);
+    for problem in problems {
         warn(&format!("{key}: {problem}"));
     }
     let json = serde_json::to_vec(cfg).unwrap_or_else(|_| b"{}".to_vec());
-    let etag = strong_etag(&json);
+    let served = serde_json::to_vec(&config.served()).unwrap_or_else(|_| b"{}".to_vec());
+    let etag = strong_etag(&served);
     Site {
         json,
+        served,
         etag,
         allowed_origins,
     }
 }
 
+/// The config as the browser module runs it, and each problem with its path and what
+/// happens about it. A document that is not JSON the core can hold runs as the defaults.
+fn read(cfg: &Value) -> (engagekit::config::Config, Vec<String>) {
+    let core: engagekit::json::Value = match serde_json::from_value(cfg.clone()) {
+        Ok(v) => v,
+        Err(e) => return (Default::default(), vec![e.to_string()]),
+    };
+    let (config, problems) =
+        engagekit::config::Config::from_value(&core, &engagekit::regex::RegressEngine::default());
+    (config, problems.iter().map(ToString::to_string).collect())
+}
+
 /// What the browser module will warn about this site config, each problem with its path
 /// and what the browser does about it.
 pub fn config_problems(cfg: &Value) -> Vec<String> {
-    let core: engagekit::json::Value = match serde_json::from_value(cfg.clone()) {
-        Ok(v) => v,
-        Err(e) => return vec![e.to_string()],
-    };
-    let (_, problems) =
-        engagekit::config::Config::from_value(&core, &engagekit::regex::RegressEngine::default());
-    problems.iter().map(ToString::to_string).collect()
+    read(cfg).1
 }
 
 fn origins_of(key: &str, items: &[Value]) -> Vec<String> {
@@ -354,10 +368,13 @@ mod tests {
     }
 
     #[test]
-    fn etag_changes_when_the_site_config_changes() {
-        let a = parse_sites(r#"{"k": {"x": 1}}"#).unwrap();
-        let b = parse_sites(r#"{"k": {"x": 2}}"#).unwrap();
+    fn etag_changes_when_what_is_served_changes() {
+        let a = parse_sites(r#"{"k": {"tracking": {"flushAt": 1}}}"#).unwrap();
+        let b = parse_sites(r#"{"k": {"tracking": {"flushAt": 2}}}"#).unwrap();
         assert_ne!(a["k"].etag, b["k"].etag);
         assert!(a["k"].etag.starts_with('"') && a["k"].etag.ends_with('"'));
+        // A key the module ignores serves the same bytes: browsers keep their copy.
+        let c = parse_sites(r#"{"k": {"tracking": {"flushAt": 1}, "x": 1}}"#).unwrap();
+        assert_eq!(a["k"].etag, c["k"].etag);
     }
 }

@@ -27,7 +27,7 @@ use crate::security;
 /// The files the loader fetches; only these are served from `--dist`. The loader takes one
 /// of the two builds of the module: `engagekit_core` (tracking) or `engagekit_widgets`
 /// (tracking and widgets, for sites whose config has any).
-pub const DIST_FILES: [&str; 7] = [
+pub const DIST_FILES: [&str; 9] = [
     "engagekit.js",
     "engagekit_core.js",
     "engagekit_core_bg.wasm",
@@ -37,6 +37,9 @@ pub const DIST_FILES: [&str; 7] = [
     "engagekit_survey.js",
     // The onboarding checklist widget, loaded only where a checklist shows.
     "engagekit_checklist.js",
+    // The compile chunk, loaded only for a config passed inline to init.
+    "engagekit_config.js",
+    "engagekit_config_bg.wasm",
 ];
 
 /// Short enough that a rebuilt module reaches visitors within minutes without renaming.

@@ -5,7 +5,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
-use common::{batch, track, TestApp, ADMIN_SECRET, ALLOWED};
+use common::{batch, reads_as, runs_as, track, TestApp, ADMIN_SECRET, ALLOWED};
 use serde_json::json;
 
 fn with_origin(method: Method, uri: &str, origin: &str, body: String) -> Request<Body> {
@@ -23,7 +23,14 @@ async fn serves_the_site_config_with_a_strong_etag_and_no_cache() {
     let t = TestApp::new();
     let r = t.get("/v1/config/demo").await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.json(), json!({"tracking": {"flushIntervalMs": 5000}}));
+    let doc = json!({"tracking": {"flushIntervalMs": 5000}});
+    // What was published, as read and compiled: the module reads it without checks.
+    assert_eq!(runs_as(&r.json()), reads_as(&doc));
+    assert_eq!(
+        r.json()["privacy"],
+        json!({"requireConsent": false, "honorDnt": true})
+    );
+    assert_eq!(r.json()["widgets"], false);
     assert_eq!(r.header(header::CONTENT_TYPE), Some("application/json"));
     assert_eq!(r.header(header::CACHE_CONTROL), Some("no-cache"));
     let etag = r.header(header::ETAG).unwrap();
@@ -82,7 +89,8 @@ async fn reloads_the_config_file_after_it_is_edited() {
     let file = std::fs::File::options().write(true).open(&path).unwrap();
     file.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5))
         .unwrap();
-    assert_eq!(t.get("/v1/config/later").await.json(), json!({"x": 1}));
+    let later = t.get("/v1/config/later").await.json();
+    assert_eq!(runs_as(&later), reads_as(&json!({"x": 1})));
     let after = t.get("/v1/config/demo").await;
     assert_ne!(after.header(header::ETAG).unwrap(), before);
     let r = t
@@ -369,8 +377,8 @@ async fn a_lone_surrogate_in_the_config_file_costs_no_site() {
         let r = t.get(&format!("/v1/config/{key}")).await;
         assert_eq!(r.status, StatusCode::OK, "{key}");
     }
-    let shop = t.get("/v1/config/shop").await.json();
-    assert_eq!(shop["content"]["goal"], "Signed Up \u{fffd}");
+    let shop = runs_as(&t.get("/v1/config/shop").await.json());
+    assert_eq!(shop.content.goal.as_deref(), Some("Signed Up \u{fffd}"));
 }
 
 /// A router over the checkout's demo site and the default config, as `npm start` runs it.

@@ -86,7 +86,7 @@ impl Shell {
 }
 
 /// Completes step `step` of checklist `id` by code: `engagekit.checklist(id).complete(step)`.
-#[wasm_bindgen(js_name = checklistComplete)]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen(js_name = checklistComplete))]
 pub fn checklist_complete(id: JsValue, step: JsValue) -> JsValue {
     let (Some(id), Some(step)) = (interop::string(&id), interop::string(&step)) else {
         warn("checklist(id).complete(step): the id and the step must be strings; ignored");
@@ -97,7 +97,7 @@ pub fn checklist_complete(id: JsValue, step: JsValue) -> JsValue {
 
 /// What the visitor did with checklist `id`'s widget: `toggled` (value: open or not),
 /// `done` (value: a manual step they ticked off), `dismissed`.
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn checklisted(kind: JsValue, id: JsValue, value: JsValue) -> JsValue {
     let kind = interop::string(&kind).unwrap_or_default();
     let id = interop::string(&id).unwrap_or_default();
@@ -119,7 +119,7 @@ pub fn checklisted(kind: JsValue, id: JsValue, value: JsValue) -> JsValue {
 
 /// The collector's answer to `[7, userId, hash]` (`{checklists, surveys}`): the visitor's
 /// state from their other devices, merged into this one's.
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn remote(state: JsValue) -> JsValue {
     let state = interop::to_value(&state).unwrap_or(crate::json::Value::Null);
     let checklists = state

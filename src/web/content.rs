@@ -15,7 +15,7 @@ use interop::warn;
 /// seen the slot's default (it then stays). Returns `{variant, reason, content?: {title,
 /// heading, body, ctaLabel, ctaHref, image, imageAlt}}` (`content` for variants written in
 /// the config, URLs already checked safe), or undefined for a slot the config does not know.
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn decide(name: JsValue, variants: JsValue, late: JsValue) -> JsValue {
     let Some(name) = interop::string(&name) else {
         return JsValue::UNDEFINED;
@@ -72,7 +72,7 @@ fn structured_js(st: Structured) -> Value {
 
 /// Slot `name` became visible: records `Content Viewed` (and `Experiment Viewed`), once per
 /// slot per page view.
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn viewed(name: JsValue) -> JsValue {
     let Some(name) = interop::string(&name) else {
         return JsValue::UNDEFINED;

@@ -7,10 +7,16 @@
 //! holds no closures and no async executor, which keeps it inside its size budget. Nothing here throws into the page: bad input becomes one
 //! `console.warn` and the call is ignored or trimmed.
 
+// The compile chunk (feature `compiler`, scripts/build.sh) exports only `compile`: the
+// shell's functions stay plain Rust there, unused, and the linker drops them.
+#![cfg_attr(feature = "compiler", allow(dead_code, unused_imports))]
+
 use crate::prelude::*;
 mod alloc;
 #[cfg(feature = "checklists")]
 mod checklist;
+#[cfg(feature = "compiler")]
+mod compile;
 #[cfg(feature = "widgets")]
 pub mod content;
 pub mod interop;
@@ -311,7 +317,7 @@ impl Shell {
 /// Starts engagekit for `writeKey`; `options.config` is the site configuration (defaults
 /// where absent or invalid), `options.listen` whether the page has `on()` listeners already
 /// (see [`listen`]). Returns actions, the first page view's among them.
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn init(write_key: JsValue, options: JsValue) -> JsValue {
     let Some(write_key) = interop::string(&write_key).filter(|k| !k.trim().is_empty()) else {
         warn("init: the writeKey must be a non-empty string; engagekit is not running");
@@ -355,23 +361,24 @@ pub fn init(write_key: JsValue, options: JsValue) -> JsValue {
     navigated()
 }
 
+/// The config the module runs with: the compiled form the collector serves (and the compile
+/// chunk makes of an inline config, in www/host.js), read with no checks or messages (see
+/// [`crate::config::compact`]); none at all (the loader could not fetch one): the defaults.
+/// Anything else cannot be read: the module then holds everything until consent.
 fn read_config(v: &JsValue) -> Config {
-    let value = match interop::to_value(v) {
-        Ok(Value::Null) => return Config::default(),
-        Ok(value) => value,
-        Err(e) => {
-            let mut m = String::from("config could not be read (");
-            m.push_str(&e);
-            m.push_str("); using the default configuration");
-            warn(&m);
-            return Config::default();
-        }
-    };
-    let (config, problems) = Config::from_value(&value, &regex::JsRegexEngine::default());
-    for p in problems {
-        warn(&p.text());
+    if v.is_undefined() || v.is_null() {
+        return Config::default();
     }
-    config
+    interop::from_js(&interop::get(v, "compiled"))
+        .ok()
+        .and_then(Config::from_compiled)
+        .unwrap_or_else(|| {
+            warn("config: not a compiled config of this version; nothing is sent before consent");
+            Config {
+                privacy: crate::config::Privacy::FAIL_CLOSED,
+                ..Config::default()
+            }
+        })
 }
 
 /// Properties or traits from the page; anything but an object is dropped with a warning.
@@ -386,7 +393,7 @@ fn object_arg(v: &JsValue, what: &str) -> Map {
 const WITHOUT: &str = "; the call was recorded without them";
 
 /// Records a custom event: `track('Signed Up', {plan: 'pro'})`.
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn track(event: JsValue, properties: JsValue) -> JsValue {
     let Some(name) = interop::string(&event).filter(|n| !n.trim().is_empty()) else {
         warn("track: the event name must be a non-empty string; the call was ignored");
@@ -411,7 +418,7 @@ pub fn track(event: JsValue, properties: JsValue) -> JsValue {
 }
 
 /// Records a page view; automatic ones need no call. `page(name?, properties?)`.
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn page(name: JsValue, properties: JsValue) -> JsValue {
     let (name, properties) = match interop::string(&name) {
         Some(n) => (Some(n), properties),
@@ -423,7 +430,7 @@ pub fn page(name: JsValue, properties: JsValue) -> JsValue {
 }
 
 /// Ties the visitor to a user id and/or records traits: `identify('u1', {plan})`.
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn identify(user_id: JsValue, traits: JsValue, options: JsValue) -> JsValue {
     let (user_id, traits) = if let Some(id) = interop::string(&user_id) {
         (Some(id), traits)
@@ -460,7 +467,7 @@ pub fn identify(user_id: JsValue, traits: JsValue, options: JsValue) -> JsValue 
 }
 
 /// Forgets the user id and traits and starts a new anonymous visitor (e.g. on logout).
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn reset() -> JsValue {
     with("reset", |s| {
         s.tracker.reset(page::uuid());
@@ -470,7 +477,7 @@ pub fn reset() -> JsValue {
 }
 
 /// Records the visitor's consent: `consent('granted')` or `consent('denied')`.
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn consent(choice: JsValue) -> JsValue {
     let Some(choice) = interop::string(&choice).and_then(|c| Consent::parse(&c)) else {
         warn("consent: expected 'granted' or 'denied'; the call was ignored");
@@ -483,7 +490,7 @@ pub fn consent(choice: JsValue) -> JsValue {
 }
 
 /// Erases everything engagekit stored about this visitor in this browser.
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn forget() -> JsValue {
     with("forget", |s| {
         s.tracker.forget(page::uuid());
@@ -493,7 +500,7 @@ pub fn forget() -> JsValue {
 }
 
 /// Sends what is queued now instead of waiting for the batch to fill.
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn flush() -> JsValue {
     with("flush", |s| {
         if let Some(req) = s.tracker.flush_request(page::now_ms()) {
@@ -503,7 +510,7 @@ pub fn flush() -> JsValue {
 }
 
 /// The visitor's engagement score, 0-100.
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn score() -> f64 {
     let mut out = 0.0;
     with("score", |s| out = s.tracker.score(page::now_ms()));
@@ -511,7 +518,7 @@ pub fn score() -> f64 {
 }
 
 /// A snapshot of the tracker's state, for developers and tests.
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn debug() -> JsValue {
     let mut map = Map::new();
     with("debug", |s| map = s.tracker.debug());
@@ -519,7 +526,7 @@ pub fn debug() -> JsValue {
 }
 
 /// The URL may have changed (SPA navigation): records a page view if it did.
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn navigated() -> JsValue {
     with("navigated", |s| {
         let info = page::page_info();
@@ -548,7 +555,7 @@ pub fn navigated() -> JsValue {
 /// The next call is one the snippet queued before the module ran: `at` is when it was made
 /// (Unix ms), `id` the id the loader gave it if it kept or sent it. Its event gets that time
 /// and that `messageId`.
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn stamp(at: JsValue, id: JsValue) {
     let stamp = at.as_f64().filter(|t| t.is_finite() && *t > 0.0).map(|t| {
         (
@@ -564,7 +571,7 @@ pub fn stamp(at: JsValue, id: JsValue) {
 }
 
 /// The loader's timer fired.
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn wake() -> JsValue {
     with("wake", |s| {
         s.timer_at = -1.0;
@@ -574,7 +581,7 @@ pub fn wake() -> JsValue {
 
 /// Writes what changed since the last write (the host calls this shortly after an export
 /// asked for it with `[3]`).
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn persist() -> JsValue {
     with("persist", |s| {
         s.persist_asked = false;
@@ -584,7 +591,7 @@ pub fn persist() -> JsValue {
 
 /// The answer to request `id`: its HTTP status (anything else: a network error) and its
 /// `Retry-After` header.
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn settle(id: u32, status: JsValue, retry_after: JsValue) -> JsValue {
     let status = status
         .as_f64()
@@ -614,7 +621,7 @@ pub fn settle(id: u32, status: JsValue, retry_after: JsValue) -> JsValue {
 
 /// The page was hidden (`leaving` false) or is going away (`pagehide`, true): everything
 /// queued goes out now, in pieces that fit the unload quota.
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn hide(leaving: JsValue) -> JsValue {
     let leaving = leaving.is_truthy();
     with("hide", |s| {
@@ -637,7 +644,7 @@ pub fn hide(leaving: JsValue) -> JsValue {
 }
 
 /// The page is visible again; `restored` when it came back from the back/forward cache.
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn show(restored: JsValue) -> JsValue {
     with("show", |s| {
         if restored.is_truthy() {
@@ -651,7 +658,7 @@ pub fn show(restored: JsValue) -> JsValue {
 }
 
 /// The network is back: retry now instead of waiting out the backoff.
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn online() -> JsValue {
     with("online", |s| {
         s.tracker.network_back();
@@ -661,7 +668,7 @@ pub fn online() -> JsValue {
 
 /// Every 30 s and at start, under a cross-tab lock where the browser has Web Locks: say this
 /// tab is alive and take over the queues of tabs that are gone.
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn adopt() -> JsValue {
     with("adopt", |s| {
         let now = page::now_ms();
@@ -679,13 +686,13 @@ pub fn adopt() -> JsValue {
 
 /// Whether the page has `on()` listeners: while it has, each recorded event comes back as
 /// a `[5, json]` action.
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn listen(on: JsValue) -> JsValue {
     with("listen", |s| s.tracker.echo = on.is_truthy())
 }
 
 /// Whether the loader should report clicks (`tracking.autocapture.clicks`).
-#[wasm_bindgen(js_name = wantsClicks)]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen(js_name = wantsClicks))]
 pub fn wants_clicks() -> bool {
     let mut out = false;
     with("wantsClicks", |s| {

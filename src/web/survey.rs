@@ -45,7 +45,7 @@ impl Shell {
 /// Shows survey `id` now, whatever its triggers: `survey('nps', {force: true})`. Subject to
 /// its audience, sample, throttles and the prompt cap unless `force`; never without consent
 /// or over another prompt.
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn survey(id: JsValue, options: JsValue) -> JsValue {
     let Some(id) = interop::string(&id) else {
         warn("survey: the id must be a string; the call was ignored");
@@ -57,7 +57,7 @@ pub fn survey(id: JsValue, options: JsValue) -> JsValue {
 
 /// A step of the card on screen: `answered` (a score 0-10), `comment` (the text), `dismissed`
 /// (the step: `score`, `comment` or `thanks`), `closed`, `alive`.
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn surveyed(kind: JsValue, value: JsValue) -> JsValue {
     let text = interop::string(&value).unwrap_or_default();
     let score = value
@@ -86,7 +86,7 @@ pub fn surveyed(kind: JsValue, value: JsValue) -> JsValue {
 
 /// The visitor has scrolled to `percent` of the page (reported only while [`scroll_at`] is
 /// not -1, and only deeper than before on this page view).
-#[wasm_bindgen]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn scrolled(percent: JsValue) -> JsValue {
     let percent = percent.as_f64().unwrap_or(0.0);
     with("scrolled", |s| {
@@ -98,7 +98,7 @@ pub fn scrolled(percent: JsValue) -> JsValue {
 
 /// The smallest scroll depth (percent) a survey waits for; -1 when none does, and the page
 /// does not listen to scrolling at all.
-#[wasm_bindgen(js_name = scrollAt)]
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen(js_name = scrollAt))]
 pub fn scroll_at() -> f64 {
     let mut out = -1.0;
     with("scrollAt", |s| {

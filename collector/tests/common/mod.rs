@@ -236,3 +236,22 @@ pub fn track(message_id: &str, event: &str, anonymous_id: &str) -> Value {
 pub fn batch(write_key: &str, events: Vec<Value>) -> Value {
     json!({"batch": events, "sentAt": "2025-01-01T00:00:01.000Z", "writeKey": write_key})
 }
+
+/// The config a `/v1/config/{key}` body runs the browser module with: its `compiled` form
+/// read back as the wasm reads it.
+pub fn runs_as(served: &Value) -> engagekit::config::Config {
+    let compiled = serde_json::from_value(served["compiled"].clone()).unwrap();
+    engagekit::config::Config::from_compiled(compiled).expect("a compiled config")
+}
+
+/// What a published document reads as, less what only the collector uses (`allowedOrigins`,
+/// which is not compiled).
+pub fn reads_as(doc: &Value) -> engagekit::config::Config {
+    let doc = serde_json::from_value(doc.clone()).unwrap();
+    let re = engagekit::regex::RegressEngine::default();
+    let (config, _) = engagekit::config::Config::from_value(&doc, &re);
+    engagekit::config::Config {
+        allowed_origins: None,
+        ..config
+    }
+}

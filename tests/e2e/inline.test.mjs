@@ -1,0 +1,80 @@
+// A config passed inline to init: the module reads only the compiled form the collector
+// serves (src/config/compact.rs), so the page side loads the compile chunk, which checks the
+// document as the collector checks a published one (every problem one console warning naming
+// its path) and compiles it. A page whose config is served never downloads that chunk.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { setup, waitReady, watchPage, expectStoredExactly, sleep } from './harness.mjs';
+
+// Three events per batch and a minute's interval (the served test config sends within
+// 300 ms): a batch before the third event would mean the inline config is not in force. A
+// wrong type (its section keeps its defaults) and a typo (ignored), each one warning.
+const INLINE = {
+  tracking: { flushAt: 3, flushIntervalMs: 60000 },
+  score: { halfLifeDays: 'soon' },
+  trackng: { flushAt: 1 },
+};
+
+const page = (init) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Inline config</title>
+<script>
+!function(w,k){var e=w[k]=w[k]||{q:[]};"init track page identify reset consent forget flush ready".split(" ").forEach(function(m){e[m]=e[m]||function(){e.q.push([m,[].slice.call(arguments),Date.now()])}})}(window,"engagekit");
+${init}
+engagekit.track('Inline Call', { n: 0 });
+</script>
+<script async src="/engagekit.js"></script>
+</head><body><h1>Inline config</h1></body></html>`;
+
+async function open(env, html) {
+  const context = await env.browser.newContext({ baseURL: env.base });
+  await context.route('**/inline-*.html', (route) => route.fulfill({
+    status: 200,
+    contentType: 'text/html; charset=utf-8',
+    body: html,
+  }));
+  const p = await context.newPage();
+  const problems = watchPage(p);
+  const pageErrors = [];
+  p.on('pageerror', (err) => pageErrors.push(err.message));
+  const warnings = [];
+  p.on('console', (msg) => { if (msg.text().startsWith('engagekit:')) warnings.push(msg.text()); });
+  const requests = [];
+  p.on('request', (req) => requests.push(new URL(req.url()).pathname));
+  return { context, page: p, problems, pageErrors, warnings, requests };
+}
+
+test('an inline config is checked in the page, then runs as the collector would serve it', { timeout: 40000 }, async (t) => {
+  const env = await setup(t);
+  const v = await open(env, page(`engagekit.init("demo", { config: ${JSON.stringify(INLINE)} });`));
+  await v.page.goto('/inline-a.html');
+  await waitReady(v.page);
+
+  assert.ok(v.requests.includes('/engagekit_config_bg.wasm'), 'the compile chunk was loaded');
+  assert.ok(!v.requests.some((r) => r.startsWith('/v1/config/')), 'the served config was not fetched');
+  t.diagnostic(v.warnings.join('\n'));
+  assert.equal(v.warnings.length, 2, `one warning per problem: ${v.warnings.join(' | ')}`);
+  assert.equal(v.warnings.filter((w) => /config score\.halfLifeDays: .*score uses its defaults/.test(w)).length, 1);
+  assert.equal(v.warnings.filter((w) => /config trackng: unknown key/.test(w)).length, 1);
+
+  // The inline tracking settings hold: two events wait for a third.
+  await sleep(1500);
+  assert.ok(!v.requests.includes('/v1/batch'), 'nothing sent with two events queued');
+  await v.page.evaluate(() => engagekit.track('Third', { n: 2 }));
+  await expectStoredExactly(env.ws.db, ['page /inline-a.html', 'track Inline Call n=0', 'track Third n=2'], { timeoutMs: 15000 });
+  assert.deepEqual(v.pageErrors, []);
+  assert.deepEqual(v.problems, []);
+  await v.context.close();
+});
+
+test('a page whose config is served never downloads the compile chunk', { timeout: 40000 }, async (t) => {
+  const env = await setup(t);
+  const v = await open(env, page('engagekit.init("demo");'));
+  await v.page.goto('/inline-b.html');
+  await waitReady(v.page);
+  await expectStoredExactly(env.ws.db, ['page /inline-b.html', 'track Inline Call n=0'], { timeoutMs: 15000 });
+  assert.ok(v.requests.includes('/v1/config/demo'), 'the served config was fetched');
+  assert.ok(!v.requests.some((r) => r.includes('engagekit_config')), `no compile chunk: ${v.requests.join(' ')}`);
+  assert.deepEqual(v.warnings, []);
+  assert.deepEqual(v.pageErrors, []);
+  await v.context.close();
+});
