@@ -69,6 +69,15 @@ pub trait Codec: Sized {
     fn all<T: Compact + Default>(&mut self, v: &mut Vec<T>) {
         self.list(v, |c, x| x.fields(c));
     }
+
+    /// An enum's variant, `tag` the one `x` holds: writes it, or reads one and makes `x` that
+    /// variant (`make(tag)`, its fields defaults) when it is another.
+    fn variant<T>(&mut self, x: &mut T, tag: usize, make: impl FnOnce(usize) -> T) {
+        let read = self.count(tag);
+        if read != tag {
+            *x = make(read);
+        }
+    }
 }
 
 /// A type in the compiled config: its fields, in the order both directions use.
@@ -407,23 +416,11 @@ mod surveys {
                 Trigger::Event(..) => 1,
                 Trigger::Scroll(_) => 2,
             };
-            match c.count(tag) {
-                1 => {
-                    if !matches!(self, Trigger::Event(..)) {
-                        *self = Trigger::Event(String::new(), None);
-                    }
-                }
-                2 => {
-                    if !matches!(self, Trigger::Scroll(_)) {
-                        *self = Trigger::Scroll(0.0);
-                    }
-                }
-                _ => {
-                    if !matches!(self, Trigger::Delay(_)) {
-                        *self = Trigger::Delay(0.0);
-                    }
-                }
-            }
+            c.variant(self, tag, |tag| match tag {
+                1 => Trigger::Event(String::new(), None),
+                2 => Trigger::Scroll(0.0),
+                _ => Trigger::Delay(0.0),
+            });
             match self {
                 Trigger::Delay(ms) | Trigger::Scroll(ms) => c.num(ms),
                 Trigger::Event(name, condition) => {
@@ -479,19 +476,11 @@ mod checklists {
                 DoneWhen::Event(..) => 1,
                 DoneWhen::Page(_) => 2,
             };
-            match c.count(tag) {
-                1 => {
-                    if !matches!(self, DoneWhen::Event(..)) {
-                        *self = DoneWhen::Event(String::new(), None);
-                    }
-                }
-                2 => {
-                    if !matches!(self, DoneWhen::Page(_)) {
-                        *self = DoneWhen::Page(Value::Null);
-                    }
-                }
-                _ => *self = DoneWhen::Hand,
-            }
+            c.variant(self, tag, |tag| match tag {
+                1 => DoneWhen::Event(String::new(), None),
+                2 => DoneWhen::Page(Value::Null),
+                _ => DoneWhen::Hand,
+            });
             match self {
                 DoneWhen::Hand => {}
                 DoneWhen::Event(name, condition) => {
