@@ -54,11 +54,17 @@ pub trait Codec: Sized {
         }
     }
 
+    /// A list: written item by item, or read into `v` (empty, as every default list is).
     fn list<T: Default>(&mut self, v: &mut Vec<T>, mut f: impl FnMut(&mut Self, &mut T)) {
         let n = self.count(v.len());
-        v.resize_with(n, T::default);
-        for x in v {
-            f(self, x);
+        // A loop that pushes: resize_with's generic extend cost the wasm more.
+        for i in 0..n {
+            if i == v.len() {
+                v.push(T::default());
+            }
+            if let Some(x) = v.get_mut(i) {
+                f(self, x);
+            }
         }
     }
 
