@@ -18,11 +18,14 @@ done
 remap+=" --remap-path-prefix=$PWD=engagekit"
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:-} $remap"
 
-# $1: the module's name; the rest: cargo feature flags.
+# $1: the module's name; the rest: cargo feature flags. The collector names in each served
+# config the smallest build that runs it (Config::build); the loader takes engagekit_widgets
+# at once on a page with content slots, before the config arrives.
 #   engagekit_core     tracking only, for sites without widgets
-#   engagekit_widgets  tracking, audiences, content slots, surveys and checklists (the
-#                      `widgets`, `surveys` and `checklists` features; not `validate`: the
-#                      collector checks configs)
+#   engagekit_content  + audiences and content slots (the `widgets` feature)
+#   engagekit_surveys  + NPS surveys (`surveys`)
+#   engagekit_widgets  + onboarding checklists (`checklists`): everything. None has
+#                      `validate`: the collector checks configs.
 module() {
   local name=$1
   shift
@@ -56,6 +59,8 @@ module() {
     "target/glue/${name}.js"
 }
 module engagekit_core --no-default-features
+module engagekit_content --no-default-features --features widgets
+module engagekit_surveys --no-default-features --features widgets,surveys
 module engagekit_widgets --no-default-features --features widgets,surveys,checklists
 # The compile chunk: checks an inline config (passed to init) as the collector checks a
 # published one and compiles it to the form both builds read (src/config/compact.rs).
@@ -69,8 +74,10 @@ esbuild() {
 # listeners, replay), and the widgets build with the widgets' page side (www/widgets.js).
 esbuild www/host.js --bundle --format=esm --target=es2020 --alias:engagekit-glue=./target/glue/engagekit_core.js \
   --alias:engagekit-widgets=./www/no-widgets.js --outfile=dist/engagekit_core.js
-esbuild www/host.js --bundle --format=esm --target=es2020 --alias:engagekit-glue=./target/glue/engagekit_widgets.js \
-  --alias:engagekit-widgets=./www/widgets.js --outfile=dist/engagekit_widgets.js
+for tier in content surveys widgets; do
+  esbuild www/host.js --bundle --format=esm --target=es2020 --alias:engagekit-glue=./target/glue/engagekit_$tier.js \
+    --alias:engagekit-widgets=./www/widgets.js --outfile=dist/engagekit_$tier.js
+done
 esbuild www/loader.js --outfile=dist/engagekit.js
 esbuild target/glue/engagekit_config.js --bundle --format=esm --target=es2020 --outfile=dist/engagekit_config.js
 # The NPS survey card: a chunk of its own, downloaded only when a survey is about to show.

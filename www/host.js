@@ -1,6 +1,7 @@
 /*! engagekit host | MIT */
 // The page side of the module, bundled with its glue (dist/engagekit_core.js and, with
-// www/widgets.js, dist/engagekit_widgets.js), so the loader every page runs stays small.
+// www/widgets.js, dist/engagekit_content.js, _surveys.js and _widgets.js), so the loader
+// every page runs stays small.
 // start() takes over from the loader: it carries out the actions each module call returns
 // ([0, id, body, keepalive] send, [1, id, body] send while the page unloads, [2, ms] set the
 // timer (-1: cancel), [3] persist soon, [4, card] show a survey, [5, json] an event was

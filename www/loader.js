@@ -1,8 +1,9 @@
 /* engagekit loader | MIT */
-// What every page runs first, read in five minutes. It fetches the site's config and one of
-// two builds of the module, engagekit_widgets when the page has content slots (fetched at
-// once, beside the config) or the config has widgets (the served config says `widgets`; an
-// inline one has content, surveys or checklists), else engagekit_core, and hands over to the
+// What every page runs first, read in five minutes. It fetches the site's config and one
+// build of the module: engagekit_widgets (everything) when the page has content slots
+// (fetched at once, beside the config), else the one the served config names in `build`
+// (core, content, surveys or widgets: the smallest that runs it; for an inline config,
+// widgets if it has content, surveys or checklists, else core), and hands over to the
 // module's own page code (www/host.js, bundled with it), which replays the calls the snippet
 // queued; with an inline config it first loads the chunk that checks and compiles it, and
 // calls begin() when it takes over. Until then the calls wait in the snippet's queue, each stamped with the
@@ -25,7 +26,7 @@
   if (ek.loaded) return;
   ek.loaded = 1;
   var me = d.currentScript;
-  var base = new URL((me && me.src) || 'engagekit.js', location.href);
+  var base = new URL((me && me.src) || 'engagekit.js', d.URL);
   var args;
   q.map(function (c) {
     if (c[0] == 'init') args = c[1];
@@ -71,7 +72,7 @@
         writeKey: key,
         anonymousId: a,
         consent: c,
-        page: { url: location.href, title: d.title, referrer: d.referrer },
+        page: { url: d.URL, title: d.title, referrer: d.referrer },
         calls: q,
       });
       n.sendBeacon(host + '/v1/calls', body);
@@ -95,7 +96,7 @@
     d.querySelector('[data-engagekit-slot]')
       ? load('widgets')
       : config.then(function (c) {
-          return load(c.widgets || c.content || c.surveys || c.checklists ? 'widgets' : 'core');
+          return load(c.build || (c.content || c.surveys || c.checklists ? 'widgets' : 'core'));
         }),
     config,
   ])

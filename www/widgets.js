@@ -1,7 +1,8 @@
 /*! engagekit widgets | MIT */
-// The page side of the widgets build of the module, bundled with its glue and www/host.js
-// into dist/engagekit_widgets.js, which the loader takes only for sites whose config has
-// widgets.
+// The page side of the widget builds of the module, bundled with their glue and www/host.js
+// into dist/engagekit_content.js, _surveys.js and _widgets.js, which the loader takes only for
+// sites whose config has widgets (a build without surveys or checklists has no exports for
+// them, and their code here is then never called).
 //
 // Content slots: <div data-engagekit-slot="hero">default</div>, with variants written by the
 // web developer as <template data-engagekit-variant="name"> children. The wasm decides (rules,

@@ -25,12 +25,17 @@ use crate::http_util::{if_none_match, strong_etag};
 use crate::security;
 
 /// The files the loader fetches; only these are served from `--dist`. The loader takes one
-/// of the two builds of the module: `engagekit_core` (tracking) or `engagekit_widgets`
-/// (tracking and widgets, for sites whose config has any).
-pub const DIST_FILES: [&str; 9] = [
+/// build of the module: `engagekit_core` (tracking), `engagekit_content` (+ content slots),
+/// `engagekit_surveys` (+ surveys) or `engagekit_widgets` (+ checklists: everything), as the
+/// served config's `build` says (scripts/build.sh).
+pub const DIST_FILES: [&str; 13] = [
     "engagekit.js",
     "engagekit_core.js",
     "engagekit_core_bg.wasm",
+    "engagekit_content.js",
+    "engagekit_content_bg.wasm",
+    "engagekit_surveys.js",
+    "engagekit_surveys_bg.wasm",
     "engagekit_widgets.js",
     "engagekit_widgets_bg.wasm",
     // The NPS survey card, loaded only when a survey is about to show.

@@ -30,7 +30,7 @@ async fn serves_the_site_config_with_a_strong_etag_and_no_cache() {
         r.json()["privacy"],
         json!({"requireConsent": false, "honorDnt": true})
     );
-    assert_eq!(r.json()["widgets"], false);
+    assert_eq!(r.json()["build"], "core");
     assert_eq!(r.header(header::CONTENT_TYPE), Some("application/json"));
     assert_eq!(r.header(header::CACHE_CONTROL), Some("no-cache"));
     let etag = r.header(header::ETAG).unwrap();

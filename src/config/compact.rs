@@ -249,7 +249,7 @@ impl Config {
 
     /// What the collector serves at `/v1/config/{writeKey}` (and the compile chunk hands the
     /// module for an inline config): `privacy` as read, for the loader's keep-on-close
-    /// beacon; `widgets`, for its choice of build; `compiled`, for the module.
+    /// beacon; `build`, for its choice of build ([`Config::build`]); `compiled`, for the module.
     pub fn served(&self) -> Value {
         let mut doc = Map::new();
         let mut privacy = Map::new();
@@ -259,24 +259,28 @@ impl Config {
         );
         privacy.insert("honorDnt".into(), Value::Bool(self.privacy.honor_dnt));
         doc.insert("privacy".into(), Value::Object(privacy));
-        doc.insert("widgets".into(), Value::Bool(self.has_widgets()));
+        doc.insert("build".into(), Value::String(self.build().into()));
         doc.insert("compiled".into(), self.compile());
         Value::Object(doc)
     }
 
-    /// Whether the page needs the widgets build: any slot, survey or checklist.
-    pub fn has_widgets(&self) -> bool {
-        #[cfg_attr(not(feature = "surveys"), allow(unused_mut))]
-        let mut any = !self.content.slots.is_empty();
-        #[cfg(feature = "surveys")]
-        {
-            any |= !self.surveys.list.is_empty();
-        }
+    /// The smallest build of the module that runs this config (scripts/build.sh): `core`
+    /// (tracking), `content` (+ audiences and content slots), `surveys` (+ NPS surveys) or
+    /// `widgets` (+ onboarding checklists).
+    pub fn build(&self) -> &'static str {
         #[cfg(feature = "checklists")]
-        {
-            any |= !self.checklists.list.is_empty();
+        if !self.checklists.list.is_empty() {
+            return "widgets";
         }
-        any
+        #[cfg(feature = "surveys")]
+        if !self.surveys.list.is_empty() {
+            return "surveys";
+        }
+        if self.content.slots.is_empty() {
+            "core"
+        } else {
+            "content"
+        }
     }
 
     /// Reads the compiled form. None when it is not one of this version (or its main section
@@ -572,13 +576,20 @@ mod tests {
         assert_eq!(back, config);
         let served = config.served();
         let served = served.as_object().unwrap();
-        assert_eq!(served.get("widgets"), Some(&Value::Bool(true)));
+        assert_eq!(served.get("build"), Some(&Value::from("widgets")));
         let privacy = served.get("privacy").and_then(Value::as_object).unwrap();
         assert_eq!(privacy.get("requireConsent"), Some(&Value::Bool(true)));
         assert_eq!(privacy.get("honorDnt"), Some(&Value::Bool(false)));
+        let build = |doc: &str| read(doc).build();
+        assert_eq!(build("{}"), "core");
+        assert_eq!(build(r#"{"content": {"slots": {"hero": {}}}}"#), "content");
+        let survey = r#""nps": {"text": {"en": {"question": "Q?", "low": "No", "high": "Yes", "thanks": "Thanks"}}}"#;
+        assert_eq!(build(&format!(r#"{{"surveys": {{{survey}}}}}"#)), "surveys");
+        let checklist =
+            r#""tour": {"text": {"en": {"title": "T"}}, "steps": [{"id": "a", "manual": true}]}"#;
         assert_eq!(
-            read("{}").served().as_object().unwrap().get("widgets"),
-            Some(&Value::Bool(false))
+            build(&format!(r#"{{"checklists": {{{checklist}}}}}"#)),
+            "widgets"
         );
     }
 

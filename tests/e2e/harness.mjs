@@ -92,7 +92,7 @@ export async function startCollector({ db, configPath, port = 0, timeoutMs = 150
     throw new Error(`collector binary not found at ${COLLECTOR_BIN}: run \`npm run build\` ` +
       '(or `cargo build --release -p engagekit-collector`) first');
   }
-  for (const f of ['engagekit.js', 'engagekit_core.js', 'engagekit_core_bg.wasm', 'engagekit_widgets.js', 'engagekit_widgets_bg.wasm']) {
+  for (const f of ['engagekit.js', 'engagekit_core.js', 'engagekit_core_bg.wasm', 'engagekit_content.js', 'engagekit_content_bg.wasm', 'engagekit_surveys.js', 'engagekit_surveys_bg.wasm', 'engagekit_widgets.js', 'engagekit_widgets_bg.wasm']) {
     try { await access(path.join(ROOT, 'dist', f)); } catch {
       throw new Error(`dist/${f} is missing: run \`npm run build\` first`);
     }

@@ -1,10 +1,12 @@
-// A config passed inline to init: the module reads only the compiled form the collector
-// serves (src/config/compact.rs), so the page side loads the compile chunk, which checks the
-// document as the collector checks a published one (every problem one console warning naming
-// its path) and compiles it. A page whose config is served never downloads that chunk.
+// How the config reaches the module. The module reads only the compiled form the collector
+// serves (src/config/compact.rs), which names the smallest build that runs it; the loader
+// takes that build. A config passed inline to init makes the page side load the compile
+// chunk, which checks the document as the collector checks a published one (every problem one
+// console warning naming its path) and compiles it; a page whose config is served never
+// downloads that chunk. A compiled form the module cannot read holds everything until consent.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { setup, waitReady, watchPage, expectStoredExactly, sleep } from './harness.mjs';
+import { setup, testConfig, waitReady, watchPage, expectStoredExactly, sleep } from './harness.mjs';
 
 // Three events per batch and a minute's interval (the served test config sends within
 // 300 ms): a batch before the third event would mean the inline config is not in force. A
@@ -77,4 +79,56 @@ test('a page whose config is served never downloads the compile chunk', { timeou
   assert.deepEqual(v.warnings, []);
   assert.deepEqual(v.pageErrors, []);
   await v.context.close();
+});
+
+test('a served config the module cannot read holds everything until consent, with one warning', { timeout: 40000 }, async (t) => {
+  const env = await setup(t);
+  const v = await open(env, page('engagekit.init("demo");'));
+  // Another version's compiled form (a module cached across a collector upgrade, or tampered).
+  await v.context.route('**/v1/config/demo', (route) => route.fulfill({
+    status: 200,
+    contentType: 'application/json',
+    body: JSON.stringify({ privacy: { requireConsent: false }, widgets: false, compiled: [99, []] }),
+  }));
+  await v.page.goto('/inline-c.html');
+  await waitReady(v.page);
+  await v.page.evaluate(() => engagekit.flush());
+  await sleep(1500);
+  assert.deepEqual(v.warnings, ['engagekit: config: not a compiled config of this version; nothing is sent before consent']);
+  assert.ok(!v.requests.includes('/v1/batch'), 'nothing sent before consent');
+  await v.page.evaluate(() => engagekit.consent('granted'));
+  await expectStoredExactly(env.ws.db, ['page /inline-c.html', 'track Inline Call n=0'], { timeoutMs: 15000 });
+  assert.deepEqual(v.pageErrors, []);
+  await v.context.close();
+});
+
+test('the loader takes the smallest build the served config names, and it runs the site', { timeout: 60000 }, async (t) => {
+  const survey = { text: { en: { question: 'How likely?', low: 'No', high: 'Yes', thanks: 'Thanks' } } };
+  const cases = [
+    ['core', testConfig()],
+    ['content', testConfig({ content: { slots: { hero: { rules: [{ if: {}, variant: 'b' }] } } } })],
+    ['surveys', testConfig({ surveys: { nps: survey } })],
+    ['widgets', testConfig({ surveys: { nps: survey }, checklists: { tour: { text: { en: { title: 'Tour' } }, autoOpen: false, steps: [{ id: 'a', manual: true }] } } })],
+  ];
+  for (const [build, config] of cases) {
+    const env = await setup(t, { config });
+    const v = await open(env, page('engagekit.init("demo");'));
+    await v.page.goto(`/inline-${build}.html`);
+    await waitReady(v.page);
+    const builds = v.requests.filter((r) => r.endsWith('_bg.wasm'));
+    assert.deepEqual(builds, [`/engagekit_${build}_bg.wasm`], `a ${build} site`);
+    // What the build carries answers; what it leaves out says so instead of failing.
+    const answers = await v.page.evaluate(() => [typeof engagekit.score(), engagekit.survey('nps')]);
+    assert.equal(answers[0], 'number');
+    if (build === 'core' || build === 'content') {
+      assert.ok(v.warnings.some((w) => /survey\(\): this site has none in its config/.test(w)), v.warnings.join(' | '));
+    }
+    await expectStoredExactly(env.ws.db, [`page /inline-${build}.html`, 'track Inline Call n=0'].concat(
+      build === 'surveys' || build === 'widgets' ? ['track Survey Shown'] : [],
+      // The checklist's launcher shows on the page view.
+      build === 'widgets' ? ['track Checklist Shown'] : [],
+    ), { timeoutMs: 15000 });
+    assert.deepEqual(v.pageErrors, []);
+    await v.context.close();
+  }
 });
