@@ -6,8 +6,12 @@ export type Properties = Record<string, unknown>;
 export interface InitOptions {
   /** Collector origin, e.g. "https://collect.example.com". Default: the loader's origin. */
   host?: string;
-  /** Inline site configuration; skips fetching /v1/config/{writeKey}. */
-  config?: EngagekitConfig;
+  /**
+   * Inline site configuration; skips fetching /v1/config/{writeKey}. A document is checked
+   * and compiled in the page by the compile chunk (engagekit_config, loaded only then); the
+   * compiled form that URL serves (`{privacy, build, compiled}`) is used as it is.
+   */
+  config?: EngagekitConfig | { privacy: object; build: string; compiled: unknown[] };
 }
 
 export interface EngagekitConfig {

@@ -132,3 +132,20 @@ test('the loader takes the smallest build the served config names, and it runs t
     await v.context.close();
   }
 });
+
+test('the compiled form passed inline is used as it is: no config fetch, no compile chunk', { timeout: 40000 }, async (t) => {
+  const env = await setup(t, { config: testConfig({ tracking: { flushAt: 3, flushIntervalMs: 60000 } }) });
+  const served = await (await fetch(`${env.base}/v1/config/demo`)).json();
+  const v = await open(env, page(`engagekit.init("demo", { config: ${JSON.stringify(served)} });`));
+  await v.page.goto('/inline-d.html');
+  await waitReady(v.page);
+  assert.ok(!v.requests.some((r) => r.startsWith('/v1/config/') || r.includes('engagekit_config')), v.requests.join(' '));
+  // Its tracking settings hold: two events wait for a third.
+  await sleep(1500);
+  assert.ok(!v.requests.includes('/v1/batch'), 'nothing sent with two events queued');
+  await v.page.evaluate(() => engagekit.track('Third', { n: 2 }));
+  await expectStoredExactly(env.ws.db, ['page /inline-d.html', 'track Inline Call n=0', 'track Third n=2'], { timeoutMs: 15000 });
+  assert.deepEqual(v.warnings, []);
+  assert.deepEqual(v.pageErrors, []);
+  await v.context.close();
+});
