@@ -283,6 +283,15 @@ impl Config {
         }
     }
 
+    /// What the module runs with when a served config is not a compiled config of this
+    /// version: the defaults with consent required, so nothing is sent before consent.
+    pub fn held() -> Config {
+        Config {
+            privacy: Privacy::FAIL_CLOSED,
+            ..Config::default()
+        }
+    }
+
     /// Reads the compiled form. None when it is not one of this version (or its main section
     /// is missing): the caller then holds everything until consent. A later section that is
     /// missing keeps its defaults.
@@ -608,6 +617,7 @@ mod tests {
             let v: Value = serde_json::from_str(text).unwrap();
             assert_eq!(Config::from_compiled(v), None, "{text}");
         }
+        assert_eq!(Config::held().privacy, Privacy::FAIL_CLOSED);
     }
 
     #[test]

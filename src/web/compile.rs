@@ -13,7 +13,7 @@ use crate::json::Value;
 
 /// Reads an inline config as the collector reads a published one (every check; each problem
 /// one console warning naming its path and what happens) and returns what the collector
-/// would serve for it: `{privacy, widgets, compiled}`.
+/// would serve for it: `{privacy, build, compiled}`.
 #[wasm_bindgen]
 pub fn compile(config: JsValue) -> JsValue {
     let value = interop::to_value(&config).unwrap_or_else(|e| {

@@ -314,8 +314,8 @@ impl Shell {
     }
 }
 
-/// Starts engagekit for `writeKey`; `options.config` is the site configuration (defaults
-/// where absent or invalid), `options.listen` whether the page has `on()` listeners already
+/// Starts engagekit for `writeKey`; `options.config` is the site configuration as the
+/// collector serves it (see [`read_config`]), `options.listen` whether the page has `on()` listeners already
 /// (see [`listen`]). Returns actions, the first page view's among them.
 #[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn init(write_key: JsValue, options: JsValue) -> JsValue {
@@ -374,10 +374,7 @@ fn read_config(v: &JsValue) -> Config {
         .and_then(Config::from_compiled)
         .unwrap_or_else(|| {
             warn("config: not a compiled config of this version; nothing is sent before consent");
-            Config {
-                privacy: crate::config::Privacy::FAIL_CLOSED,
-                ..Config::default()
-            }
+            Config::held()
         })
 }
 

@@ -45,6 +45,15 @@ async function open(env, html) {
   return { context, page: p, problems, pageErrors, warnings, requests };
 }
 
+/** INLINE's tracking settings hold on page `path`: the page view and the page's call wait
+ *  (nothing is sent), and a third event sends all three. */
+async function waitsForAThird(env, v, path) {
+  await sleep(1500);
+  assert.ok(!v.requests.includes('/v1/batch'), 'nothing sent with two events queued');
+  await v.page.evaluate(() => engagekit.track('Third', { n: 2 }));
+  await expectStoredExactly(env.ws.db, [`page ${path}`, 'track Inline Call n=0', 'track Third n=2'], { timeoutMs: 15000 });
+}
+
 test('an inline config is checked in the page, then runs as the collector would serve it', { timeout: 40000 }, async (t) => {
   const env = await setup(t);
   const v = await open(env, page(`engagekit.init("demo", { config: ${JSON.stringify(INLINE)} });`));
@@ -58,11 +67,7 @@ test('an inline config is checked in the page, then runs as the collector would 
   assert.equal(v.warnings.filter((w) => /config score\.halfLifeDays: .*score uses its defaults/.test(w)).length, 1);
   assert.equal(v.warnings.filter((w) => /config trackng: unknown key/.test(w)).length, 1);
 
-  // The inline tracking settings hold: two events wait for a third.
-  await sleep(1500);
-  assert.ok(!v.requests.includes('/v1/batch'), 'nothing sent with two events queued');
-  await v.page.evaluate(() => engagekit.track('Third', { n: 2 }));
-  await expectStoredExactly(env.ws.db, ['page /inline-a.html', 'track Inline Call n=0', 'track Third n=2'], { timeoutMs: 15000 });
+  await waitsForAThird(env, v, '/inline-a.html');
   assert.deepEqual(v.pageErrors, []);
   assert.deepEqual(v.problems, []);
   await v.context.close();
@@ -134,17 +139,13 @@ test('the loader takes the smallest build the served config names, and it runs t
 });
 
 test('the compiled form passed inline is used as it is: no config fetch, no compile chunk', { timeout: 40000 }, async (t) => {
-  const env = await setup(t, { config: testConfig({ tracking: { flushAt: 3, flushIntervalMs: 60000 } }) });
+  const env = await setup(t, { config: testConfig({ tracking: INLINE.tracking }) });
   const served = await (await fetch(`${env.base}/v1/config/demo`)).json();
   const v = await open(env, page(`engagekit.init("demo", { config: ${JSON.stringify(served)} });`));
   await v.page.goto('/inline-d.html');
   await waitReady(v.page);
   assert.ok(!v.requests.some((r) => r.startsWith('/v1/config/') || r.includes('engagekit_config')), v.requests.join(' '));
-  // Its tracking settings hold: two events wait for a third.
-  await sleep(1500);
-  assert.ok(!v.requests.includes('/v1/batch'), 'nothing sent with two events queued');
-  await v.page.evaluate(() => engagekit.track('Third', { n: 2 }));
-  await expectStoredExactly(env.ws.db, ['page /inline-d.html', 'track Inline Call n=0', 'track Third n=2'], { timeoutMs: 15000 });
+  await waitsForAThird(env, v, '/inline-d.html');
   assert.deepEqual(v.warnings, []);
   assert.deepEqual(v.pageErrors, []);
   await v.context.close();
