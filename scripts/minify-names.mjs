@@ -131,5 +131,22 @@ function __wbg_init(arg) {
 `,
   "wasm-bindgen's init functions",
 );
+// Strings into the wasm: encoded whole, then copied. wasm-bindgen's copies an ASCII prefix
+// by hand and `encodeInto`s the rest (with a polyfill for browsers that predate it): a
+// faster path for long strings, and the strings the page hands in are short (event names,
+// ids, storage values). ~0.1 KB gzip a build.
+once(
+  /^function passStringToWasm0\(arg, malloc, realloc\) \{\n[\s\S]*?\n\}\n/gm,
+  () => `function passStringToWasm0(arg, malloc) {
+    const buf = cachedTextEncoder.encode(arg);
+    const ptr = malloc(buf.length, 1) >>> 0;
+    getUint8ArrayMemory0().set(buf, ptr);
+    WASM_VECTOR_LEN = buf.length;
+    return ptr;
+}
+`,
+  'passStringToWasm0',
+);
+once(/^if \(!\('encodeInto' in cachedTextEncoder\)\) \{\n[\s\S]*?\n\}\n/gm, () => '', 'the encodeInto polyfill');
 writeFileSync(gluePath, glue);
 console.log(`minify-names: ${gluePath}: ${map.imports.length} imports (${dropped} unused dropped), ${map.exports.length} exports, module "${newModule}"`);
