@@ -10,7 +10,7 @@
 // navigation, visibility, bfcache, online, clicks, the cross-tab adoption timer), replays the
 // calls the snippet queued, each with the time it was made, and runs ready() callbacks. Every
 // decision is the module's; nothing here throws into the page.
-import init, * as m from 'engagekit-glue';
+import init, { api as m } from 'engagekit-glue';
 import { checklists, depth, mount, prompt, remote } from 'engagekit-widgets';
 import { clicked } from './click.js';
 
@@ -30,7 +30,7 @@ export function start(ek, key, config, url, reveal, warn, begin) {
   if (config && !config.compiled && Object.keys(config).length) {
     return import(new URL('engagekit_config.js', import.meta.url)).then(function (c) {
       return c.default().then(function () {
-        go(ek, key, c.compile(config), url, reveal, warn, begin);
+        go(ek, key, c.api.compile(config), url, reveal, warn, begin);
       });
     });
   }
