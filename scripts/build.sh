@@ -70,13 +70,16 @@ module engagekit_config --no-default-features --features compiler
 esbuild() {
   npx --no-install esbuild --minify --target=es2017 --log-level=warning "$@"
 }
+
 # Each build's glue is bundled with the page code that runs it (www/host.js: actions,
-# listeners, replay), and the widgets build with the widgets' page side (www/widgets.js).
+# listeners, replay) and the page side of what it has: none (www/no-widgets.js) for core,
+# content slots (www/widgets-content.js), + the survey prompt and scroll depth
+# (www/widgets-surveys.js), everything (www/widgets.js).
 esbuild www/host.js --bundle --format=esm --target=es2020 --alias:engagekit-glue=./target/glue/engagekit_core.js \
   --alias:engagekit-widgets=./www/no-widgets.js --outfile=dist/engagekit_core.js
-for tier in content surveys widgets; do
-  esbuild www/host.js --bundle --format=esm --target=es2020 --alias:engagekit-glue=./target/glue/engagekit_$tier.js \
-    --alias:engagekit-widgets=./www/widgets.js --outfile=dist/engagekit_$tier.js
+for tier in content:widgets-content surveys:widgets-surveys widgets:widgets; do
+  esbuild www/host.js --bundle --format=esm --target=es2020 --alias:engagekit-glue=./target/glue/engagekit_${tier%%:*}.js \
+    --alias:engagekit-widgets=./www/${tier##*:}.js --outfile=dist/engagekit_${tier%%:*}.js
 done
 esbuild www/loader.js --outfile=dist/engagekit.js
 esbuild target/glue/engagekit_config.js --bundle --format=esm --target=es2020 --outfile=dist/engagekit_config.js

@@ -15,7 +15,7 @@ extern crate alloc;
 pub mod attributes;
 pub mod batch;
 pub mod bucket;
-#[cfg(feature = "widgets")]
+#[cfg(any(feature = "surveys", feature = "checklists"))]
 pub mod card;
 #[cfg(feature = "checklists")]
 pub mod checklist;

@@ -106,7 +106,7 @@ impl<'a> Obj<'a> {
     }
 
     /// A problem with this object as a whole.
-    #[cfg(feature = "widgets")]
+    #[cfg(any(feature = "surveys", feature = "checklists"))]
     #[inline(never)]
     pub(crate) fn invalid(&self, message: &str) -> Bad {
         Box::new(ConfigError {
