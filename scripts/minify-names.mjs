@@ -74,6 +74,9 @@ glue = glue.replace(
   (entry, _, name) => (imported.has(name) ? entry : (dropped++, '')),
 );
 
+// Strings go in without wasm-bindgen's realloc (passStringToWasm0, below), so its argument
+// goes; scripts/prune-table.mjs removed that export and the others the glue never calls.
+glue = glue.replace(/(passStringToWasm0\([^,()]+, wasm\.__wbindgen_malloc), wasm\.__wbindgen_realloc\)/g, '$1)');
 // Every use of an export goes through the `wasm` object of the instance's exports.
 const exports = new Map(map.exports);
 glue = glue.replace(/(?<![\w$.])wasm\.([A-Za-z_$][\w$]*)/g, (_, name) => {

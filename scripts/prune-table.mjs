@@ -58,6 +58,13 @@ for (const f of dead) {
   module.removeFunction(f.name);
   module.addFunction(f.name, f.params, f.results, [], module.unreachable());
 }
+// Exports the glue never calls, so that wasm-opt can drop what only they reach: wasm-bindgen's
+// realloc (scripts/minify-names.mjs passes strings in without it), its free (no string goes
+// out that JS frees) and its abort handler. minify-names fails the build if the glue uses one.
+for (const name of ['__wbindgen_realloc', '__wbindgen_free', '__abort_handler', '__instance_terminated']) {
+  if (module.getExport(name)) module.removeExport(name);
+}
+
 // core::fmt's table of digit pairs ("00" to "99", 200 B that gzip cannot shrink) is read
 // only by the integer formatting emptied above: zeroed too, once no function left after
 // dead code is removed names an address in it (the wasm's own numbers are written by
