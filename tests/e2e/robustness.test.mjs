@@ -155,3 +155,44 @@ test('the consent banner is keyboard accessible and remembered', { timeout: 6000
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+// The glue's start (scripts/minify-names.mjs): a server that does not say application/wasm
+// makes instantiateStreaming fail, and the module starts from the wasm's bytes instead; a
+// wasm that cannot be fetched is one warning, the page's calls still queued and no error.
+test('the module starts from a wasm served with the wrong type, and warns once when it cannot fetch it', { timeout: 60000 }, async (t) => {
+  const env = await setup(t);
+  const context = await env.browser.newContext({ baseURL: env.base });
+  let served = 0;
+  await context.route('**/engagekit_*_bg.wasm', async (route) => {
+    const response = await route.fetch();
+    served++;
+    await route.fulfill({ response, headers: { ...response.headers(), 'content-type': 'application/octet-stream' } });
+  });
+  const page = await context.newPage();
+  const problems = watchPage(page);
+  await page.goto('/docs.html');
+  await waitReady(page);
+  assert.ok(served >= 1, 'the wasm went through the wrong-type route');
+  assert.equal(await page.evaluate(() => WebAssembly.compileStreaming(fetch('/engagekit_core_bg.wasm')).then(() => 'compiled', (e) => e.name)),
+    'TypeError', 'the browser refuses to stream a wasm of that type, so the module started from its bytes');
+  await page.evaluate(() => window.engagekit.track('Typed Wrong', { n: 1 }));
+  await page.evaluate(() => window.engagekit.flush());
+  await waitFor(async () => (await query(env.ws.db, "SELECT count(*) AS n FROM events WHERE event = 'Typed Wrong'"))[0].n === 1,
+    { timeoutMs: 10000, message: 'the event sent by the module started from bytes' });
+  assert.deepEqual(problems.filter((p) => !/MIME type/i.test(p)), [], 'no page errors');
+
+  await context.unroute('**/engagekit_*_bg.wasm');
+  await context.route('**/engagekit_*_bg.wasm', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  const broken = await context.newPage();
+  const brokenProblems = watchPage(broken);
+  const warnings = [];
+  broken.on('console', (msg) => { if (msg.type() === 'warning') warnings.push(msg.text()); });
+  await broken.goto('/docs.html');
+  await waitFor(() => warnings.some((w) => w.includes('could not start')), { timeoutMs: 10000, message: 'the could-not-start warning' });
+  assert.equal(warnings.filter((w) => w.includes('could not start')).length, 1, `one warning; warnings: ${JSON.stringify(warnings)}`);
+  assert.ok(warnings.some((w) => /could not start: Error: failed to fetch .*_bg\.wasm: 404/.test(w)), `the warning names the wasm and its status; warnings: ${JSON.stringify(warnings)}`);
+  assert.equal(await broken.evaluate(() => { window.engagekit.track('Queued'); return window.engagekit.q.length > 0; }), true,
+    'the page can still call engagekit; its calls wait in the queue');
+  assert.deepEqual(brokenProblems.filter((p) => !/404|Failed to load resource/i.test(p)), [], 'no page errors');
+  await context.close();
+});
