@@ -74,9 +74,6 @@ glue = glue.replace(
   (entry, _, name) => (imported.has(name) ? entry : (dropped++, '')),
 );
 
-// Strings go in without wasm-bindgen's realloc (passStringToWasm0, below), so its argument
-// goes; scripts/prune-table.mjs removed that export and the others the glue never calls.
-glue = glue.replace(/(passStringToWasm0\([^,()]+, wasm\.__wbindgen_malloc), wasm\.__wbindgen_realloc\)/g, '$1)');
 // Every use of an export goes through the `wasm` object of the instance's exports.
 const exports = new Map(map.exports);
 glue = glue.replace(/(?<![\w$.])wasm\.([A-Za-z_$][\w$]*)/g, (_, name) => {
@@ -161,22 +158,9 @@ function __wbg_init(arg) {
 `,
   "wasm-bindgen's init functions",
 );
-// Strings into the wasm: encoded whole, then copied. wasm-bindgen's copies an ASCII prefix
-// by hand and `encodeInto`s the rest (with a polyfill for browsers that predate it): a
-// faster path for long strings, and the strings the page hands in are short (event names,
-// ids, storage values). ~0.1 KB gzip a build.
-once(
-  /^function passStringToWasm0\(arg, malloc, realloc\) \{\n[\s\S]*?\n\}\n/gm,
-  () => `function passStringToWasm0(arg, malloc) {
-    const buf = cachedTextEncoder.encode(arg);
-    const ptr = malloc(buf.length, 1) >>> 0;
-    getUint8ArrayMemory0().set(buf, ptr);
-    WASM_VECTOR_LEN = buf.length;
-    return ptr;
-}
-`,
-  'passStringToWasm0',
-);
-once(/^if \(!\('encodeInto' in cachedTextEncoder\)\) \{\n[\s\S]*?\n\}\n/gm, () => '', 'the encodeInto polyfill');
+// wasm-bindgen's passStringToWasm0 stays as it is (an ASCII loop straight into the wasm's
+// memory, encodeInto for the rest). Encoding each string whole with TextEncoder.encode was
+// 0.18 KB smaller, but it made a run of track() calls with 1,000 events queued cost 130-190 µs
+// a call instead of 15-26 (`npm run bench`'s queue phase).
 writeFileSync(gluePath, glue);
 console.log(`minify-names: ${gluePath}: ${map.imports.length} imports (${dropped} unused dropped), ${map.exports.length} exports, module "${newModule}"`);

@@ -59,9 +59,9 @@ for (const f of dead) {
   module.addFunction(f.name, f.params, f.results, [], module.unreachable());
 }
 // Exports the glue never calls, so that wasm-opt can drop what only they reach: wasm-bindgen's
-// realloc (scripts/minify-names.mjs passes strings in without it), its free (no string goes
-// out that JS frees) and its abort handler. minify-names fails the build if the glue uses one.
-for (const name of ['__wbindgen_realloc', '__wbindgen_free', '__abort_handler', '__instance_terminated']) {
+// free (no string goes out that JS frees) and its abort handler. scripts/minify-names.mjs
+// fails the build if the glue uses one.
+for (const name of ['__wbindgen_free', '__abort_handler', '__instance_terminated']) {
   if (module.getExport(name)) module.removeExport(name);
 }
 
