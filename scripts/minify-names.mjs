@@ -83,7 +83,7 @@ glue = glue.replace(/(?<![\w$.])wasm\.([A-Za-z_$][\w$]*)/g, (_, name) => {
 // The module's API is one object, `api`, filled when the wasm starts: a wasm-bindgen
 // wrapper that only passes its arguments on and returns what it got (almost all of them:
 // they take and return JS values) is replaced by the wasm's own export, from a list of
-// `name:export` pairs; the few that convert keep their function. ~0.3 KB gzip a build
+// `name:export` pairs; the few that convert keep their function. ~0.2 KB gzip a build
 // (a wrapper, and its getter in the bundle's namespace object, cost ~45 bytes each).
 const direct = [];
 const wrapped = [];
@@ -136,7 +136,7 @@ if (synced !== 2) fail('expected initSync and its export once each in the glue')
 // two ways: the loader passes `{module_or_path: fetch(...)}`, the compile chunk nothing (its
 // own file beside the glue). Streams the wasm, or, where that fails (no
 // `instantiateStreaming`, or a server that does not say `application/wasm`), instantiates
-// the bytes; a failed fetch rejects. ~0.3 KB gzip a build.
+// the bytes; a failed fetch rejects. ~0.4 KB gzip a build.
 once(
   /^async function __wbg_load\(module, imports\) \{\n[\s\S]*?\nasync function __wbg_init_once\(module_or_path\) \{\n[\s\S]*?module_or_path = new URL\('([\w.]+)', import\.meta\.url\);[\s\S]*?\n\}\n/gm,
   (_, file) => `let __wbg_started;
