@@ -3,9 +3,14 @@
 //! The snippet queues every call with the time it was made. If the page is hidden or closed
 //! before the module is running, the loader keeps those calls: in storage (the next page of
 //! the site replays them) and as a beacon to the collector (so a visitor who never returns is
-//! counted). Both ends read that record here and replay it through the same [`Tracker`], so
-//! an event comes out the same, with the same `messageId` (the call's id) and `timestamp`
-//! (the call's time), whichever way it arrives, and the collector stores it once.
+//! counted). The collector reads that record here and replays it through [`Tracker::replay`];
+//! the next page replays it through the module's own exports (www/host.js: each call after
+//! its `stamp`, between `past(page)` and `past()`), which record it the same way. So an event
+//! comes out the same, with the same `messageId` (the call's id), `timestamp` (the call's
+//! time) and page, whichever way it arrives, and the collector stores it once. A checklist
+//! step completed by code (`complete`) is left to the browser: the collector sees one page's
+//! calls, not the visitor's progress, so it would record a step done before or refuse one
+//! whose prerequisites were; a visitor who never returns keeps the step undone.
 //!
 //! The record, as the loader writes it: `{"writeKey", "anonymousId", "consent", "page":
 //! {"url", "title", "referrer", "locale"}, "calls": [[name, args, time, id], ...]}`. The
@@ -27,10 +32,6 @@ pub enum Early {
     PageView,
     /// The visitor's choice.
     Consent(Consent),
-    /// `complete(checklistId, stepId)`: a checklist step done by the page's code. Only the
-    /// browser replays it, where the visitor's progress is (see [`Record::without_progress`]).
-    #[cfg(feature = "checklists")]
-    Complete(String, String),
 }
 
 /// One early call with its time and id.
@@ -55,21 +56,6 @@ pub struct Record {
     pub page: PageInfo,
     /// The calls, in order.
     pub calls: Vec<Stamped>,
-}
-
-impl Record {
-    /// The record without the calls that need the visitor's progress to replay (checklist
-    /// steps done by code), for the collector: it sees one page's calls, not the visitor's
-    /// history, so it would record a step done before or refuse one whose prerequisites
-    /// were. The next page of the site replays them where the progress is; a visitor who
-    /// never returns keeps the step undone, as they left it.
-    #[cfg_attr(not(feature = "checklists"), allow(unused_mut))]
-    pub fn without_progress(mut self) -> Record {
-        #[cfg(feature = "checklists")]
-        self.calls
-            .retain(|c| !matches!(c.what, Early::Complete(..)));
-        self
-    }
 }
 
 /// Reads a record; `to_json` writes properties as JSON text. None when it is not one, or
@@ -134,16 +120,6 @@ pub fn read(v: &Value, to_json: &dyn Fn(&Value) -> String) -> Option<Record> {
             {
                 Some(c) => Early::Consent(c),
                 None => continue,
-            },
-            #[cfg(feature = "checklists")]
-            "complete" => match (
-                args.first().and_then(Value::as_str),
-                args.get(1).and_then(Value::as_str),
-            ) {
-                (Some(checklist), Some(step)) => {
-                    Early::Complete(checklist.to_owned(), step.to_owned())
-                }
-                _ => continue,
             },
             _ => match call(name, args, to_json) {
                 Some(c) => Early::Record(c),
@@ -230,11 +206,6 @@ impl Tracker {
                 Early::PageView => continue,
                 Early::Consent(c) => {
                     self.set_consent(c, s.at_ms);
-                    continue;
-                }
-                #[cfg(feature = "checklists")]
-                Early::Complete(checklist, step) => {
-                    recorded += self.replay_complete(&checklist, &step, &s.id, s.at_ms);
                     continue;
                 }
             };

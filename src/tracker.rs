@@ -610,19 +610,6 @@ impl Tracker {
                 }
             }
         }
-        // Pages whose module never ran: their calls, replayed as they were made.
-        for key in &all {
-            if key.starts_with(keys::EARLY) {
-                let record = self.store.get(key).and_then(|text| {
-                    let v = self.store.parse_json(&text)?;
-                    crate::early::read(&v, &|v: &Value| self.store.to_json(v))
-                });
-                if let Some(record) = record {
-                    adopted += self.replay(record);
-                }
-                self.store.remove(key);
-            }
-        }
         if adopted > 0 {
             // Their keys are gone: write the events under ours before anything else happens.
             self.persist(now_ms);

@@ -266,8 +266,11 @@ fn data_nested_past_the_bound_is_refused_never_a_stack_overflow() {
 
 #[wasm_bindgen_test]
 fn page_info_reads_the_real_page() {
-    let info = web::page::page_info();
-    assert_eq!(web::page::page_info().timezone, info.timezone);
+    let info = web::page::page_info(&JsValue::UNDEFINED);
+    assert_eq!(
+        web::page::page_info(&JsValue::UNDEFINED).timezone,
+        info.timezone
+    );
     let loc = web_sys::window().unwrap().location();
     assert_eq!(info.url, loc.href().unwrap());
     assert_eq!(info.path, loc.pathname().unwrap());

@@ -147,9 +147,46 @@ function go(ek, key, config, url, reveal, warn, begin) {
     navigated();
     refresh();
   };
+  // Each call with the time and id the snippet gave it; a call that records nothing leaves
+  // no stamp for the next.
+  var replay = function (c) {
+    m.stamp(c[2], c[3]);
+    ek[c[0]].apply(null, c[1]);
+    m.stamp();
+  };
+  var past = call('past');
+  // Pages of the site the visitor left before their module ran: the calls the loader kept
+  // (www/loader.js), replayed on the page they were made on, its page view first; none of a
+  // page that called reset() or forget(). The collector replays the beacon of the same
+  // calls the same way, so each is stored once.
+  var kept = function () {
+    Object.keys(localStorage).forEach(function (k) {
+      if (k.indexOf('engagekit:early:')) return;
+      var r = localStorage.getItem(k);
+      localStorage.removeItem(k);
+      r = JSON.parse(r);
+      var calls = r.calls.filter(function (c) {
+        return /^(track|page|identify|consent|complete|reset|forget)$/.test(c[0]);
+      });
+      if (calls.some(function (c) { return /^(reset|forget)$/.test(c[0]); })) return;
+      m.stamp(r.calls[0][2], r.calls[0][3]);
+      past(r.page);
+      try {
+        calls.forEach(replay);
+      } finally {
+        past();
+      }
+    });
+  };
   var adopt = call('adopt');
   var lockedAdopt = function () {
-    navigator.locks ? navigator.locks.request('engagekit:adopt', adopt) : adopt();
+    var both = function () {
+      try {
+        kept();
+      } catch (e) {}
+      adopt();
+    };
+    navigator.locks ? navigator.locks.request('engagekit:adopt', both) : both();
   };
   // The page view the loader stamped when the page started.
   var pv = q[0] && q[0][0] == '_pv' ? q.shift() : [];
@@ -192,11 +229,7 @@ function go(ek, key, config, url, reveal, warn, begin) {
     });
   }
   q.forEach(function (c) {
-    if (c[0] != 'init' && ek[c[0]]) {
-      m.stamp(c[2], c[3]);
-      ek[c[0]].apply(null, c[1]);
-      m.stamp(); // a call that recorded nothing leaves no stamp for the next
-    }
+    if (c[0] != 'init' && ek[c[0]]) replay(c);
   });
   ek.q.length = 0;
   // After the replay, so traits from an early identify() count in the decisions. The widgets

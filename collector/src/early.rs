@@ -116,7 +116,7 @@ fn events(
             .to_owned(),
         ..PageInfo::default()
     });
-    tracker.replay(record.without_progress());
+    tracker.replay(record);
     let mut out = Vec::new();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

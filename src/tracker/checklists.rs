@@ -210,36 +210,6 @@ impl Tracker {
         .unwrap_or(Err(NotDone::Unknown))
     }
 
-    /// A `complete()` the loader kept from a page whose module never ran, replayed at the
-    /// call's time: its events take the call's id (the first) and ids made from it, so the
-    /// same record replayed twice stores nothing twice. Returns how many were recorded.
-    pub(crate) fn replay_complete(
-        &mut self,
-        id: &str,
-        step: &str,
-        call_id: &str,
-        at_ms: f64,
-    ) -> usize {
-        let Ok(records) = self.checklist_complete(id, step, false, at_ms) else {
-            return 0;
-        };
-        let mut recorded = 0;
-        for (i, (event, properties)) in (0u64..).zip(records) {
-            let event_id = if i == 0 {
-                call_id.to_owned()
-            } else {
-                crate::text::cat(&[call_id, "-", &crate::text::uint(i)])
-            };
-            if self
-                .record_track(event, &properties, &event_id, at_ms)
-                .is_ok()
-            {
-                recorded += 1;
-            }
-        }
-        recorded
-    }
-
     /// The checklists to show on this page view, each as its card, with the `Checklist
     /// Shown` events that records. Shown: the visitor may be asked (consent), is in the
     /// audience, has not dismissed it, and has not completed it before this page view. Open

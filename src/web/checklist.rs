@@ -35,13 +35,6 @@ impl Shell {
         }
     }
 
-    /// Updates the cards on screen after their progress changed other than by this page's
-    /// calls (a `complete()` replayed from a page whose module never ran).
-    pub(super) fn refresh_checklists(&mut self) {
-        let shown = self.tracker.checklists_on_screen();
-        self.checklist_records(Vec::new(), &shown);
-    }
-
     /// A new page view: steps its page completes, then the checklists it shows.
     pub(super) fn checklists_page_view(&mut self) {
         let now = page::now_ms();

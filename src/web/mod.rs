@@ -104,6 +104,8 @@ struct Shell {
     timer_at: f64,
     /// The time and id the snippet gave the call being replayed.
     stamp: Option<Stamp>,
+    /// The calls being replayed were made on another page (see [`past`]).
+    past: bool,
 }
 
 static SHELL: Local<RefCell<Option<Shell>>> = Local::new(RefCell::new(None));
@@ -242,10 +244,13 @@ impl Shell {
     }
 
     fn record(&mut self, call: Call) {
-        self.refresh_title();
+        if !self.past {
+            self.refresh_title();
+        }
         #[cfg(feature = "surveys")]
         let triggered = match &call {
-            Call::Track { event, properties } => {
+            // An event on a page the visitor has left shows no survey on this one.
+            Call::Track { event, properties } if !self.past => {
                 self.tracker
                     .surveys_for_event(event, properties, &self.regex)
             }
@@ -349,6 +354,7 @@ pub fn init(write_key: JsValue, options: JsValue) -> JsValue {
         persist_asked: false,
         timer_at: -1.0,
         stamp: None,
+        past: false,
     };
     // Handed out with the first page view's actions.
     #[cfg(feature = "checklists")]
@@ -526,7 +532,7 @@ pub fn debug() -> JsValue {
 #[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn navigated() -> JsValue {
     with("navigated", |s| {
-        let info = page::page_info();
+        let info = page::page_info(&JsValue::UNDEFINED);
         // A new URL is a new page view for content slots too, page events or not.
         let new_page = s.tracker.is_new_page(&info.url);
         s.tracker.set_page(info);
@@ -565,6 +571,29 @@ pub fn stamp(at: JsValue, id: JsValue) {
             *s = stamp;
         }
     });
+}
+
+/// The calls replayed next were made on another page of the site, one the visitor left
+/// before its module ran (the loader kept them: see [`crate::early`]): `page` is that page
+/// as the loader kept it, `{url, title, referrer}`, and its automatic page view is recorded
+/// (with the [`stamp`] given before). Called without a page after those calls: the current
+/// page is back. The collector replays the same record the same way
+/// ([`Tracker::replay`]), so an event that came both ways is one event.
+#[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
+pub fn past(page: JsValue) -> JsValue {
+    let past = page.is_object();
+    let here = JsValue::UNDEFINED;
+    let info = page::page_info(if past { &page } else { &here });
+    with("past", |s| {
+        s.past = past;
+        s.tracker.set_page(info);
+        if past && s.tracker.config().tracking.autocapture.pageviews {
+            s.record(Call::Page {
+                name: None,
+                properties: Map::new(),
+            });
+        }
+    })
 }
 
 /// The loader's timer fired.
@@ -670,13 +699,7 @@ pub fn adopt() -> JsValue {
     with("adopt", |s| {
         let now = page::now_ms();
         s.tracker.heartbeat(now);
-        let adopted = s.tracker.adopt_orphans(now);
-        #[cfg(feature = "checklists")]
-        if adopted > 0 {
-            s.refresh_checklists();
-        }
-        #[cfg(not(feature = "checklists"))]
-        let _ = adopted;
+        s.tracker.adopt_orphans(now);
         s.pump();
     })
 }

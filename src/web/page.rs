@@ -7,6 +7,7 @@ use crate::prelude::*;
 use super::interop;
 use super::local::Local;
 use crate::context::PageInfo;
+use wasm_bindgen::JsValue;
 
 /// Unix time in ms.
 pub fn now_ms() -> f64 {
@@ -88,9 +89,9 @@ export function title() {
     return '';
   }
 }
-export function facts() {
+export function facts(p) {
   try {
-    var l = location, d = document, n = navigator, s = screen;
+    var l = p ? new URL(p.url, location) : location, d = p || document, n = navigator, s = screen;
     if (z === undefined) z = zone();
     return [l.href, l.pathname, l.search, d.title, d.referrer, n.userAgent, n.language, z,
       s.width, s.height, devicePixelRatio];
@@ -147,8 +148,9 @@ extern "C" {
     fn page_title() -> String;
     /// The page's facts in one call: `[href, pathname, search, title, referrer, userAgent,
     /// language, timeZone, screen.width, screen.height, devicePixelRatio]`; `[]` where they
-    /// cannot be read. The time zone is read once a page.
-    fn facts() -> js_sys::Array;
+    /// cannot be read. The time zone is read once a page. Given `{url, title, referrer}`
+    /// (another page of the site, as the loader kept it), those are that page's.
+    fn facts(page: &JsValue) -> js_sys::Array;
     /// `search` read by `URLSearchParams`, as `[key, value, key, value, ...]`.
     fn pairs(search: &str) -> js_sys::Array;
     /// Whether the browser sends Do-Not-Track or Global Privacy Control.
@@ -170,9 +172,10 @@ extern "C" {
 }
 
 /// The facts `context` is built from, read by the browser in one call (so the wasm ships
-/// no URL parsing and few imports).
-pub fn page_info() -> PageInfo {
-    let f = facts();
+/// no URL parsing and few imports): the current page's, or with `elsewhere` an object
+/// `{url, title, referrer}`, that page's (in this browser).
+pub fn page_info(elsewhere: &JsValue) -> PageInfo {
+    let f = facts(elsewhere);
     let text = |i| interop::string(&f.get(i)).unwrap_or_default();
     let number = |i| f.get(i).as_f64().unwrap_or(0.0);
     PageInfo {

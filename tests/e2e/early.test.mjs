@@ -9,8 +9,9 @@ import { setup, snippet, testConfig, waitReady, eventRows, waitFor, sleep } from
 
 const N = 5;
 
-function earlyPage() {
+function earlyPage(loseBeacon = false) {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Early</title>
+${loseBeacon ? '<script>navigator.sendBeacon = function () { return false; };</script>' : ''}
 ${snippet(0)}
 <script>
 window.__made = [];
@@ -76,6 +77,53 @@ test('calls made before the module runs are stored once, with their times, with 
   const stored = await next.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('engagekit:early:')));
   assert.deepEqual(stored, [], 'the stored copy was replayed and removed');
   assert.equal(new Set(rows.map((r) => r.message_id)).size, rows.length);
+  await context.close();
+});
+
+// The beacon is lost (refused by the browser or a blocker): the next page of the site alone replays
+// the stored calls, through the module's own calls, on the page they were made on, at their
+// times; the next page's own events are on the next page.
+test('with the beacon lost, the next page replays the kept calls on the page they were made on', { timeout: 90000 }, async (t) => {
+  const env = await setup(t);
+  const context = await env.browser.newContext({ baseURL: env.base });
+  await context.route((u) => u.pathname === '/early.html', (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: earlyPage(true) }));
+  let slow = true;
+  await context.route('**/*_bg.wasm', async (route) => {
+    if (slow) await sleep(5000);
+    route.continue().catch(() => {});
+  });
+  const page = await context.newPage();
+  await page.goto('/early.html?from=ad', { waitUntil: 'load' });
+  await sleep(100);
+  const made = await page.evaluate(() => window.__made);
+  await page.close();
+  await sleep(1000);
+  assert.deepEqual(early(await eventRows(env.ws.db)), [], 'nothing arrived from the closed page');
+
+  slow = false;
+  const next = await context.newPage();
+  await next.goto('/');
+  await waitReady(next);
+  await next.evaluate(() => window.engagekit.track('After Replay'));
+  await waitFor(async () => {
+    const rows = await eventRows(env.ws.db);
+    return early(rows).length >= N && rows.some((r) => r.event === 'After Replay');
+  }, { timeoutMs: 15000, message: 'the replayed calls and the next page\'s own event' });
+  await sleep(1000);
+  const rows = await eventRows(env.ws.db);
+  const calls = early(rows).sort((a, b) => a.body.properties.n - b.body.properties.n);
+  assert.equal(calls.length, N, 'each call once');
+  calls.forEach((row, i) => {
+    const page = row.body.context.page;
+    const stamped = Date.parse(row.body.timestamp);
+    assert.ok(stamped >= made[i] && stamped - made[i] <= 20, `call ${i} keeps its time (${row.body.timestamp} vs ${made[i]})`);
+    assert.deepEqual([page.path, page.search, page.title], ['/early.html', '?from=ad', 'Early'], `call ${i} is on the page it was made on`);
+  });
+  const views = rows.filter((r) => r.type === 'page');
+  assert.deepEqual(views.map((r) => r.body.context.page.path).sort(), ['/', '/early.html'], 'both page views, once each');
+  const after = rows.find((r) => r.event === 'After Replay');
+  assert.equal(after.body.context.page.path, '/', 'the next page is back for its own events');
+  assert.deepEqual(await next.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('engagekit:early:'))), []);
   await context.close();
 });
 
