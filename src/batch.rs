@@ -472,7 +472,7 @@ impl Queue {
         }
         for (chunk, text) in ordered {
             q.last_chunk = q.last_chunk.max(chunk);
-            for line in text.lines() {
+            for line in crate::text::split(&text, b'\n') {
                 if let Some(n) = line.strip_prefix('!') {
                     q.dropped = q
                         .dropped
@@ -519,8 +519,8 @@ fn encode_line(out: &mut String, q: &Queued) {
 }
 
 fn decode_line(line: &str) -> Option<Queued> {
-    let mut parts = line.splitn(3, '\t');
-    let (id, at, json) = (parts.next()?, parts.next()?, parts.next()?);
+    let (id, rest) = crate::text::split_once(line, b'\t')?;
+    let (at, json) = crate::text::split_once(rest, b'\t')?;
     let at_ms = crate::num::parse_u64(at)? as f64;
     if id.is_empty() || !json.starts_with('{') || !json.ends_with('}') {
         return None;
@@ -633,7 +633,7 @@ pub fn retry_after_ms(
     now_ms: f64,
     parse_date: impl Fn(&str) -> Option<f64>,
 ) -> Option<f64> {
-    let h = header.trim();
+    let h = header.trim_ascii();
     if let Some(secs) = crate::num::parse_u64(h) {
         return Some(secs as f64 * 1000.0);
     }

@@ -180,7 +180,7 @@ pub fn build(
     }
     let label = match call {
         Call::Track { event, properties } => {
-            if event.trim().is_empty() {
+            if crate::text::is_blank(event) {
                 return Err(EventError::BadName(
                     "track: the event name must be a non-empty string",
                 ));
@@ -210,7 +210,7 @@ pub fn build(
             name.as_deref().unwrap_or("page")
         }
         Call::Identify { user_id, traits } => {
-            if user_id.as_ref().is_some_and(|u| u.trim().is_empty()) {
+            if user_id.as_deref().is_some_and(crate::text::is_blank) {
                 return Err(EventError::BadName(
                     "identify: the userId must be a non-empty string",
                 ));

@@ -56,7 +56,7 @@ pub fn encode(s: &Session) -> String {
 
 /// Reads what [`encode`] wrote.
 pub fn decode(text: &str) -> Option<Session> {
-    let mut parts = text.split(',');
+    let mut parts = crate::text::split(text, b',');
     let id = crate::num::parse_u64(parts.next()?)? as f64;
     let last_ms = crate::num::parse_u64(parts.next()?)? as f64;
     let count = parts

@@ -346,20 +346,20 @@ impl History {
     /// costs at most a throttle, never a crash).
     pub fn decode(text: &str) -> History {
         let num = |s: &str| crate::num::parse_u64(s).map_or(0.0, |n| n as f64);
-        let mut parts = text.split('|');
+        let mut parts = crate::text::split(text, b'|');
         let mut h = History {
             open_until_ms: parts.next().map_or(0.0, num),
             ..History::default()
         };
         if let Some(p) = parts.next() {
-            for t in p.split(',') {
+            for t in crate::text::split(p, b',') {
                 if !t.is_empty() {
                     h.prompts.push(num(t));
                 }
             }
         }
         for entry in parts {
-            let mut f = entry.split(':');
+            let mut f = crate::text::split(entry, b':');
             let (Some(id), Some(s), Some(a), Some(d), None) =
                 (f.next(), f.next(), f.next(), f.next(), f.next())
             else {

@@ -254,7 +254,7 @@ impl Tracker {
         self.points = s
             .get(keys::SCORE)
             .and_then(|v| {
-                let (a, b) = v.split_once(',')?;
+                let (a, b) = crate::text::split_once(&v, b',')?;
                 Some(Points {
                     value: crate::num::parse_u64(a)? as f64 / SCORE_UNITS,
                     as_of_ms: crate::num::parse_u64(b)? as f64,
@@ -763,7 +763,7 @@ impl Tracker {
 /// versions.
 fn queue_key_parts(key: &str) -> Option<(&str, &str)> {
     let rest = key.strip_prefix(keys::QUEUE)?;
-    Some(rest.split_once(':').unwrap_or((rest, "")))
+    Some(crate::text::split_once(rest, b':').unwrap_or((rest, "")))
 }
 
 /// The JSON object stored under `key`, empty when there is none. Out of line and taking

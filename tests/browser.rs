@@ -317,9 +317,19 @@ fn page_info_reads_the_real_page() {
         info.screen.2,
         web_sys::window().unwrap().device_pixel_ratio()
     );
-    let a = web::page::uuid();
-    assert_eq!(a.len(), 36);
-    assert_ne!(a, web::page::uuid());
+    // Ids are version-4 UUIDs, each new.
+    let v4 = |u: &str| {
+        u.len() == 36
+            && u.char_indices().all(|(i, c)| match i {
+                8 | 13 | 18 | 23 => c == '-',
+                14 => c == '4',
+                19 => "89ab".contains(c),
+                _ => c.is_ascii_hexdigit() && !c.is_ascii_uppercase(),
+            })
+    };
+    let ids: Vec<String> = (0..100).map(|_| web::page::uuid()).collect();
+    assert!(ids.iter().all(|u| v4(u)), "{ids:?}");
+    assert!(ids.iter().enumerate().all(|(i, u)| !ids[..i].contains(u)));
 }
 
 /// Content slots for the API test: rules on traits, a config-written variant carrying markup

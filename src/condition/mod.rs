@@ -367,7 +367,7 @@ impl Eval<'_> {
 /// The value at a dot-separated path (`"father.age"`, `"items.0.id"`), or `null`.
 pub fn lookup<'v>(subject: &'v Value, path: &str) -> &'v Value {
     let mut current = subject;
-    for part in path.split('.') {
+    for part in crate::text::split(path, b'.') {
         let next = match current {
             Value::Object(m) => m.get(part),
             Value::Array(items) => array_index(part).and_then(|i| items.get(i)),

@@ -67,7 +67,7 @@ fn core(s: &str) -> &str {
 }
 
 fn parts(s: &str) -> impl Iterator<Item = &str> {
-    s.split(['-', '.'])
+    crate::text::split_any(s, *b"-.")
 }
 
 fn is_number(part: &str) -> bool {

@@ -324,7 +324,7 @@ impl Shell {
 /// (see [`listen`]). Returns actions, the first page view's among them.
 #[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn init(write_key: JsValue, options: JsValue) -> JsValue {
-    let Some(write_key) = interop::string(&write_key).filter(|k| !k.trim().is_empty()) else {
+    let Some(write_key) = interop::string(&write_key).filter(|k| !crate::text::is_blank(k)) else {
         warn("init: the writeKey must be a non-empty string; engagekit is not running");
         return JsValue::UNDEFINED;
     };
@@ -398,7 +398,7 @@ const WITHOUT: &str = "; the call was recorded without them";
 /// Records a custom event: `track('Signed Up', {plan: 'pro'})`.
 #[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn track(event: JsValue, properties: JsValue) -> JsValue {
-    let Some(name) = interop::string(&event).filter(|n| !n.trim().is_empty()) else {
+    let Some(name) = interop::string(&event).filter(|n| !crate::text::is_blank(n)) else {
         warn("track: the event name must be a non-empty string; the call was ignored");
         return JsValue::UNDEFINED;
     };
