@@ -15,10 +15,10 @@ export function collectorConfig() {
   const tracking = {
     tracking: { flushAt: 20, flushIntervalMs: 5000, autocapture: { pageviews: true, clicks: false }, maxQueueEvents: 1000, maxQueueBytes: 500000, sessionTimeoutMinutes: 30 },
     privacy: { requireConsent: false, honorDnt: true },
-    score: { weights: { 'Signed Up': 30, 'Page Viewed': 1 }, halfLifeDays: 7 },
   };
   const widgets = {
     ...tracking,
+    score: { weights: { 'Signed Up': 30, 'Page Viewed': 1 }, halfLifeDays: 7 },
     content: {
       goal: 'Signed Up',
       slots: {

@@ -18,6 +18,7 @@ use crate::context::{self, PageInfo};
 use crate::event::{self, Call, EventError, Frame, Identity};
 use crate::json::{push_uint, Map, Value};
 use crate::prelude::*;
+#[cfg(feature = "widgets")]
 use crate::score::Points;
 use crate::session::{self, Session};
 
@@ -114,15 +115,20 @@ const HEARTBEAT_MS: f64 = 10_000.0;
 mod dirty {
     pub const IDENTITY: u8 = 1;
     pub const SESSION: u8 = 2;
+    #[cfg(feature = "widgets")]
     pub const SCORE: u8 = 4;
+    #[cfg(feature = "widgets")]
     pub const COUNTS: u8 = 8;
+    #[cfg(feature = "widgets")]
     pub const ASSIGNMENTS: u8 = 16;
+    #[cfg(feature = "widgets")]
     pub const FIRST_SEEN: u8 = 32;
     pub const ALL: u8 = 63;
 }
 
 /// Score points are stored as integers of this many units per point: parsing and printing
 /// integers keeps float formatting code out of the wasm.
+#[cfg(feature = "widgets")]
 const SCORE_UNITS: f64 = 1_000.0;
 
 /// What happened to a call.
@@ -136,6 +142,83 @@ pub enum Recorded {
     Discarded,
 }
 
+/// What audience conditions know of the visitor beyond identity and session: engagement
+/// points, events counted by name, when the visitor was first seen, sticky experiment
+/// assignments. Only the builds that decide audiences keep it (feature `widgets`): in the
+/// tracking build nothing reads it, so every visitor's browser would pay for it (0.9 KB
+/// of the wasm, a storage write per run of calls). A site's audience history starts with
+/// its first audience feature (see [`Config::build`]).
+#[cfg(feature = "widgets")]
+#[derive(Default)]
+struct AudienceState {
+    points: Points,
+    first_seen_ms: f64,
+    counts: Map,
+    assignments: Map,
+}
+
+#[cfg(feature = "widgets")]
+impl AudienceState {
+    fn load(s: &dyn Store) -> AudienceState {
+        AudienceState {
+            counts: stored_map(s, keys::COUNTS),
+            assignments: stored_map(s, keys::EXPERIMENTS),
+            first_seen_ms: s
+                .get(keys::FIRST_SEEN)
+                .and_then(|v| crate::num::parse_u64(&v))
+                .map_or(0.0, |v| v as f64),
+            points: s
+                .get(keys::SCORE)
+                .and_then(|v| {
+                    let (a, b) = crate::text::split_once(&v, b',')?;
+                    Some(Points {
+                        value: crate::num::parse_u64(a)? as f64 / SCORE_UNITS,
+                        as_of_ms: crate::num::parse_u64(b)? as f64,
+                    })
+                })
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Counts an event (`name` as [`Call::score_name`] gives it) and returns what to write.
+    fn record(&mut self, name: &str, now_ms: f64, score: &crate::config::ScoreConfig) -> u8 {
+        self.points = self.points.record(name, now_ms, score);
+        let count = self.counts.get(name).and_then(Value::as_f64).unwrap_or(0.0);
+        self.counts.set(name, (count + 1.0).into());
+        let mut dirty = dirty::SCORE | dirty::COUNTS;
+        if self.first_seen_ms == 0.0 {
+            self.first_seen_ms = now_ms;
+            dirty |= dirty::FIRST_SEEN;
+        }
+        dirty
+    }
+
+    /// Writes what the [`dirty`] bits `d` name.
+    fn save(&mut self, s: &mut dyn Store, d: u8) {
+        if d & dirty::COUNTS != 0 {
+            save_map(s, keys::COUNTS, &mut self.counts);
+        }
+        if d & dirty::ASSIGNMENTS != 0 {
+            save_map(s, keys::EXPERIMENTS, &mut self.assignments);
+        }
+        if d & dirty::FIRST_SEEN != 0 {
+            let mut first = String::new();
+            push_uint(&mut first, self.first_seen_ms as u64);
+            s.set(keys::FIRST_SEEN, &first);
+        }
+        if d & dirty::SCORE != 0 {
+            let mut points = String::new();
+            push_uint(
+                &mut points,
+                crate::num::round(self.points.value * SCORE_UNITS) as u64,
+            );
+            points.push(',');
+            push_uint(&mut points, self.points.as_of_ms as u64);
+            s.set(keys::SCORE, &points);
+        }
+    }
+}
+
 /// One visitor in one tab.
 pub struct Tracker {
     config: Config,
@@ -147,7 +230,6 @@ pub struct Tracker {
     consent: Consent,
     identity: Identity,
     session: Option<Session>,
-    points: Points,
     queue: Queue,
     held: Queue,
     attempt: u32,
@@ -162,9 +244,8 @@ pub struct Tracker {
     /// first event, not before).
     identity_saved: bool,
     last_heartbeat_ms: f64,
-    first_seen_ms: f64,
-    counts: Map,
-    assignments: Map,
+    #[cfg(feature = "widgets")]
+    audience: AudienceState,
     /// Content decisions made on this page view, and the slots already reported viewed.
     decisions: Vec<(String, Decision)>,
     viewed: Vec<String>,
@@ -205,7 +286,6 @@ impl Tracker {
             consent,
             identity: Identity::default(),
             session: None,
-            points: Points::default(),
             queue: Queue::default(),
             held: Queue::default(),
             attempt: 0,
@@ -216,9 +296,8 @@ impl Tracker {
             dirty: 0,
             identity_saved: false,
             last_heartbeat_ms: f64::NEG_INFINITY,
-            first_seen_ms: 0.0,
-            counts: Map::new(),
-            assignments: Map::new(),
+            #[cfg(feature = "widgets")]
+            audience: AudienceState::default(),
             decisions: Vec::new(),
             viewed: Vec::new(),
             #[cfg(feature = "surveys")]
@@ -245,22 +324,10 @@ impl Tracker {
             traits: stored_map(&**s, keys::TRAITS),
         };
         self.session = s.get(keys::SESSION).and_then(|v| session::decode(&v));
-        self.counts = stored_map(&**s, keys::COUNTS);
-        self.assignments = stored_map(&**s, keys::EXPERIMENTS);
-        self.first_seen_ms = s
-            .get(keys::FIRST_SEEN)
-            .and_then(|v| crate::num::parse_u64(&v))
-            .map_or(0.0, |v| v as f64);
-        self.points = s
-            .get(keys::SCORE)
-            .and_then(|v| {
-                let (a, b) = crate::text::split_once(&v, b',')?;
-                Some(Points {
-                    value: crate::num::parse_u64(a)? as f64 / SCORE_UNITS,
-                    as_of_ms: crate::num::parse_u64(b)? as f64,
-                })
-            })
-            .unwrap_or_default();
+        #[cfg(feature = "widgets")]
+        {
+            self.audience = AudienceState::load(&**s);
+        }
         self.queue = self.load_queue(&self.tab, &self.store.keys());
     }
 
@@ -349,23 +416,16 @@ impl Tracker {
             self.frame.traits = event::traits_text(&self.identity.traits, &to_json);
             self.identity_saved = false;
         }
-        self.dirty |= dirty::SESSION | dirty::SCORE | dirty::COUNTS;
+        self.dirty |= dirty::SESSION;
         if !self.identity_saved {
             self.dirty |= dirty::IDENTITY;
         }
         self.session = Some(session);
-        self.points = self
-            .points
-            .record(call.score_name(), now_ms, &self.config.score);
-        let count = self
-            .counts
-            .get(call.score_name())
-            .and_then(Value::as_f64)
-            .unwrap_or(0.0);
-        self.counts.set(call.score_name(), (count + 1.0).into());
-        if self.first_seen_ms == 0.0 {
-            self.first_seen_ms = now_ms;
-            self.dirty |= dirty::FIRST_SEEN;
+        #[cfg(feature = "widgets")]
+        {
+            self.dirty |= self
+                .audience
+                .record(call.score_name(), now_ms, &self.config.score);
         }
         if self.echo {
             self.echoed.push(built.json.clone());
@@ -445,9 +505,14 @@ impl Tracker {
         };
         self.frame.traits.clear();
         self.session = None;
-        self.points = Points::default();
-        self.counts = Map::new();
-        self.assignments = Map::new();
+        #[cfg(feature = "widgets")]
+        {
+            // When the visitor was first seen is this browser's, not the identity's.
+            self.audience = AudienceState {
+                first_seen_ms: self.audience.first_seen_ms,
+                ..AudienceState::default()
+            };
+        }
         self.identity_saved = false;
         self.dirty = dirty::ALL;
     }
@@ -461,7 +526,10 @@ impl Tracker {
         self.queue = Queue::default();
         self.held = Queue::default();
         self.reset(fresh_id);
-        self.first_seen_ms = 0.0;
+        #[cfg(feature = "widgets")]
+        {
+            self.audience.first_seen_ms = 0.0;
+        }
         // Nothing is written until the new visitor's first event.
         self.dirty = 0;
     }
@@ -506,27 +574,8 @@ impl Tracker {
                 None => remove(s, keys::SESSION),
             };
         }
-        if d & dirty::COUNTS != 0 {
-            save_map(&mut **s, keys::COUNTS, &mut self.counts);
-        }
-        if d & dirty::ASSIGNMENTS != 0 {
-            save_map(&mut **s, keys::EXPERIMENTS, &mut self.assignments);
-        }
-        if d & dirty::FIRST_SEEN != 0 {
-            let mut first = String::new();
-            push_uint(&mut first, self.first_seen_ms as u64);
-            s.set(keys::FIRST_SEEN, &first);
-        }
-        if d & dirty::SCORE != 0 {
-            let mut points = String::new();
-            push_uint(
-                &mut points,
-                crate::num::round(self.points.value * SCORE_UNITS) as u64,
-            );
-            points.push(',');
-            push_uint(&mut points, self.points.as_of_ms as u64);
-            s.set(keys::SCORE, &points);
-        }
+        #[cfg(feature = "widgets")]
+        self.audience.save(&mut **s, d);
         if !self.queue.is_saved() {
             for (name, text) in self.queue.writes() {
                 let key = self.chunk_key(&name);
@@ -725,8 +774,9 @@ impl Tracker {
     }
 
     /// The engagement score, 0-100, at `now_ms`.
+    #[cfg(feature = "widgets")]
     pub fn score(&self, now_ms: f64) -> f64 {
-        self.points.score(now_ms, &self.config.score)
+        self.audience.points.score(now_ms, &self.config.score)
     }
 
     /// The visitor's identity.
@@ -777,6 +827,7 @@ fn stored_map(store: &dyn Store, key: &str) -> Map {
 
 /// Writes `map` as JSON under `key`. The map is lent to a [`Value`] and taken back, not
 /// cloned: a whole-map clone costs the wasm its clone code and the copy.
+#[cfg(feature = "widgets")]
 fn save_map(store: &mut dyn Store, key: &str, map: &mut Map) {
     let v = Value::Object(core::mem::take(map));
     let text = store.to_json(&v);
@@ -791,6 +842,7 @@ fn remove(store: &mut Box<dyn Store>, key: &str) -> bool {
     true
 }
 
+#[cfg(feature = "widgets")]
 mod audience;
 #[cfg(not(target_arch = "wasm32"))]
 mod memory;

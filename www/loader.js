@@ -3,7 +3,7 @@
 // build of the module: engagekit_widgets (everything) when the page has content slots
 // (fetched at once, beside the config), else the one the served config names in `build`
 // (core, content, surveys or widgets: the smallest that runs it; for an inline config,
-// widgets if it has content, surveys or checklists, else core), and hands over to the
+// widgets if it has content, surveys, checklists or a score, else core), and hands over to the
 // module's own page code (www/host.js, bundled with it), which replays the calls the snippet
 // queued; with an inline config it first loads the chunk that checks and compiles it, and
 // calls begin() when it takes over. Until then the calls wait in the snippet's queue, each stamped with the
@@ -27,12 +27,12 @@
   ek.loaded = 1;
   var me = d.currentScript;
   var base = new URL((me && me.src) || 'engagekit.js', d.URL);
-  var args;
+  var args = [];
   q.map(function (c) {
     if (c[0] == 'init') args = c[1];
   });
-  var key = args && args[0];
-  var opts = (args && args[1]) || {};
+  var key = args[0];
+  var opts = args[1] || {};
   if (!key) return reveal(), warn('no writeKey');
   var host = opts.host || base.origin;
   var id = function () {
@@ -42,7 +42,7 @@
   var running, cfg, store;
   // The automatic page view, stamped with the time the page started (or, where the browser
   // lacks timeOrigin, when the module runs).
-  q.unshift(['_pv', [], Math.round(performance.timeOrigin)]);
+  q.unshift(['_pv', [], performance.timeOrigin]);
   var config = Promise.resolve(
     opts.config ||
       fetch(host + '/v1/config/' + encodeURIComponent(key))
@@ -80,9 +80,8 @@
       store.setItem(early, body);
     } catch (x) {}
   };
-  ['pagehide', 'visibilitychange'].forEach(function (t) {
-    w.addEventListener(t, keep, true);
-  });
+  w.addEventListener('pagehide', keep, true);
+  w.addEventListener('visibilitychange', keep, true);
   var load = function (name) {
     name = 'engagekit_' + name;
     var wasm = fetch(new URL(name + '_bg.wasm', base));
@@ -96,7 +95,7 @@
     d.querySelector('[data-engagekit-slot]')
       ? load('widgets')
       : config.then(function (c) {
-          return load(c.build || (c.content || c.surveys || c.checklists ? 'widgets' : 'core'));
+          return load(c.build || (c.content || c.surveys || c.checklists || c.score ? 'widgets' : 'core'));
         }),
     config,
   ])

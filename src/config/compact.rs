@@ -206,6 +206,9 @@ impl Compact for Main<'_> {
     fn fields<C: Codec>(&mut self, c: &mut C) {
         self.0.tracking.fields(c);
         self.0.privacy.fields(c);
+        // Last, so the tracking build, which keeps no score, reads the fields before it and
+        // stops.
+        #[cfg(feature = "widgets")]
         self.0.score.fields(c);
     }
 }
@@ -266,7 +269,9 @@ impl Config {
 
     /// The smallest build of the module that runs this config (scripts/build.sh): `core`
     /// (tracking), `content` (+ audiences and content slots), `surveys` (+ NPS surveys) or
-    /// `widgets` (+ onboarding checklists).
+    /// `widgets` (+ onboarding checklists). The tracking build keeps no audience state
+    /// (score, event counts, first seen), so a config with score weights (whose `score()`
+    /// the site reads) takes the content build.
     pub fn build(&self) -> &'static str {
         #[cfg(feature = "checklists")]
         if !self.checklists.list.is_empty() {
@@ -276,7 +281,7 @@ impl Config {
         if !self.surveys.list.is_empty() {
             return "surveys";
         }
-        if self.content.slots.is_empty() {
+        if self.content.slots.is_empty() && self.score.weights.is_empty() {
             "core"
         } else {
             "content"
@@ -594,6 +599,12 @@ mod tests {
         let build = |doc: &str| read(doc).build();
         assert_eq!(build("{}"), "core");
         assert_eq!(build(r#"{"content": {"slots": {"hero": {}}}}"#), "content");
+        // The tracking build keeps no score: a site that weighs events reads one.
+        assert_eq!(build(r#"{"score": {"halfLifeDays": 3}}"#), "core");
+        assert_eq!(
+            build(r#"{"score": {"weights": {"Signed Up": 30}}}"#),
+            "content"
+        );
         let survey = r#""nps": {"text": {"en": {"question": "Q?", "low": "No", "high": "Yes", "thanks": "Thanks"}}}"#;
         assert_eq!(build(&format!(r#"{{"surveys": {{{survey}}}}}"#)), "surveys");
         let checklist =

@@ -16,12 +16,12 @@ impl Tracker {
             page: &self.page,
             score: self.score(now_ms),
             session: self.session.as_ref(),
-            first_seen_ms: if self.first_seen_ms > 0.0 {
-                self.first_seen_ms
+            first_seen_ms: if self.audience.first_seen_ms > 0.0 {
+                self.audience.first_seen_ms
             } else {
                 now_ms
             },
-            counts: &self.counts,
+            counts: &self.audience.counts,
             now_ms,
         };
         attributes::attributes(&facts, &self.config.audience)
@@ -70,7 +70,7 @@ impl Tracker {
             let sticky = slot
                 .experiment
                 .as_ref()
-                .and_then(|e| self.assignments.get(&e.key))
+                .and_then(|e| self.audience.assignments.get(&e.key))
                 .and_then(Value::as_f64)
                 .map(|i| i as usize);
             let d = content::decide(
@@ -86,7 +86,9 @@ impl Tracker {
         let structured = config_variant(&d);
         if let Some((key, i)) = &d.experiment {
             if sticky != Some(*i) {
-                self.assignments.insert(key.clone(), (*i as f64).into());
+                self.audience
+                    .assignments
+                    .insert(key.clone(), (*i as f64).into());
                 self.dirty |= dirty::ASSIGNMENTS;
             }
         }

@@ -512,7 +512,9 @@ pub fn flush() -> JsValue {
     })
 }
 
-/// The visitor's engagement score, 0-100.
+/// The visitor's engagement score, 0-100 (not in the tracking build: see
+/// [`Config::build`]).
+#[cfg(feature = "widgets")]
 #[cfg_attr(not(feature = "compiler"), wasm_bindgen)]
 pub fn score() -> f64 {
     let mut out = 0.0;

@@ -112,6 +112,9 @@ test('the loader takes the smallest build the served config names, and it runs t
   const cases = [
     ['core', testConfig()],
     ['content', testConfig({ content: { slots: { hero: { rules: [{ if: {}, variant: 'b' }] } } } })],
+    // The tracking build keeps no score: a site that weighs events reads one, so it takes the
+    // smallest build that keeps it.
+    ['content', testConfig({ score: { weights: { 'Signed Up': 30 } } })],
     ['surveys', testConfig({ surveys: { nps: survey } })],
     ['widgets', testConfig({ surveys: { nps: survey }, checklists: { tour: { text: { en: { title: 'Tour' } }, autoOpen: false, steps: [{ id: 'a', manual: true }] } } })],
   ];
@@ -124,7 +127,10 @@ test('the loader takes the smallest build the served config names, and it runs t
     assert.deepEqual(builds, [`/engagekit_${build}_bg.wasm`], `a ${build} site`);
     // What the build carries answers; what it leaves out says so instead of failing.
     const answers = await v.page.evaluate(() => [typeof engagekit.score(), engagekit.survey('nps')]);
-    assert.equal(answers[0], 'number');
+    assert.equal(answers[0], build === 'core' ? 'undefined' : 'number');
+    if (build === 'core') {
+      assert.ok(v.warnings.some((w) => /score\(\): this site has none in its config/.test(w)), v.warnings.join(' | '));
+    }
     if (build === 'core' || build === 'content') {
       assert.ok(v.warnings.some((w) => /survey\(\): this site has none in its config/.test(w)), v.warnings.join(' | '));
     }

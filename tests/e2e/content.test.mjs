@@ -10,6 +10,7 @@ import { setup, snippet, testConfig, waitReady, watchPage, eventRows, expectStor
 const XSS = '<img src=x onerror="window.__xss=1">';
 
 const CONTENT = {
+  score: { weights: { 'Trial Started': 20, 'Signed Up': 30, 'Plan Selected': 10, 'Page Viewed': 1 }, halfLifeDays: 7 },
   audience: { tiers: { mid: 20, high: 50 } },
   content: {
     slots: {

@@ -106,7 +106,7 @@ test("CSP with 'wasm-unsafe-eval' and connect-src 'self': engagekit runs and its
   const { context, page, problems, pageErrors, warnings } = await cspPage(env, STRICT);
   await page.goto('/csp-b.html');
   await waitReady(page);
-  assert.equal(typeof (await page.evaluate(() => window.engagekit.score())), 'number', 'the module is running');
+  assert.equal(typeof (await page.evaluate(() => window.engagekit.debug().anonymousId)), 'string', 'the module is running');
 
   await expectStoredExactly(env.ws.db, ['page /csp-b.html', 'track Inline Call n=0', 'track Later Call n=1'], { timeoutMs: 15000 });
   assert.deepEqual(await page.evaluate(() => window.__violations), [], 'no CSP violations');

@@ -50,10 +50,6 @@ export function testConfig(overrides = {}) {
       sessionTimeoutMinutes: 30,
     },
     privacy: { requireConsent: false, honorDnt: true },
-    score: {
-      weights: { 'Trial Started': 20, 'Signed Up': 30, 'Plan Selected': 10, 'Page Viewed': 1 },
-      halfLifeDays: 7,
-    },
   };
   return deepMerge(base, overrides);
 }
