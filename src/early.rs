@@ -129,7 +129,8 @@ pub fn read(v: &Value, to_json: &dyn Fn(&Value) -> String) -> Option<Record> {
         if at.is_finite() && !id.is_empty() && id.len() <= 100 {
             record.calls.push(Stamped {
                 what,
-                at_ms: at,
+                // Whole ms, as the browser's replay reads it (`web::stamp`).
+                at_ms: (at as u64) as f64,
                 id: id.clone(),
             });
         }

@@ -42,7 +42,7 @@
   var running, cfg, store;
   // The automatic page view, stamped with the time the page started (or, where the browser
   // lacks timeOrigin, when the module runs).
-  q.unshift(['_pv', [], Math.round(performance.timeOrigin)]);
+  q.unshift(['_pv', [], performance.timeOrigin]);
   var config = Promise.resolve(
     opts.config ||
       fetch(host + '/v1/config/' + encodeURIComponent(key))

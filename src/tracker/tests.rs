@@ -663,7 +663,7 @@ fn early_record() -> String {
         "writeKey": "key", "anonymousId": "anon-a", "consent": null,
         "page": {"url": "https://a.test/pricing?x=1", "title": "Pricing", "referrer": ""},
         "calls": [
-            ["_pv", [], 1000, "pv"],
+            ["_pv", [], 1000.7, "pv"],
             ["track", ["Early", {"n": 1}], 1050, "e1"],
             ["identify", [{"plan": "pro"}], 1060, "e2"],
             ["track", [{}], 1070, "bad"],
@@ -687,7 +687,11 @@ fn a_page_whose_module_never_ran_is_replayed_with_its_times_ids_and_page() {
         user_agent: "UA".into(),
         ..PageInfo::default()
     });
-    assert_eq!(t.replay(read_early(&early_record()).unwrap()), 3);
+    let record = read_early(&early_record()).unwrap();
+    // The loader stamps the page view with `performance.timeOrigin`: read as whole ms, as
+    // the browser's replay reads it (`web::stamp`).
+    assert_eq!(record.calls[0].at_ms, 1000.0);
+    assert_eq!(t.replay(record), 3);
     assert_eq!(
         t.page().url,
         "https://a.test/next",
@@ -698,6 +702,7 @@ fn a_page_whose_module_never_ran_is_replayed_with_its_times_ids_and_page() {
     let events = v["batch"].as_array().unwrap();
     assert_eq!(ids_in(&req.body), ["pv", "e1", "e2"]);
     assert_eq!(events[0]["type"], "page");
+    assert_eq!(events[0]["timestamp"], "1970-01-01T00:00:01.000Z");
     assert_eq!(events[0]["properties"]["path"], "/pricing");
     assert_eq!(events[1]["timestamp"], "1970-01-01T00:00:01.050Z");
     assert_eq!(events[1]["context"]["page"]["title"], "Pricing");

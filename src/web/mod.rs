@@ -564,7 +564,9 @@ pub fn navigated() -> JsValue {
 pub fn stamp(at: JsValue, id: JsValue) {
     let stamp = at.as_f64().filter(|t| t.is_finite() && *t > 0.0).map(|t| {
         (
-            t,
+            // Whole ms, as the collector reads the same time (`early::read`): the loader
+            // stamps the page view with `performance.timeOrigin`, which has a fraction.
+            (t as u64) as f64,
             interop::string(&id).filter(|i| !i.is_empty() && i.len() <= 100),
         )
     });

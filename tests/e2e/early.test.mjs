@@ -21,27 +21,35 @@ for (var i = 0; i < ${N}; i++) { var at = Date.now(); __made.push(at); engagekit
 
 const early = (rows) => rows.filter((r) => r.event === 'Early Call');
 
-test('calls made before the module runs are stored once, with their times, with and without a later visit', { timeout: 90000 }, async (t) => {
-  const env = await setup(t);
+/** Opens `path` (`/early.html`, served as `body`) with the module slow to arrive (a slow
+ *  network), and closes it 100 ms after load, long before the module runs; `cpu` throttles
+ *  the page's CPU. Returns the context, what `read` found on the page before it closed, and
+ *  `arrive()`, after which the module arrives at once. */
+async function closedEarly(env, { body, path = '/early.html', read, cpu }) {
   const context = await env.browser.newContext({ baseURL: env.base });
-  await context.route('**/early.html', (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: earlyPage() }));
-  // The module is slow to arrive (a slow network), so the page is gone before it runs.
+  await context.route((u) => u.pathname === '/early.html', (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body }));
   let slow = true;
   await context.route('**/*_bg.wasm', async (route) => {
     if (slow) await sleep(5000);
     route.continue().catch(() => {});
   });
-  const beacons = [];
-  context.on('request', (r) => { if (r.url().endsWith('/v1/calls')) beacons.push(r.url()); });
-
   const page = await context.newPage();
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 6 });
-  await page.goto('/early.html', { waitUntil: 'load' });
+  if (cpu) await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate: cpu });
+  await page.goto(path, { waitUntil: 'load' });
   await sleep(100);
-  const before = await page.evaluate(() => ({ started: window.engagekit.q.length === 0, made: window.__made }));
-  assert.equal(before.started, false, 'the module has not run when the page closes');
+  const found = await page.evaluate(read);
   await page.close();
+  return { context, found, arrive: () => { slow = false; } };
+}
+
+test('calls made before the module runs are stored once, with their times, with and without a later visit', { timeout: 90000 }, async (t) => {
+  const env = await setup(t);
+  const { context, found, arrive } = await closedEarly(env, {
+    body: earlyPage(),
+    cpu: 6,
+    read: () => ({ started: window.engagekit.q.length === 0 }),
+  });
+  assert.equal(found.started, false, 'the module has not run when the page closes');
 
   // Without a later visit: the beacon alone.
   await waitFor(async () => early(await eventRows(env.ws.db)).length >= N,
@@ -63,10 +71,9 @@ test('calls made before the module runs are stored once, with their times, with 
     return rows;
   };
   await check('beacon');
-  t.diagnostic(`beacons sent: ${beacons.length}`);
 
   // With a later visit: the next page replays the stored copy; the collector keeps one each.
-  slow = false;
+  arrive();
   const next = await context.newPage();
   await next.goto('/');
   await waitReady(next);
@@ -85,22 +92,15 @@ test('calls made before the module runs are stored once, with their times, with 
 // times; the next page's own events are on the next page.
 test('with the beacon lost, the next page replays the kept calls on the page they were made on', { timeout: 90000 }, async (t) => {
   const env = await setup(t);
-  const context = await env.browser.newContext({ baseURL: env.base });
-  await context.route((u) => u.pathname === '/early.html', (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: earlyPage(true) }));
-  let slow = true;
-  await context.route('**/*_bg.wasm', async (route) => {
-    if (slow) await sleep(5000);
-    route.continue().catch(() => {});
+  const { context, found: made, arrive } = await closedEarly(env, {
+    body: earlyPage(true),
+    path: '/early.html?from=ad',
+    read: () => window.__made,
   });
-  const page = await context.newPage();
-  await page.goto('/early.html?from=ad', { waitUntil: 'load' });
-  await sleep(100);
-  const made = await page.evaluate(() => window.__made);
-  await page.close();
   await sleep(1000);
   assert.deepEqual(early(await eventRows(env.ws.db)), [], 'nothing arrived from the closed page');
 
-  slow = false;
+  arrive();
   const next = await context.newPage();
   await next.goto('/');
   await waitReady(next);
@@ -140,22 +140,11 @@ test('a checklist step completed before the module runs is recorded by the next 
     },
   });
   const env = await setup(t, { config });
-  const context = await env.browser.newContext({ baseURL: env.base });
   const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Early</title>
 ${snippet(0)}
 <script>window.__at = Date.now(); engagekit.complete('onboarding', 'connect');</script>
 </head><body><h1>Early</h1></body></html>`;
-  await context.route('**/early.html', (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body }));
-  let slow = true;
-  await context.route('**/*_bg.wasm', async (route) => {
-    if (slow) await sleep(5000);
-    route.continue().catch(() => {});
-  });
-  const page = await context.newPage();
-  await page.goto('/early.html', { waitUntil: 'load' });
-  await sleep(100);
-  const at = await page.evaluate(() => window.__at);
-  await page.close();
+  const { context, found: at, arrive } = await closedEarly(env, { body, read: () => window.__at });
 
   // The beacon's page view arrives; the step does not.
   const earlyView = (rows) => rows.some((r) => r.type === 'page' && r.body.context.page.path === '/early.html');
@@ -163,7 +152,7 @@ ${snippet(0)}
   const steps = (rows) => rows.filter((r) => r.event === 'Checklist Step Completed');
   assert.deepEqual(steps(await eventRows(env.ws.db)), [], 'the collector leaves the step to the next page');
 
-  slow = false;
+  arrive();
   const next = await context.newPage();
   await next.goto('/');
   await waitReady(next);
