@@ -22,6 +22,16 @@ async function demoConfig() {
  *  `declined` analytics records nothing. */
 async function visitorContext(env, id, declined = false) {
   const context = await env.browser.newContext({ baseURL: env.base, viewport: { width: 1100, height: 800 } });
+  // The demo's snippet waits 300 ms for the slots' decision; on a busy machine it can come
+  // later, and a default shown past the wait is, rightly, not an exposure the reports count.
+  // These tests are about the reports, so the pages wait 3 s (as content.test.mjs's do).
+  await context.route((u) => u.pathname === '/' || u.pathname.endsWith('.html'), async (route) => {
+    const res = await route.fetch();
+    // Without the page's CSP, whose hash names the snippet as served.
+    const { 'content-encoding': _, 'content-length': __, 'content-security-policy': ___, ...headers } = res.headers();
+    const body = (await res.text()).replace('"engagekit",300)', '"engagekit",3000)');
+    route.fulfill({ status: res.status(), headers, body });
+  });
   await context.addInitScript(([id, declined]) => {
     if (!localStorage.getItem('engagekit:anonymousId')) localStorage.setItem('engagekit:anonymousId', id);
     if (declined) localStorage.setItem('engagekit:consent', 'denied');
