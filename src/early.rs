@@ -60,7 +60,7 @@ pub struct Record {
 
 /// Reads a record; `to_json` writes properties as JSON text. None when it is not one, or
 /// when it holds `reset()` or `forget()`: the visitor asked to be forgotten, so nothing of it
-/// is replayed.
+/// is replayed (the next page's replay in www/host.js keeps the same rule).
 pub fn read(v: &Value, to_json: &dyn Fn(&Value) -> String) -> Option<Record> {
     let Value::Array(raw) = v.get("calls")? else {
         return None;
