@@ -82,7 +82,9 @@ pub mod keys {
     /// Heartbeat value of a tab that has left the page.
     pub const GONE: &str = "gone";
     /// Calls a page made before its module ran, kept by the loader when the page was hidden
-    /// or closed first: `engagekit:early:<id>` (see [`crate::early`]).
+    /// or closed first: `engagekit:early:<id>` (see [`crate::early`]). Written by
+    /// www/loader.js and replayed by the next page's www/host.js; the tracker only erases it
+    /// with the visitor's other keys.
     pub const EARLY: &str = "engagekit:early:";
     /// When prompts were shown, answered and dismissed, shared by the visitor's tabs (see
     /// [`crate::survey::History`]).
